@@ -1,0 +1,344 @@
+"""The ``Escalator``: feed it every turn, get back a decision.
+
+Everything that does no I/O (text analysis, detectors, the policy) runs in ``_decide_turn``,
+shared by the sync and async entry points; they differ only in how they reach the state store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import os
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, Final
+
+import structlog
+from pydantic import ValidationError
+
+from escalate.events import DECISION_EVENT, ENGINE_ERROR_EVENT, OUTCOME_EVENT, decision_fields
+from escalate.exceptions import InvalidInputError
+from escalate.models import Action, Decision, Evidence, Outcome, Reason, ReasonCode, Role, Turn
+from escalate.policy.engine import Verdict, all_cues, decide, record_decline, remember_verdict
+from escalate.policy.loader import PolicySource, check_signal_names, load_policy
+from escalate.policy.model import Policy
+from escalate.signals import default_detectors
+from escalate.signals._lexicon import load_lexicon, real_words
+from escalate.signals._scanner import Scanner
+from escalate.signals._text import TextAnalyser
+from escalate.signals.base import TurnContext
+from escalate.signals.stress import vader_words
+from escalate.state.conversation import ConversationState
+from escalate.state.memory import InMemoryStore
+from escalate.typing import AsyncStateStore, Detector, StateStore
+
+__all__ = ["Escalator"]
+
+MAX_CONVERSATION_ID_LENGTH: Final = 512
+_BUNDLED_LEXICONS: Final = ("human_request", "stress", "security", "sensitive", "loop")
+_fallback_log = logging.getLogger("escalate")
+
+
+class Escalator:
+    """Decides, turn by turn, when a conversation should go to a human.
+
+    Args:
+        policy: a ``Policy``, a dict, or the path of a YAML/TOML/JSON policy file;
+            ``None`` uses the bundled default.
+        store: where conversation state lives between turns (default: in memory, bounded).
+        detectors: the detectors to run, in order (default: the six built-in ones).
+        logger: a structlog logger for ``escalate.*`` events (default:
+            ``structlog.get_logger("escalate")``, configured by the host application).
+
+    Example:
+        >>> from escalate import Escalator, Turn
+        >>> esc = Escalator()
+        >>> esc.evaluate("conv-42", Turn(role="user", text="I want to talk to a person")).action
+        <Action.HANDOFF: 'handoff'>
+    """
+
+    def __init__(
+        self,
+        policy: PolicySource | None = None,
+        *,
+        store: StateStore | None = None,
+        detectors: Sequence[Detector] | None = None,
+        logger: Any = None,
+    ) -> None:
+        self._detectors = tuple(default_detectors() if detectors is None else detectors)
+        names = [detector.name for detector in self._detectors]
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        if duplicated:
+            raise ValueError(f"two detectors produce the same signal: {', '.join(duplicated)}")
+        self._policy = self._checked(load_policy(policy))
+        self._store: StateStore = InMemoryStore() if store is None else store
+        self._log = structlog.get_logger("escalate") if logger is None else logger
+        self._resolve_logger = hasattr(self._log, "bind")
+        self._analyser, self._scanner = _text_tools()
+
+    @property
+    def policy(self) -> Policy:
+        """The policy in force."""
+        return self._policy
+
+    @property
+    def detectors(self) -> tuple[Detector, ...]:
+        """The detectors, in the order they run."""
+        return self._detectors
+
+    @property
+    def store(self) -> StateStore:
+        """The state store."""
+        return self._store
+
+    def reload_policy(self, policy: PolicySource) -> Policy:
+        """Validate ``policy`` and put it in force for every following turn.
+
+        The swap is a single assignment, so a turn in flight finishes under the policy it
+        started with. An invalid policy raises ``PolicyError`` and the current one stays.
+        """
+        new = self._checked(load_policy(policy))
+        self._policy = new
+        return new
+
+    def evaluate(self, conversation_id: str, turn: Turn | Mapping[str, Any]) -> Decision:
+        """Score ``turn`` in its conversation and decide.
+
+        Never raises on an internal failure: it returns the policy's fail-safe decision (reason
+        ``engine_error``) and logs the exception. Raises ``InvalidInputError`` for a bad
+        conversation id or turn.
+        """
+        started = time.perf_counter()
+        valid = _validated(conversation_id, turn)
+        try:
+            decision = self._store.update(conversation_id, lambda state: self._decide_turn(state, valid, started))
+        except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
+            decision = self._fail_safe(conversation_id, valid, started, exc, None)
+        self._emit(decision)
+        return decision
+
+    async def aevaluate(self, conversation_id: str, turn: Turn | Mapping[str, Any]) -> Decision:
+        """Async twin of ``evaluate``, with the same semantics."""
+        started = time.perf_counter()
+        valid = _validated(conversation_id, turn)
+        try:
+            if isinstance(self._store, AsyncStateStore):
+                decision = await self._store.aupdate(
+                    conversation_id, lambda state: self._decide_turn(state, valid, started)
+                )
+            else:
+                decision = self._store.update(conversation_id, lambda state: self._decide_turn(state, valid, started))
+        except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
+            decision = self._fail_safe(conversation_id, valid, started, exc, None)
+        self._emit(decision)
+        return decision
+
+    def record_outcome(self, conversation_id: str, outcome: Outcome | str, note: str | None = None) -> None:
+        """Tell the engine what happened after a decision.
+
+        ``offer_declined`` pauses offers for the policy's cooldown; ``offer_accepted`` and
+        ``handed_off`` make the conversation handed off; ``returned_to_bot`` starts automation
+        afresh (counters kept); ``ended`` forgets the conversation.
+        """
+        kind = _validated_outcome(conversation_id, outcome)
+        if kind is Outcome.ENDED:
+            self._store.delete(conversation_id)
+        else:
+            self._store.update(conversation_id, lambda state: _apply_outcome(state, kind))
+        self._log.info(OUTCOME_EVENT, conversation_id=conversation_id, outcome=kind.value, note=note)
+
+    async def arecord_outcome(
+        self, conversation_id: str, outcome: Outcome | str, note: str | None = None
+    ) -> None:
+        """Async twin of ``record_outcome``."""
+        kind = _validated_outcome(conversation_id, outcome)
+        store = self._store
+        if isinstance(store, AsyncStateStore):
+            if kind is Outcome.ENDED:
+                await store.adelete(conversation_id)
+            else:
+                await store.aupdate(conversation_id, lambda state: _apply_outcome(state, kind))
+            self._log.info(OUTCOME_EVENT, conversation_id=conversation_id, outcome=kind.value, note=note)
+        else:
+            self.record_outcome(conversation_id, kind, note)
+
+    def state(self, conversation_id: str) -> ConversationState | None:
+        """A copy of what the engine remembers about a conversation, or ``None``."""
+        return self._store.get(conversation_id)
+
+    def _checked(self, policy: Policy) -> Policy:
+        check_signal_names(policy, (detector.name for detector in self._detectors))
+        return policy
+
+    def _emit(self, decision: Decision) -> None:
+        try:
+            if self._resolve_logger:
+                # structlog's lazy proxies rebuild a logger on every call: bind once, at first use
+                # (so configure structlog before the first turn, as cache_logger_on_first_use would).
+                self._log = self._log.bind()
+                self._resolve_logger = False
+            enabled = getattr(self._log, "is_enabled_for", None)
+            if enabled is not None and not enabled(logging.INFO):
+                return  # building the event costs more than the rest of a turn: skip it
+            self._log.info(DECISION_EVENT, **decision_fields(decision))
+        except Exception:  # a broken log pipeline must not break the bot, nor go unnoticed
+            _fallback_log.exception("escalate could not emit %s for %s", DECISION_EVENT, decision.decision_id)
+
+    def _decide_turn(self, state: ConversationState, turn: Turn, started: float) -> Decision:
+        """One turn through detectors and policy: pure computation on the given state."""
+        policy = self._policy  # read once: a reload mid-turn does not mix two policies
+        index = state.turns
+        state.turns += 1
+        if turn.role is Role.USER:
+            state.user_turns += 1
+        ts = None if turn.ts is None else turn.ts.timestamp()
+        if ts is not None:
+            state.first_ts = ts if state.first_ts is None else state.first_ts
+            state.last_ts = ts
+        text = turn.text
+        truncated = len(text) > policy.max_text_chars
+        if truncated:
+            text = text[: policy.max_text_chars]
+        analysed = self._analyser.analyse(text)
+        context = TurnContext(index, state.user_turns, turn.role, analysed, ts, turn.meta, self._scanner)
+        previous = state.escalation.last_action
+        readings = context.readings
+        try:
+            for detector in self._detectors:
+                reading = detector.observe(context, state)
+                if not 0.0 <= reading.score <= 1.0:
+                    raise ValueError(f"detector {detector.name!r} scored {reading.score!r}, outside 0..1")
+                readings[detector.name] = reading
+            cues = all_cues(readings)
+            levels = {name: round(reading.score, 4) for name, reading in readings.items()}
+            user_turn = state.user_turns
+            verdict = decide(policy, readings, state.escalation, role=turn.role, user_turn=user_turn, cues=cues)
+            remember_verdict(verdict, levels, cues, state.escalation, role=turn.role, user_turn=user_turn)
+        except Exception as exc:  # noqa: BLE001 - an engine bug must not break the host bot
+            return self._fail_safe(state.conversation_id, turn, started, exc, (index, state.user_turns, previous))
+        notes = verdict.notes
+        if truncated:
+            notes = (*notes, f"text cut to the policy's max_text_chars ({policy.max_text_chars})")
+        return Decision.model_construct(
+            decision_id=new_decision_id(),
+            conversation_id=state.conversation_id,
+            turn_index=index,
+            user_turn=state.user_turns,
+            role=turn.role,
+            action=verdict.action,
+            previous_action=previous,
+            reasons=verdict.reasons,
+            suppressed=verdict.suppressed,
+            signals=levels,
+            policy=policy.ref,
+            created_at=datetime.now(UTC),
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            truncated=truncated,
+            notes=notes,
+        )
+
+    def _fail_safe(
+        self,
+        conversation_id: str,
+        turn: Turn,
+        started: float,
+        exc: BaseException,
+        position: tuple[int, int, Action] | None,
+    ) -> Decision:
+        """The policy's fail-safe decision for a turn the engine could not score."""
+        self._log_engine_error(exc, conversation_id)
+        policy = self._policy
+        index, user_turn, previous = position if position is not None else (-1, -1, Action.CONTINUE)
+        reason = Reason(
+            code=ReasonCode.ENGINE_ERROR,
+            score=1.0,
+            evidence=(Evidence(kind="exception", text=f"{type(exc).__name__}: {exc}"[:200], turn_index=index),),
+        )
+        verdict = Verdict(policy.fail_safe, (reason,) if policy.fail_safe is not Action.CONTINUE else ())
+        return Decision(
+            decision_id=new_decision_id(),
+            conversation_id=conversation_id,
+            turn_index=index,
+            user_turn=user_turn,
+            role=turn.role,
+            action=verdict.action,
+            previous_action=previous,
+            reasons=verdict.reasons,
+            suppressed=() if verdict.reasons else (reason,),
+            signals={},
+            policy=policy.ref,
+            created_at=datetime.now(UTC),
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            notes=("the engine failed on this turn; this is the policy's fail-safe decision",),
+        )
+
+    def _log_engine_error(self, exc: BaseException, conversation_id: str) -> None:
+        try:
+            self._log.error(ENGINE_ERROR_EVENT, conversation_id=conversation_id, exc_info=exc)
+        except Exception:
+            _fallback_log.exception("escalate engine error in %s", conversation_id, exc_info=exc)
+
+
+@cache
+def _text_tools() -> tuple[TextAnalyser, Scanner]:
+    """The analyser and scanner for the bundled lexicons: built once per process."""
+    lexicons = [load_lexicon(name) for name in _BUNDLED_LEXICONS]
+    targets: set[str] = set().union(*(lexicon.fuzzy for lexicon in lexicons))
+    known: set[str] = set().union(*(lexicon.words for lexicon in lexicons))
+    return TextAnalyser(targets, known | vader_words() | real_words()), Scanner(lexicons)
+
+
+def new_decision_id() -> str:
+    """32 hex digits: nanosecond time then 64 random bits, so ids sort by creation time."""
+    return f"{time.time_ns():016x}{os.urandom(8).hex()}"
+
+
+def _validated(conversation_id: object, turn: object) -> Turn:
+    _check_conversation_id(conversation_id)
+    if isinstance(turn, Turn):
+        return turn
+    if not isinstance(turn, Mapping):
+        raise InvalidInputError(f"turn must be a Turn or a mapping, got {type(turn).__name__}")
+    try:
+        return Turn.model_validate(turn)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc']) or 'turn'}: {error['msg']}" for error in exc.errors()
+        )
+        raise InvalidInputError(f"invalid turn: {problems}") from exc
+
+
+def _validated_outcome(conversation_id: object, outcome: object) -> Outcome:
+    _check_conversation_id(conversation_id)
+    try:
+        return Outcome(outcome)
+    except ValueError:
+        choices = ", ".join(o.value for o in Outcome)
+        raise InvalidInputError(f"unknown outcome {outcome!r}; expected one of {choices}") from None
+
+
+def _check_conversation_id(conversation_id: object) -> None:
+    if not isinstance(conversation_id, str) or not conversation_id:
+        raise InvalidInputError(f"conversation_id must be a non-empty string, got {conversation_id!r}")
+    if len(conversation_id) > MAX_CONVERSATION_ID_LENGTH:
+        raise InvalidInputError(
+            f"conversation_id is {len(conversation_id)} characters; at most {MAX_CONVERSATION_ID_LENGTH}"
+        )
+
+
+def _apply_outcome(state: ConversationState, outcome: Outcome) -> None:
+    memory = state.escalation
+    if outcome is Outcome.OFFER_DECLINED:
+        record_decline(memory, state.user_turns)
+    elif outcome in {Outcome.OFFER_ACCEPTED, Outcome.HANDED_OFF}:
+        memory.handed_off = True
+        memory.last_action = Action.HANDOFF
+        memory.offer_pending = False
+    elif outcome is Outcome.RETURNED_TO_BOT:
+        fresh = ConversationState(state.conversation_id)
+        fresh.turns, fresh.user_turns = state.turns, state.user_turns
+        fresh.first_ts, fresh.last_ts = state.first_ts, state.last_ts
+        for name in ("stress", "loop", "security", "sensitive", "human", "effort", "escalation", "extra"):
+            setattr(state, name, getattr(fresh, name))
+

@@ -1,0 +1,40 @@
+"""The structlog events ``escalate`` emits, and their fields.
+
+``escalate.decision`` (level info), one per evaluated turn, carries every field of the
+``Decision`` as JSON values (``decision_id``, ``conversation_id``, ``turn_index``, ``user_turn``,
+``role``, ``action``, ``previous_action``, ``reasons`` with their evidence, ``suppressed``,
+``signals``, ``policy`` {name, version, hash}, ``created_at``, ``latency_ms``, ``truncated``,
+``notes``) plus ``library_version``. The event is self-contained, so a processor can persist it
+as-is and replay it later.
+
+``escalate.outcome`` (info): the host reported what happened (``conversation_id``,
+``outcome``, ``note``).
+
+``escalate.engine_error`` (error, with the exception): the engine failed on a turn and returned
+the policy's fail-safe decision instead.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final
+
+from escalate.models import Decision
+
+__all__ = ["DECISION_EVENT", "ENGINE_ERROR_EVENT", "OUTCOME_EVENT", "decision_fields"]
+
+DECISION_EVENT: Final = "escalate.decision"
+OUTCOME_EVENT: Final = "escalate.outcome"
+ENGINE_ERROR_EVENT: Final = "escalate.engine_error"
+
+try:
+    LIBRARY_VERSION: Final = version("escalate")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    LIBRARY_VERSION = "0+unknown"
+
+
+def decision_fields(decision: Decision) -> dict[str, Any]:
+    """The fields of an ``escalate.decision`` event (JSON values only)."""
+    fields = decision.model_dump(mode="json")
+    fields["library_version"] = LIBRARY_VERSION
+    return fields

@@ -1,0 +1,133 @@
+"""The policy schema: every threshold and rule the engine decides by, as validated data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cached_property
+from typing import Annotated, NamedTuple, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from escalate.models import Action, PolicyRef, ReasonCode
+
+__all__ = ["CompiledSignal", "CooldownPolicy", "OptOutPolicy", "Policy", "SignalPolicy"]
+
+UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+_DEFAULT_RELEASE_GAP = 0.1
+
+
+class SignalPolicy(BaseModel):
+    """What one signal's level means.
+
+    A level at or above ``handoff`` hands off; at or above ``offer`` offers a human. Once an
+    offer is open it stays open until the level falls below ``release`` (hysteresis, so a level
+    hovering around ``offer`` does not make the offer flicker).
+    """
+
+    model_config = _STRICT
+
+    reason: ReasonCode
+    """The reason code a decision carries when this signal drives it."""
+    offer: UnitInterval | None = None
+    handoff: UnitInterval | None = None
+    release: UnitInterval | None = None
+    """Defaults to ``offer - 0.1``."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.offer is None and self.handoff is None:
+            raise ValueError("set at least one of 'offer' and 'handoff'")
+        if self.offer is not None and self.handoff is not None and self.offer > self.handoff:
+            raise ValueError(f"'offer' ({self.offer}) must not be above 'handoff' ({self.handoff})")
+        if self.release is not None:
+            if self.offer is None:
+                raise ValueError("'release' only applies together with 'offer'")
+            if self.release > self.offer:
+                raise ValueError(f"'release' ({self.release}) must not be above 'offer' ({self.offer})")
+        return self
+
+    @property
+    def release_level(self) -> float:
+        """The level below which an open offer closes."""
+        if self.release is not None:
+            return self.release
+        return max(0.0, (self.offer or 0.0) - _DEFAULT_RELEASE_GAP)
+
+
+class CompiledSignal(NamedTuple):
+    """One signal's thresholds, flattened for the hot path."""
+
+    name: str
+    reason: ReasonCode
+    offer: float | None
+    handoff: float | None
+    release: float
+
+
+class CooldownPolicy(BaseModel):
+    """How long a declined offer is respected."""
+
+    model_config = _STRICT
+
+    declined_offer_user_turns: int = Field(default=3, ge=0)
+    """User turns after a decline during which offers are held back."""
+    sharp_rise: UnitInterval = 0.2
+    """A signal that rises this much above its level at the decline is offered again anyway."""
+
+
+class OptOutPolicy(BaseModel):
+    """How "please don't transfer me" is honoured."""
+
+    model_config = _STRICT
+
+    honour: bool = True
+    danger: tuple[str, ...] = ("self_harm", "account_takeover")
+    """Evidence kinds that override an opt-out: the customer's safety comes first."""
+
+
+class Policy(BaseModel):
+    """An escalation policy.
+
+    Example:
+        >>> policy = Policy(name="strict", version="1", signals={
+        ...     "human_request": {"reason": "human_requested", "handoff": 0.5}})
+        >>> policy.signals["human_request"].handoff
+        0.5
+    """
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    description: str = ""
+    signals: dict[str, SignalPolicy]
+    """Thresholds per signal name; a signal without an entry is reported but never escalates."""
+    cooldown: CooldownPolicy = CooldownPolicy()
+    opt_out: OptOutPolicy = OptOutPolicy()
+    sticky_handoff: bool = True
+    """Once handed off, a conversation stays handed off until the host says it returned."""
+    fail_safe: Action = Action.OFFER_HUMAN
+    """The action returned when the engine itself fails (reason ``engine_error``)."""
+    max_text_chars: int = Field(default=4000, ge=16, le=1_000_000)
+    """Longer turns are cut to this many characters before scoring (the decision says so)."""
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 over the policy's canonical JSON."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @cached_property
+    def compiled(self) -> tuple[CompiledSignal, ...]:
+        """The signal thresholds as plain tuples (read on every turn)."""
+        return tuple(
+            CompiledSignal(name, rule.reason, rule.offer, rule.handoff, rule.release_level)
+            for name, rule in self.signals.items()
+        )
+
+    @cached_property
+    def ref(self) -> PolicyRef:
+        """Name, version and hash, as carried by every decision."""
+        return PolicyRef(name=self.name, version=self.version, hash=self.content_hash)

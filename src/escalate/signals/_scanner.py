@@ -1,0 +1,383 @@
+"""Run every lexicon over a turn in one pass, in microseconds.
+
+A turn is matched against a few hundred patterns. Running each with ``re`` would cost far more
+than the rest of the engine, so a *prefilter* first finds the few patterns that can match, and
+only those run with ``re`` (whose results, spans and semantics are the reference):
+
+- with RE2 installed (``escalate[fast]``), all patterns of a role sit in one ``re2.Set`` that
+  reports, in a single linear pass, which of them match somewhere. The RE2 versions of the
+  patterns drop word-boundary and lookaround checks, so they match a superset; ``re`` then
+  decides. Once ``Set.Compile()`` succeeds, RE2 cannot fail at match time (set matching never
+  bails out of its DFA), so a miss is never silent.
+- otherwise, patterns are indexed by the words that can start them (``CompiledPattern.anchors``)
+  and tried only where such a word begins.
+
+Both give identical matches (a property test holds them to it).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from escalate.models import Role
+from escalate.signals._lexicon import (
+    ANCHOR_LENGTH,
+    PREFIX_MARK,
+    CompiledPattern,
+    Family,
+    Lexicon,
+    LexiconMatch,
+    Mode,
+)
+from escalate.signals._text import AnalysedText
+
+__all__ = ["Scanner", "re2_available"]
+
+Engine = Literal["auto", "re2", "python"]
+_Spans = dict[tuple[str, str], list[tuple[int, int]]]
+_PREFIX_OF = operator.itemgetter(slice(0, ANCHOR_LENGTH))
+_RE2_MEMORY = 256 << 20
+"""RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
+
+
+def _load_re2() -> Any:
+    try:
+        import re2  # noqa: PLC0415 - optional accelerator, escalate[fast]
+    except ImportError:
+        return None
+    return re2
+
+
+_re2 = _load_re2()
+
+
+def re2_available() -> bool:
+    """Whether the RE2 prefilter (``escalate[fast]``) can be used."""
+    return _re2 is not None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Entry:
+    lexicon: str
+    family: Family
+    regex: re.Pattern[str]
+    whole: _Entry | None = None
+    """For a regex narrowed to one first word: the entry of the whole pattern."""
+
+
+class _Prefilter(Protocol):
+    def collect(self, text: AnalysedText, spans: _Spans) -> None: ...
+
+
+class Scanner:
+    """Runs several lexicons over a turn; detectors share one scan per turn via ``TurnContext``.
+
+    Args:
+        lexicons: the lexicons to run.
+        engine: ``"re2"`` (needs ``escalate[fast]``), ``"python"``, or ``"auto"`` (RE2 when
+            installed).
+    """
+
+    def __init__(self, lexicons: Iterable[Lexicon], engine: Engine = "auto") -> None:
+        self.lexicons = {lexicon.name: lexicon for lexicon in lexicons}
+        if engine == "re2" and _re2 is None:
+            raise ImportError("the RE2 scanner needs escalate[fast]: pip install 'escalate[fast]'")
+        self.engine: Literal["re2", "python"] = "re2" if engine != "python" and _re2 is not None else "python"
+        patterns: dict[Role, list[tuple[_Entry, CompiledPattern]]] = {role: [] for role in Role}
+        for lexicon in self.lexicons.values():
+            for family in lexicon.families.values():
+                for pattern in family.patterns:
+                    for role in family.roles:
+                        patterns[role].append((_Entry(lexicon.name, family, pattern.regex), pattern))
+        build = _Re2Prefilter if self.engine == "re2" else _KeyedPrefilter
+        self._prefilters: dict[Role, _Prefilter] = {role: build(patterns[role]) for role in Role}
+
+    def scan(self, text: AnalysedText, role: Role) -> dict[str, list[LexiconMatch]]:
+        """Every lexicon's matches in ``text`` (families read on ``role`` turns), vetoes applied."""
+        spans: _Spans = {}
+        self._prefilters[role].collect(text, spans)
+        if not spans:
+            return {}
+        return self._matches(spans, text)
+
+    def _matches(self, spans: _Spans, text: AnalysedText) -> dict[str, list[LexiconMatch]]:
+        hits: dict[str, dict[str, list[LexiconMatch]]] = {}
+        for (lexicon, family_name), family_spans in spans.items():
+            family = self.lexicons[lexicon].families[family_name]
+            kept = _longest_disjoint(family_spans) if len(family_spans) > 1 else family_spans
+            hits.setdefault(lexicon, {})[family_name] = [
+                LexiconMatch(family.name, family.kind, family.score, start, end, text.raw[start:end])
+                for start, end in kept
+            ]
+        result = {}
+        for lexicon, by_family in hits.items():
+            for family_name in list(by_family):
+                family = self.lexicons[lexicon].families[family_name]
+                for vetoed in family.vetoes:
+                    if vetoed in by_family:
+                        vetoes = by_family[family_name]
+                        by_family[vetoed] = [hit for hit in by_family[vetoed] if not _overlaps_any(hit, vetoes)]
+            result[lexicon] = sorted(
+                (hit for family_hits in by_family.values() for hit in family_hits),
+                key=lambda hit: (hit.start, hit.family),
+            )
+        return result
+
+
+class _Re2Prefilter:
+    """One RE2 set of every pattern: a linear pass names the few that can match."""
+
+    def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
+        options = _re2.Options()
+        options.max_mem = _RE2_MEMORY
+        options.log_errors = False
+        self._set = _re2.Set.SearchSet(options)
+        self._entries: list[_Entry] = []
+        self._always: list[_Entry] = []
+        for entry, _ in patterns:
+            try:
+                self._set.Add(_re2_source(entry.regex.pattern))
+            except (_re2.error, ValueError):
+                # Syntax RE2 lacks (say, a back-reference in a custom lexicon): run it every turn.
+                self._always.append(entry)
+            else:
+                self._entries.append(entry)
+        self._empty = not self._entries
+        if not self._empty:
+            self._set.Compile()
+
+    def collect(self, text: AnalysedText, spans: _Spans) -> None:
+        scan = text.scan
+        candidates = () if self._empty else (self._set.Match(scan) or ())
+        for entry in [*(self._entries[i] for i in candidates), *self._always]:
+            for hit in entry.regex.finditer(scan):
+                _record(spans, entry, text.raw_span(*hit.span()))
+
+
+class _KeyedPrefilter:
+    """Patterns indexed by the words that can start them (pure Python).
+
+    Each pattern is tried only where one of its first words begins, with a regex narrowed to
+    the alternatives starting with that word (``CompiledPattern.by_key``); all patterns of a
+    word are first tried as one alternation, as most positions start none. Patterns whose first
+    word is too common are scanned only when a rarer word they need occurs.
+    """
+
+    def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
+        at_words: dict[str, list[_Entry]] = {}
+        self._gated: dict[str, list[_Entry]] = {}
+        self._at_start: list[_Entry] = []
+        self._always: list[_Entry] = []
+        self._by_char: list[tuple[frozenset[str], _Entry]] = []
+        for entry, pattern in patterns:
+            if pattern.mode is Mode.AT_START:
+                self._at_start.append(entry)
+            elif pattern.mode is Mode.ALWAYS:
+                self._always.append(entry)
+            elif pattern.mode is Mode.CHARS:
+                self._by_char.append((pattern.anchors, entry))
+            elif pattern.mode is Mode.GATED:
+                for anchor in pattern.anchors:
+                    self._gated.setdefault(anchor, []).append(entry)
+            else:
+                for anchor, source in pattern.by_key.items():
+                    # Narrowed regexes report under their pattern's entry (see _leftmost).
+                    narrowed = _Entry(entry.lexicon, entry.family, re.compile(source), entry)
+                    at_words.setdefault(anchor, []).append(narrowed)
+        self._words = _keys_of(at_words)
+        self._gate_words = _keys_of(self._gated)
+        self._sites = {key: _Site.build(key, entries) for key, entries in at_words.items()}
+        self._any_at_start = _any_of(self._at_start) if self._at_start else None
+
+    def collect(self, text: AnalysedText, spans: _Spans) -> None:
+        scan = text.scan
+        words = set(text.tokens)
+        prefixes = set(map(_PREFIX_OF, words))
+        exact, by_prefix = self._words
+        at_words: dict[_Entry, list[tuple[int, int]]] = {}
+        for key in words & exact:
+            self._sites[key].collect(scan, at_words)
+        for prefix in prefixes & by_prefix:
+            self._sites[prefix + PREFIX_MARK].collect(scan, at_words)
+        for entry, found in at_words.items():
+            for span in _leftmost(found):
+                _record(spans, entry, text.raw_span(*span))
+        gate_exact, gate_prefix = self._gate_words
+        scanned = list(self._always)
+        for key in words & gate_exact:
+            scanned.extend(self._gated[key])
+        for prefix in prefixes & gate_prefix:
+            scanned.extend(self._gated[prefix + PREFIX_MARK])
+        if not scan.isascii():
+            scanned.extend(entry for chars, entry in self._by_char if not chars.isdisjoint(scan))
+        if self._any_at_start is not None and self._any_at_start.match(scan) is not None:
+            for entry in self._at_start:
+                hit = entry.regex.match(scan)
+                if hit is not None:
+                    _record(spans, entry, text.raw_span(*hit.span()))
+        for entry in set(scanned) if len(scanned) > 1 else scanned:
+            for hit in entry.regex.finditer(scan):
+                _record(spans, entry, text.raw_span(*hit.span()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """The patterns that may start at one word, and how to find that word."""
+
+    finder: re.Pattern[str]
+    """Where the word begins (as a whole word, or as a prefix for wildcard keys)."""
+    anything: re.Pattern[str]
+    """All the patterns as one alternation: most positions start none, and one call says so."""
+    entries: tuple[_Entry, ...]
+
+    @classmethod
+    def build(cls, key: str, entries: list[_Entry]) -> _Site:
+        word = re.escape(key.removesuffix(PREFIX_MARK))
+        end = "" if key.endswith(PREFIX_MARK) else r"(?![^\W_])"
+        # The literal comes first so that re can skip ahead to it; the boundary is checked after.
+        finder = re.compile(rf"{word}(?<![^\W_]{word}){end}")
+        return cls(finder, _any_of(entries), tuple(entries))
+
+    def collect(self, scan: str, found: dict[_Entry, list[tuple[int, int]]]) -> None:
+        for word in self.finder.finditer(scan):
+            position = word.start()
+            if self.anything.match(scan, position) is None:
+                continue
+            for entry in self.entries:
+                hit = entry.regex.match(scan, position)
+                if hit is not None:
+                    found.setdefault(entry.whole or entry, []).append(hit.span())
+
+
+def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{entry.regex.pattern})" for entry in entries))
+
+
+def _keys_of(index: Mapping[str, object]) -> tuple[frozenset[str], frozenset[str]]:
+    """Split index keys into whole words and (unmarked) three-letter prefixes."""
+    exact = frozenset(key for key in index if not key.endswith(PREFIX_MARK))
+    prefixes = frozenset(key.removesuffix(PREFIX_MARK) for key in index if key.endswith(PREFIX_MARK))
+    return exact, prefixes
+
+
+def _leftmost(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """What ``finditer`` would return from these matches: leftmost first, never overlapping.
+
+    A pattern can only match where a word begins, and ``match`` there gives what ``finditer``
+    would; the longest wins where two narrowed regexes matched at the same place.
+    """
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+def _record(spans: _Spans, entry: _Entry, span: tuple[int, int]) -> None:
+    spans.setdefault((entry.lexicon, entry.family.name), []).append(span)
+
+
+def _longest_disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Two phrasings of one family matching the same words are one piece of evidence: the longer."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans), key=lambda span: (span[0] - span[1], span[0])):
+        if all(end <= other_start or other_end <= start for other_start, other_end in kept):
+            kept.append((start, end))
+    return sorted(kept)
+
+
+def _overlaps_any(hit: LexiconMatch, vetoes: list[LexiconMatch]) -> bool:
+    return any(v.start <= hit.start < v.end or hit.start <= v.start < hit.end for v in vetoes)
+
+
+# Python's \w and \d are Unicode-aware; RE2's are ASCII-only, and its Unicode classes compile
+# to large UTF-8 automata. The prefilter only needs to match at least as much as Python, so word
+# characters become "ASCII word characters or anything beyond ASCII": compact, and never narrower.
+# (\s needs nothing: the turn's text is folded, so its white space is plain ASCII.)
+_BEYOND_ASCII = r"\x{80}-\x{10FFFF}"
+_WORD_CHARS = rf"0-9A-Za-z_{_BEYOND_ASCII}"
+_CLASS_TRANSLATIONS = (
+    (r"[^\W_]", rf"[0-9A-Za-z{_BEYOND_ASCII}]"),
+    (r"[\W_]", r"[^0-9A-Za-z]"),
+    (r"[^\w", r"[^0-9A-Za-z_"),  # a negated class holding \w: non-ASCII may be either, keep it
+)
+_LOOKAROUND = re.compile(r"\(\?<?[=!]")
+
+
+def _re2_source(pattern: str) -> str:
+    """A version of a Python pattern that RE2 accepts and that matches at least as much.
+
+    Lookarounds and word boundaries only ever *reject* matches, so dropping them keeps every
+    match; character classes are widened to Python's Unicode meaning.
+    """
+    text = _drop_lookarounds(pattern)
+    for python, re2 in _CLASS_TRANSLATIONS:
+        text = text.replace(python, re2)
+    out: list[str] = []
+    index = 0
+    class_start = -1  # index in text where the current character class began, if inside one
+    while index < len(text):
+        char = text[index]
+        in_class = class_start >= 0
+        if char == "\\" and index + 1 < len(text):
+            out.append(_translate_escape(text[index + 1], in_class=in_class))
+            index += 2
+            continue
+        if char == "[" and not in_class:
+            class_start = index
+        elif char == "]" and in_class and index > class_start + 1 + (text[class_start + 1] == "^"):
+            class_start = -1
+        elif char == "$" and not in_class:
+            char = r"\n?\z"  # Python's $ also matches before a final newline
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _translate_escape(escape: str, *, in_class: bool) -> str:
+    if escape in "bB":
+        return ""  # a word boundary only rejects: dropping it keeps every match
+    if escape == "w":
+        return _WORD_CHARS if in_class else f"[{_WORD_CHARS}]"
+    if escape == "W":
+        if in_class:
+            raise ValueError("\\W inside a character class has no compact RE2 superset")
+        return "[^0-9A-Za-z_]"
+    if escape == "d":
+        return f"0-9{_BEYOND_ASCII}" if in_class else f"[0-9{_BEYOND_ASCII}]"
+    return "\\" + escape
+
+
+def _drop_lookarounds(pattern: str) -> str:
+    while (found := _LOOKAROUND.search(pattern)) is not None:
+        end = _group_end(pattern, found.start())
+        pattern = pattern[: found.start()] + pattern[end:]
+    return pattern
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index just after the group that opens at ``start``."""
+    depth = 0
+    index = start
+    in_class = False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    raise ValueError(f"unbalanced group at {start} in {pattern!r}")

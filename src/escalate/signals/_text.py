@@ -1,0 +1,172 @@
+"""Text normalisation shared by every detector: done once per turn, read by all.
+
+Matching happens on a *folded* copy of the text: lower case, accents removed, curly quotes
+straightened, control characters blanked. Folding keeps the length, so a match's offsets are
+also offsets into the original text and evidence can quote the customer's own words.
+
+Misspelt key words ("humna", "reprsentative") are corrected on a second copy (``scan``) before
+the lexicons run; ``raw_span`` maps offsets on that copy back to the original.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+__all__ = ["LONG_WORD", "MIN_TYPO_LENGTH", "AnalysedText", "TextAnalyser", "fold"]
+
+WORD = re.compile(r"[^\W_]+")
+_QUOTES = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'}
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table built lazily: each code point is folded once per process."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+def _fold_char(char: str) -> str:
+    if char in _QUOTES:
+        return _QUOTES[char]
+    category = unicodedata.category(char)
+    if char.isspace() and char not in "\n\t":
+        return " "  # every kind of space is a plain one, so patterns need only know that
+    if category in {"Cc", "Cf"}:
+        return " "
+    lowered = char.lower()
+    if len(lowered) != 1:  # e.g. "İ" lowers to two code points; keep offsets aligned
+        lowered = char
+    base = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+    return base if len(base) == 1 else lowered
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and blank control characters, keeping the length.
+
+    Example:
+        >>> fold("Je voudrais parler à un Conseiller")
+        'je voudrais parler a un conseiller'
+    """
+    return text.translate(_FOLD_TABLE)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedText:
+    """A turn's text in the forms the detectors read."""
+
+    raw: str
+    """The text as received (after truncation)."""
+    folded: str
+    """``raw`` folded; same length, so offsets are shared."""
+    scan: str
+    """``folded`` with misspelt key words corrected; what lexicons match against."""
+    tokens: tuple[str, ...]
+    """Words of ``scan``."""
+    _scan_starts: tuple[int, ...] = field(default=(), repr=False)
+    _raw_starts: tuple[int, ...] = field(default=(), repr=False)
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of ``scan`` back to ``raw``."""
+        if not self._scan_starts:
+            return start, end
+        return self._to_raw(start), self._to_raw(end)
+
+    def _to_raw(self, offset: int) -> int:
+        # Each recorded point starts a stretch where scan and raw advance together.
+        i = bisect_right(self._scan_starts, offset) - 1
+        if i < 0:
+            return offset
+        return self._raw_starts[i] + (offset - self._scan_starts[i])
+
+
+class TextAnalyser:
+    """Builds ``AnalysedText`` for every turn; owns the typo-correction vocabulary.
+
+    Args:
+        targets: words whose misspellings are corrected (``"humna"`` -> ``"human"``).
+        known: real words that must never be "corrected" even when they are one edit
+            away from a target (``"contract"`` is not a typo of ``"contact"``).
+    """
+
+    def __init__(self, targets: Iterable[str] = (), known: Iterable[str] = ()) -> None:
+        self._targets = frozenset(t for t in targets if len(t) >= MIN_TYPO_LENGTH)
+        self._known = frozenset(known) | self._targets
+        # A misspelling is corrected to a target unless a real word is strictly nearer:
+        # "assistanec" is nearer "assistance" than "assistant", so it is left alone.
+        self._targets_by_letter = _by_first_letter(self._targets)
+        self._others_by_letter = _by_first_letter(w for w in self._known - self._targets if len(w) >= MIN_TYPO_LENGTH)
+        self._correct = lru_cache(maxsize=65536)(self._correction)
+
+    def analyse(self, raw: str) -> AnalysedText:
+        """Fold, correct and tokenise ``raw``."""
+        folded = fold(raw)
+        tokens = WORD.findall(folded)
+        fixes = self._fixes(tokens) if self._targets else None
+        if not fixes:
+            return AnalysedText(raw, folded, folded, tuple(tokens))
+        pieces: list[str] = []
+        scan_starts: list[int] = []
+        raw_starts: list[int] = []
+        last = 0
+        shift = 0
+        for match in WORD.finditer(folded):
+            fixed = fixes.get(match.group())
+            if fixed is None:
+                continue
+            start, end = match.span()
+            pieces.append(folded[last:start])
+            pieces.append(fixed)
+            last = end
+            # From the corrected word's end onwards, scan offsets are shifted by this much.
+            shift += len(fixed) - (end - start)
+            scan_starts.append(end + shift)
+            raw_starts.append(end)
+        pieces.append(folded[last:])
+        corrected = tuple(fixes.get(token, token) for token in tokens)
+        return AnalysedText(raw, folded, "".join(pieces), corrected, tuple(scan_starts), tuple(raw_starts))
+
+    def _fixes(self, tokens: list[str]) -> dict[str, str]:
+        fixes = {}
+        for token in set(tokens).difference(self._known):
+            if len(token) >= MIN_TYPO_LENGTH and token.isalpha():
+                fixed = self._correct(token)
+                if fixed != token:
+                    fixes[token] = fixed
+        return fixes
+
+    def _correction(self, token: str) -> str:
+        # Typos rarely touch the first letter; requiring it keeps "steak" from becoming "speak".
+        allowed = 1 if len(token) < LONG_WORD else 2
+        targets = self._targets_by_letter.get(token[0])
+        if not targets:
+            return token
+        target = process.extractOne(token, targets, scorer=OSA.distance, score_cutoff=allowed)
+        if target is None:
+            return token
+        others = self._others_by_letter.get(token[0], [])
+        nearer = process.extractOne(token, others, scorer=OSA.distance, score_cutoff=target[1] - 1)
+        return token if nearer is not None else str(target[0])
+
+def _by_first_letter(words: Iterable[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for word in sorted(words):
+        grouped.setdefault(word[0], []).append(word)
+    return grouped
+
+
+MIN_TYPO_LENGTH = 5
+LONG_WORD = 10
+

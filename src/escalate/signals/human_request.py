@@ -1,0 +1,75 @@
+"""Explicit requests for a human, and the customer's answers about one.
+
+Phrasings come from ``lexicons/human_request.yaml`` (seven languages, typos corrected before
+matching). Beyond requests the detector reports three cues the policy acts on:
+
+- ``opt_out``: "please don't transfer me", "no need for a human";
+- ``offer_declined``: "no thanks" right after a human was offered;
+- ``human_offered``: a bot turn offering a human (so "yes" next counts as a request).
+
+A plain "yes" only counts as a request while an offer is pending, so answering the bot's own
+question ("does this look right?" "yes") never hands the customer off.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from escalate.models import Role
+from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
+from escalate.state.conversation import EVIDENCE_KEPT, ConversationState
+
+__all__ = ["BOT_QUESTION", "HUMAN_OFFERED", "OFFER_DECLINED", "OPT_OUT", "HumanRequestDetector"]
+
+OPT_OUT: Final = "opt_out"
+OFFER_DECLINED: Final = "offer_declined"
+HUMAN_OFFERED: Final = "human_offered"
+BOT_QUESTION: Final = "bot_question"
+
+_REQUESTS: Final = frozenset({"direct_request", "short_request", "is_it_a_bot"})
+_REPEATED_REQUEST: Final = 1.0
+
+
+class HumanRequestDetector:
+    """Scores how clearly the customer asks for a person."""
+
+    name = "human_request"
+
+    def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
+        """Score a user turn; note offers and questions on bot turns."""
+        memory = state.human
+        if turn.role is Role.BOT:
+            offered = [m for m in turn.matches("human_request") if m.family == "human_offered"]
+            if offered:
+                return SignalReading(memory.level, tuple(memory.evidence), frozenset({HUMAN_OFFERED}))
+            cue = frozenset({BOT_QUESTION}) if "?" in turn.text.raw else frozenset()
+            return SignalReading(memory.level, tuple(memory.evidence), cue)
+        if turn.role is not Role.USER:
+            return SignalReading(memory.level, tuple(memory.evidence))
+        matches = turn.matches("human_request")
+        if not matches:
+            memory.level = 0.0
+            memory.evidence = []
+            return QUIET
+        requests = [m for m in matches if m.family in _REQUESTS]
+        pending = state.escalation.offer_pending
+        if pending:
+            requests += [m for m in matches if m.family == "offer_accepted"]
+        cues: set[str] = set()
+        if not requests:
+            if any(m.family == "opt_out" for m in matches):
+                cues.add(OPT_OUT)
+            if pending and any(m.family == "offer_declined" for m in matches):
+                cues.add(OFFER_DECLINED)
+        level = max((m.score for m in requests), default=0.0)
+        found = list(evidence_from(requests, turn.index))
+        if level >= 0.5:
+            memory.requests += 1
+            if memory.requests > 1:
+                # Asking again after being asked once is as clear as it gets.
+                level = _REPEATED_REQUEST
+                found.append(evidence("repeated_request", f"request number {memory.requests}", turn.index))
+        opt_outs = [m for m in matches if m.family == "opt_out"] if OPT_OUT in cues else []
+        memory.level = level
+        memory.evidence = found[:EVIDENCE_KEPT]
+        return SignalReading(level, tuple(found) + evidence_from(opt_outs, turn.index), frozenset(cues))

@@ -1,0 +1,148 @@
+"""Loops: the bot repeating itself, falling back, and the customer asking again.
+
+Repetition is measured with rapidfuzz on the last few bot and user texts (content words only,
+so "when will my card arrive" and "when does my card arrive???" compare as equal). Fallback
+replies, insistence ("I already told you") and corrections ("refund, not change") come from
+``lexicons/loop.yaml``. The signal rises with the number of repeats in a short window and most
+when both sides repeat: that is a conversation going in circles.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Final
+
+from rapidfuzz import fuzz, process
+
+from escalate.models import Evidence, Role
+from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
+from escalate.state.conversation import (
+    EVIDENCE_KEPT,
+    RECENT_TEXTS,
+    TEXT_KEPT,
+    ConversationState,
+    LoopMemory,
+    remember,
+)
+
+__all__ = ["WRAP_UP", "LoopDetector", "content_words"]
+
+WRAP_UP: Final = "wrap_up_prompt"
+"""Cue on a bot turn that asks "anything else?" (read by the effort detector)."""
+
+BOT_REPEAT_SIMILARITY: Final = 75.0
+"""rapidfuzz token_sort_ratio (0-100) of content words above which two bot replies say the same."""
+USER_REPEAT_SIMILARITY: Final = 75.0
+"""Same for two user turns."""
+_MIN_CONTENT_WORDS: Final = 2
+_WINDOW: Final = 3
+
+# Levels by count within the window: 1, 2, 3 or more.
+_FALLBACK_LEVELS: Final = (0.0, 0.25, 0.6, 0.92)
+_BOT_REPEAT_LEVELS: Final = (0.0, 0.4, 0.7, 0.85)
+_USER_REPEAT_LEVELS: Final = (0.0, 0.35, 0.6, 0.8)
+_CORRECTION_SCORE: Final = 0.25
+_BOTH_SIDES_FLOOR: Final = 0.65
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    text = resources.files("escalate.signals").joinpath("lexicons", "stopwords.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def content_words(tokens: tuple[str, ...]) -> str:
+    """The tokens that carry the request, joined: what two turns are compared on."""
+    stop = _stopwords()
+    return " ".join([token for token in tokens if token not in stop])
+
+
+def _repeats(content: str, earlier: list[str], cutoff: float) -> bool:
+    """Whether ``content`` says what one of the earlier texts said (content words compared)."""
+    # Short texts ("yes", "ok thanks", "Okay.") repeat all the time without saying the same thing.
+    if content.count(" ") + 1 < _MIN_CONTENT_WORDS:
+        return False
+    comparable = [text for text in earlier if text.count(" ") + 1 >= _MIN_CONTENT_WORDS]
+    if not comparable:
+        return False
+    return process.extractOne(content, comparable, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff) is not None
+
+
+def _level(levels: tuple[float, ...], count: int) -> float:
+    return levels[min(count, len(levels) - 1)]
+
+
+class LoopDetector:
+    """Scores how much the conversation goes in circles."""
+
+    name = "loop"
+
+    def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
+        """Update the repeat window with this turn and score it."""
+        memory = state.loop
+        found: list[Evidence] = []
+        cues: frozenset[str] = frozenset()
+        if turn.role is Role.BOT:
+            if self._observe_bot(turn, memory, found):
+                cues = frozenset({WRAP_UP})
+        elif turn.role is Role.USER:
+            self._observe_user(turn, memory, found)
+        else:
+            return SignalReading(memory.level, tuple(memory.evidence))
+        level = self._score(memory)
+        memory.level = level
+        if found:
+            memory.evidence = (found + memory.evidence)[:EVIDENCE_KEPT]  # newest first
+        elif level == 0.0:
+            memory.evidence = []
+        return SignalReading(level, tuple(memory.evidence), cues)
+
+    def _observe_bot(self, turn: TurnContext, memory: LoopMemory, found: list[Evidence]) -> bool:
+        """Record a bot turn; return whether it asks "anything else?"."""
+        matches = turn.matches("loop")
+        fallback = [m for m in matches if m.family == "fallback"]
+        text = content_words(turn.text.tokens)[:TEXT_KEPT]
+        repeated = _repeats(text, memory.bot_texts, BOT_REPEAT_SIMILARITY)
+        memory.fallback_streak = memory.fallback_streak + 1 if fallback else 0
+        if fallback:
+            found.extend(evidence_from(fallback[:1], turn.index))
+        elif repeated:
+            found.append(evidence("bot_repeat", turn.text.raw[:TEXT_KEPT], turn.index))
+        remember(memory.bot_texts, text, RECENT_TEXTS)
+        # A fallback is counted by its streak; as a repeat it would count twice.
+        remember(memory.bot_repeats, repeated and not fallback, RECENT_TEXTS)
+        return any(m.family == "wrap_up" for m in matches)
+
+    def _observe_user(self, turn: TurnContext, memory: LoopMemory, found: list[Evidence]) -> None:
+        matches = turn.matches("loop")
+        insists = [m for m in matches if m.family == "insistence"]
+        corrects = [m for m in matches if m.family == "correction"]
+        content = content_words(turn.text.tokens)[:TEXT_KEPT]
+        repeated = _repeats(content, memory.user_texts, USER_REPEAT_SIMILARITY)
+        if repeated:
+            found.append(evidence("user_repeat", turn.text.raw[:TEXT_KEPT], turn.index))
+        found.extend(evidence_from(insists + corrects, turn.index))
+        remember(memory.user_texts, content, RECENT_TEXTS)
+        remember(memory.user_repeats, repeated or bool(insists), RECENT_TEXTS)
+        remember(memory.corrections, bool(corrects), RECENT_TEXTS)
+
+    @staticmethod
+    def _score(memory: LoopMemory) -> float:
+        bot_repeats = sum(memory.bot_repeats[-_WINDOW:])
+        user_repeats = sum(memory.user_repeats[-_WINDOW:])
+        corrections = sum(memory.corrections[-_WINDOW:])
+        level = noisy_or(
+            [
+                _level(_FALLBACK_LEVELS, memory.fallback_streak),
+                _level(_BOT_REPEAT_LEVELS, bot_repeats),
+                _level(_USER_REPEAT_LEVELS, user_repeats),
+                *([_CORRECTION_SCORE] * corrections),
+            ]
+        )
+        # One fallback followed by a rephrase is how bots recover; a second one is not.
+        bot_side = bot_repeats > 0 or memory.fallback_streak >= 2
+        if bot_side and (user_repeats > 0 or corrections > 0):
+            # Both sides repeating is the loop itself, whatever each side's count.
+            level = max(level, _BOTH_SIDES_FLOOR)
+        return level

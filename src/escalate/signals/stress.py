@@ -1,0 +1,145 @@
+"""Emotional stress: VADER as the base, plus what it misses in support chats.
+
+VADER reads general sentiment well but not the shape of an angry support message: "third time
+I'm asking", "thanks for nothing", a wall of capitals, "all the money I have". The lexicon
+(``lexicons/stress.yaml``) names those; this module weighs them, adds shouting and punctuation
+runs, and follows the trajectory over the user's turns. The result is graded: calm texts sit
+near zero, mild annoyance low, anger high. Positive excitement ("AMAZING!!!") is not stress.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import cache
+from typing import Final
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from escalate.models import Evidence, Role
+from escalate.signals._lexicon import LexiconMatch
+from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
+from escalate.state.conversation import EVIDENCE_KEPT, ConversationState, remember
+
+__all__ = ["StressDetector", "sentiment_component", "vader_words"]
+
+# Families that only colour a turn (they never raise stress on their own).
+_MODIFIERS: Final = frozenset({"hedge", "resolved", "sarcasm_cue"})
+# Families that make a turn unmistakably negative, so sarcastic praise and shouting count.
+_NEGATIVE: Final = frozenset(
+    {
+        "abuse", "profanity", "anger", "frustration", "repeated_effort", "sarcasm",
+        "despair", "anger_emoji", "churn_threat", "complaint", "mild_annoyance",
+    }
+)
+_SHOUT_WORD = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
+_ANY_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
+_PUNCTUATION_RUN = re.compile(r"[!?]*(?:!{3,}|\?{3,}|\?!|!\?)[!?]*")
+
+_SHOUT_SCORE: Final = 0.3
+_PUNCTUATION_SCORE: Final = 0.2
+_HEDGE_FACTOR: Final = 0.6
+_RESOLVED_FACTOR: Final = 0.5
+_RISE_SCORE: Final = 0.2
+_AVERAGE_WEIGHT: Final = 0.5
+_HISTORY: Final = 3
+
+
+@cache
+def _vader() -> SentimentIntensityAnalyzer:
+    # Loading VADER's lexicon takes ~20 ms: once per process, shared by every Escalator.
+    return SentimentIntensityAnalyzer()
+
+
+def sentiment_component(compound: float) -> float:
+    """Map VADER's compound score (-1..1) to a stress contribution (0..~0.5).
+
+    Graded over the whole range, so that even among positive texts the less positive rank
+    higher; strongly negative text alone stays below the default offer threshold.
+    """
+    negative = max(0.0, -compound)
+    return 0.08 * (1.0 - compound) / 2.0 + 0.45 * negative**1.3
+
+
+class StressDetector:
+    """Scores anger, frustration, anxiety, despair, sarcasm, shouting and abuse."""
+
+    name = "stress"
+
+    def __init__(self) -> None:
+        self._vader = _vader()
+
+    def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
+        """Score a user turn; other turns carry the last user turn's level."""
+        memory = state.stress
+        if turn.role is not Role.USER:
+            return SignalReading(memory.level, tuple(memory.evidence))
+        compound = float(self._vader.polarity_scores(turn.text.raw)["compound"])
+        by_family: defaultdict[str, list[LexiconMatch]] = defaultdict(list)
+        for match in turn.matches("stress"):
+            by_family[match.family].append(match)
+        negative = compound < 0.0 or not _NEGATIVE.isdisjoint(by_family)
+        components = [sentiment_component(compound)]
+        found: list[Evidence] = []
+        for family, matches in by_family.items():
+            if family in _MODIFIERS and not (family == "sarcasm_cue" and negative):
+                continue
+            score = matches[0].score
+            # More of the same adds less: each further match closes a quarter of the gap.
+            components.extend([score] + [score / 4] * (len(matches) - 1))
+            found.extend(evidence_from(matches, turn.index))
+        if compound < 0.3 or negative:
+            found.extend(self._intensity(turn, components))
+        if compound <= -0.5:
+            found.append(evidence("negative_sentiment", f"VADER compound {compound:.2f}", turn.index))
+        turn_score = noisy_or(components)
+        if "hedge" in by_family:
+            turn_score *= _HEDGE_FACTOR
+        if "resolved" in by_family and not negative:
+            turn_score *= _RESOLVED_FACTOR
+        level = self._with_trajectory(turn, memory.recent, memory.average, turn_score, found)
+        memory.average = _AVERAGE_WEIGHT * memory.average + (1 - _AVERAGE_WEIGHT) * turn_score
+        remember(memory.recent, turn_score, _HISTORY)
+        memory.level = level
+        memory.evidence = found[:EVIDENCE_KEPT]
+        return SignalReading(level, tuple(found))
+
+    @staticmethod
+    def _intensity(turn: TurnContext, components: list[float]) -> list[Evidence]:
+        found: list[Evidence] = []
+        raw = turn.text.raw
+        shouted = _SHOUT_WORD.findall(raw)
+        # Two or more words, most of them in capitals: shouting ("WHY IS THIS SO HARD").
+        if len(shouted) >= 2 and len(shouted) >= 0.6 * len(_ANY_WORD.findall(raw)):
+            components.append(_SHOUT_SCORE)
+            found.append(evidence("shouting", " ".join(shouted[:6]), turn.index))
+        if "!" in raw or "?" in raw:
+            run = _PUNCTUATION_RUN.search(raw)
+            if run:
+                components.append(_PUNCTUATION_SCORE)
+                found.append(evidence("punctuation_run", run.group(), turn.index, run.span()))
+        return found
+
+    @staticmethod
+    def _with_trajectory(
+        turn: TurnContext,
+        recent: list[float],
+        average: float,
+        turn_score: float,
+        found: list[Evidence],
+    ) -> float:
+        components = [turn_score]
+        rising = len(recent) >= 2 and recent[-2] < recent[-1] < turn_score and turn_score >= 0.3
+        if rising:
+            components.append(_RISE_SCORE)
+            trend = " -> ".join(f"{s:.2f}" for s in [*recent[-2:], turn_score])
+            found.append(evidence("rising_stress", trend, turn.index))
+        if average >= 0.4 and turn_score >= 0.3:
+            components.append(_AVERAGE_WEIGHT * average)
+            found.append(evidence("sustained_stress", f"average {average:.2f}", turn.index))
+        return noisy_or(components)
+
+@cache
+def vader_words() -> frozenset[str]:
+    """The words VADER knows: real words, never to be "corrected" as typos."""
+    return frozenset(word for word in _vader().lexicon if word.isalpha())

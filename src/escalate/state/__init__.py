@@ -1,0 +1,6 @@
+"""Conversation state and where it is kept between turns."""
+
+from escalate.state.conversation import SCHEMA_VERSION, ConversationState
+from escalate.state.memory import InMemoryStore
+
+__all__ = ["SCHEMA_VERSION", "ConversationState", "InMemoryStore"]

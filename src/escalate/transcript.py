@@ -1,0 +1,73 @@
+"""Read transcripts: JSON Lines, one turn a line, conversations possibly interleaved.
+
+Each line is an object with ``conversation_id`` (string), ``role`` (user, bot, agent or
+system), ``text`` (string) and optionally ``ts`` (ISO-8601 or Unix seconds) and ``meta`` (an
+object). Other keys (labels, sources) are allowed and ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from escalate.exceptions import TranscriptError
+from escalate.models import Role, Turn
+
+__all__ = ["TranscriptLine", "read_transcript"]
+
+_TURN_FIELDS = frozenset({"role", "text", "ts", "meta"})
+_ROLES = ", ".join(role.value for role in Role)
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    """One valid line: where it came from and the turn it holds."""
+
+    line: int
+    conversation_id: str
+    turn: Turn
+    extra: dict[str, Any]
+    """Keys of the line beyond the turn's own (labels, sources)."""
+
+
+def read_transcript(lines: Iterable[str], source: str = "<stdin>") -> Iterator[TranscriptLine | TranscriptError]:
+    """Parse lines lazily; a bad line yields a ``TranscriptError`` instead of stopping.
+
+    Blank lines are skipped. The caller decides whether an error is fatal.
+    """
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            yield _parse(raw, number, source)
+        except TranscriptError as error:
+            yield error
+
+
+def _parse(raw: str, number: int, source: str) -> TranscriptLine:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise TranscriptError(source, number, f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise TranscriptError(source, number, f"expected a JSON object, got {type(data).__name__}")
+    conversation_id = data.get("conversation_id")
+    if not isinstance(conversation_id, str) or not conversation_id:
+        got = "nothing" if conversation_id is None else repr(conversation_id)
+        raise TranscriptError(source, number, f"expected a non-empty string, got {got}", "conversation_id")
+    role = data.get("role")
+    if role not in {r.value for r in Role}:
+        got = "nothing" if role is None else repr(role)
+        raise TranscriptError(source, number, f"expected one of {_ROLES}, got {got}", "role")
+    try:
+        turn = Turn.model_validate({key: data[key] for key in _TURN_FIELDS if key in data})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise TranscriptError(source, number, f"{error['msg']} (got {error.get('input')!r})", field) from None
+    extra = {key: value for key, value in data.items() if key not in _TURN_FIELDS and key != "conversation_id"}
+    return TranscriptLine(number, conversation_id, turn, extra)

@@ -1,0 +1,70 @@
+"""Protocols for the pieces users can plug in: detectors and state stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+
+if TYPE_CHECKING:
+    from escalate.signals.base import SignalReading, TurnContext
+    from escalate.state.conversation import ConversationState
+
+__all__ = ["AsyncStateStore", "Detector", "StateStore"]
+
+T = TypeVar("T")
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Scores one signal on every turn.
+
+    ``observe`` is called once per turn, in order, under the conversation's lock. It may read and
+    update its own part of ``state`` (``state.extra[name]`` for custom detectors, JSON values
+    only) and the readings of detectors that ran before it (``turn.readings``). It must not do
+    I/O: the engine runs it on the host's hot path. Do expensive set-up in ``__init__``.
+    """
+
+    name: str
+    """The signal's name: the key in ``Decision.signals`` and in the policy's ``signals``."""
+
+    def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
+        """Score ``turn`` given the conversation so far."""
+        ...
+
+
+@runtime_checkable
+class StateStore(Protocol):
+    """Keeps conversation state between turns (synchronous access)."""
+
+    def update(self, conversation_id: str, apply: Callable[[ConversationState], T]) -> T:
+        """Load (or create) the state, run ``apply`` on it and save it, atomically.
+
+        ``apply`` may be run more than once if the store retries after a conflicting write, so
+        it must depend only on the state it is given.
+        """
+        ...
+
+    def get(self, conversation_id: str) -> ConversationState | None:
+        """A copy of the stored state, or ``None``."""
+        ...
+
+    def delete(self, conversation_id: str) -> None:
+        """Forget a conversation (no error if it is unknown)."""
+        ...
+
+
+@runtime_checkable
+class AsyncStateStore(Protocol):
+    """Keeps conversation state between turns (asynchronous access); same contract."""
+
+    async def aupdate(self, conversation_id: str, apply: Callable[[ConversationState], T]) -> T:
+        """Async twin of ``StateStore.update``."""
+        ...
+
+    async def aget(self, conversation_id: str) -> ConversationState | None:
+        """Async twin of ``StateStore.get``."""
+        ...
+
+    async def adelete(self, conversation_id: str) -> None:
+        """Async twin of ``StateStore.delete``."""
+        ...
