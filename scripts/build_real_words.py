@@ -28,8 +28,11 @@ HEADER = """\
 
 
 def main() -> int:
+    """Write the list; exit status 0."""
     dictionary = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/dict/american-english")
-    targets = {t for name in LEXICONS for t in load_lexicon(name).fuzzy if len(t) >= MIN_TYPO_LENGTH}
+    targets = {
+        t for name in LEXICONS for t in load_lexicon(name).fuzzy if len(t) >= MIN_TYPO_LENGTH
+    }
     words = {fold(w.strip()) for w in dictionary.read_text(encoding="utf-8").splitlines()}
     near = set()
     for word in words:

@@ -9,7 +9,7 @@ Example:
 """
 
 from escalate.engine import Escalator
-from escalate.events import LIBRARY_VERSION as __version__
+from escalate.events import LIBRARY_VERSION
 from escalate.exceptions import (
     EscalateError,
     InvalidInputError,
@@ -32,6 +32,8 @@ from escalate.models import (
 from escalate.policy import Policy, load_policy
 from escalate.state import ConversationState, InMemoryStore
 from escalate.typing import AsyncStateStore, Detector, StateStore
+
+__version__ = LIBRARY_VERSION
 
 __all__ = [
     "Action",

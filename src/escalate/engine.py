@@ -7,12 +7,12 @@ shared by the sync and async entry points; they differ only in how they reach th
 from __future__ import annotations
 
 import logging
-import time
 import os
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import structlog
 from pydantic import ValidationError
@@ -22,16 +22,18 @@ from escalate.exceptions import InvalidInputError
 from escalate.models import Action, Decision, Evidence, Outcome, Reason, ReasonCode, Role, Turn
 from escalate.policy.engine import Verdict, all_cues, decide, record_decline, remember_verdict
 from escalate.policy.loader import PolicySource, check_signal_names, load_policy
-from escalate.policy.model import Policy
 from escalate.signals import default_detectors
 from escalate.signals._lexicon import load_lexicon, real_words
 from escalate.signals._scanner import Scanner
 from escalate.signals._text import TextAnalyser
-from escalate.signals.base import TurnContext
+from escalate.signals.base import SignalReading, TurnContext
 from escalate.signals.stress import vader_words
 from escalate.state.conversation import ConversationState
 from escalate.state.memory import InMemoryStore
 from escalate.typing import AsyncStateStore, Detector, StateStore
+
+if TYPE_CHECKING:
+    from escalate.policy.model import Policy
 
 __all__ = ["Escalator"]
 
@@ -112,7 +114,9 @@ class Escalator:
         started = time.perf_counter()
         valid = _validated(conversation_id, turn)
         try:
-            decision = self._store.update(conversation_id, lambda state: self._decide_turn(state, valid, started))
+            decision = self._store.update(
+                conversation_id, lambda state: self._decide_turn(state, valid, started)
+            )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
             decision = self._fail_safe(conversation_id, valid, started, exc, None)
         self._emit(decision)
@@ -128,13 +132,17 @@ class Escalator:
                     conversation_id, lambda state: self._decide_turn(state, valid, started)
                 )
             else:
-                decision = self._store.update(conversation_id, lambda state: self._decide_turn(state, valid, started))
+                decision = self._store.update(
+                    conversation_id, lambda state: self._decide_turn(state, valid, started)
+                )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
             decision = self._fail_safe(conversation_id, valid, started, exc, None)
         self._emit(decision)
         return decision
 
-    def record_outcome(self, conversation_id: str, outcome: Outcome | str, note: str | None = None) -> None:
+    def record_outcome(
+        self, conversation_id: str, outcome: Outcome | str, note: str | None = None
+    ) -> None:
         """Tell the engine what happened after a decision.
 
         ``offer_declined`` pauses offers for the policy's cooldown; ``offer_accepted`` and
@@ -146,7 +154,9 @@ class Escalator:
             self._store.delete(conversation_id)
         else:
             self._store.update(conversation_id, lambda state: _apply_outcome(state, kind))
-        self._log.info(OUTCOME_EVENT, conversation_id=conversation_id, outcome=kind.value, note=note)
+        self._log.info(
+            OUTCOME_EVENT, conversation_id=conversation_id, outcome=kind.value, note=note
+        )
 
     async def arecord_outcome(
         self, conversation_id: str, outcome: Outcome | str, note: str | None = None
@@ -159,7 +169,9 @@ class Escalator:
                 await store.adelete(conversation_id)
             else:
                 await store.aupdate(conversation_id, lambda state: _apply_outcome(state, kind))
-            self._log.info(OUTCOME_EVENT, conversation_id=conversation_id, outcome=kind.value, note=note)
+            self._log.info(
+                OUTCOME_EVENT, conversation_id=conversation_id, outcome=kind.value, note=note
+            )
         else:
             self.record_outcome(conversation_id, kind, note)
 
@@ -174,16 +186,18 @@ class Escalator:
     def _emit(self, decision: Decision) -> None:
         try:
             if self._resolve_logger:
-                # structlog's lazy proxies rebuild a logger on every call: bind once, at first use
-                # (so configure structlog before the first turn, as cache_logger_on_first_use would).
+                # structlog's lazy proxies rebuild a logger on every call: bind once, at first
+                # use (configure structlog before the first turn, as cache_logger_on_first_use).
                 self._log = self._log.bind()
                 self._resolve_logger = False
             enabled = getattr(self._log, "is_enabled_for", None)
             if enabled is not None and not enabled(logging.INFO):
                 return  # building the event costs more than the rest of a turn: skip it
             self._log.info(DECISION_EVENT, **decision_fields(decision))
-        except Exception:  # a broken log pipeline must not break the bot, nor go unnoticed
-            _fallback_log.exception("escalate could not emit %s for %s", DECISION_EVENT, decision.decision_id)
+        except Exception:  # noqa: BLE001 - a broken log pipeline must not break the bot; logged below
+            _fallback_log.exception(
+                "escalate could not emit %s for %s", DECISION_EVENT, decision.decision_id
+            )
 
     def _decide_turn(self, state: ConversationState, turn: Turn, started: float) -> Decision:
         """One turn through detectors and policy: pure computation on the given state."""
@@ -201,22 +215,27 @@ class Escalator:
         if truncated:
             text = text[: policy.max_text_chars]
         analysed = self._analyser.analyse(text)
-        context = TurnContext(index, state.user_turns, turn.role, analysed, ts, turn.meta, self._scanner)
+        context = TurnContext(
+            index, state.user_turns, turn.role, analysed, ts, turn.meta, self._scanner
+        )
         previous = state.escalation.last_action
         readings = context.readings
         try:
             for detector in self._detectors:
-                reading = detector.observe(context, state)
-                if not 0.0 <= reading.score <= 1.0:
-                    raise ValueError(f"detector {detector.name!r} scored {reading.score!r}, outside 0..1")
-                readings[detector.name] = reading
+                readings[detector.name] = _checked(detector, detector.observe(context, state))
             cues = all_cues(readings)
             levels = {name: round(reading.score, 4) for name, reading in readings.items()}
             user_turn = state.user_turns
-            verdict = decide(policy, readings, state.escalation, role=turn.role, user_turn=user_turn, cues=cues)
-            remember_verdict(verdict, levels, cues, state.escalation, role=turn.role, user_turn=user_turn)
+            verdict = decide(
+                policy, readings, state.escalation, role=turn.role, user_turn=user_turn, cues=cues
+            )
+            remember_verdict(
+                verdict, levels, cues, state.escalation, role=turn.role, user_turn=user_turn
+            )
         except Exception as exc:  # noqa: BLE001 - an engine bug must not break the host bot
-            return self._fail_safe(state.conversation_id, turn, started, exc, (index, state.user_turns, previous))
+            return self._fail_safe(
+                state.conversation_id, turn, started, exc, (index, state.user_turns, previous)
+            )
         notes = verdict.notes
         if truncated:
             notes = (*notes, f"text cut to the policy's max_text_chars ({policy.max_text_chars})")
@@ -253,9 +272,15 @@ class Escalator:
         reason = Reason(
             code=ReasonCode.ENGINE_ERROR,
             score=1.0,
-            evidence=(Evidence(kind="exception", text=f"{type(exc).__name__}: {exc}"[:200], turn_index=index),),
+            evidence=(
+                Evidence(
+                    kind="exception", text=f"{type(exc).__name__}: {exc}"[:200], turn_index=index
+                ),
+            ),
         )
-        verdict = Verdict(policy.fail_safe, (reason,) if policy.fail_safe is not Action.CONTINUE else ())
+        verdict = Verdict(
+            policy.fail_safe, (reason,) if policy.fail_safe is not Action.CONTINUE else ()
+        )
         return Decision(
             decision_id=new_decision_id(),
             conversation_id=conversation_id,
@@ -276,7 +301,7 @@ class Escalator:
     def _log_engine_error(self, exc: BaseException, conversation_id: str) -> None:
         try:
             self._log.error(ENGINE_ERROR_EVENT, conversation_id=conversation_id, exc_info=exc)
-        except Exception:
+        except Exception:  # noqa: BLE001 - same: fall back to the standard library logger
             _fallback_log.exception("escalate engine error in %s", conversation_id, exc_info=exc)
 
 
@@ -287,6 +312,12 @@ def _text_tools() -> tuple[TextAnalyser, Scanner]:
     targets: set[str] = set().union(*(lexicon.fuzzy for lexicon in lexicons))
     known: set[str] = set().union(*(lexicon.words for lexicon in lexicons))
     return TextAnalyser(targets, known | vader_words() | real_words()), Scanner(lexicons)
+
+
+def _checked(detector: Detector, reading: SignalReading) -> SignalReading:
+    if not 0.0 <= reading.score <= 1.0:
+        raise ValueError(f"detector {detector.name!r} scored {reading.score!r}, outside 0..1")
+    return reading
 
 
 def new_decision_id() -> str:
@@ -304,26 +335,34 @@ def _validated(conversation_id: object, turn: object) -> Turn:
         return Turn.model_validate(turn)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'turn'}: {error['msg']}" for error in exc.errors()
+            f"{'.'.join(str(p) for p in error['loc']) or 'turn'}: {error['msg']}"
+            for error in exc.errors()
         )
         raise InvalidInputError(f"invalid turn: {problems}") from exc
 
 
 def _validated_outcome(conversation_id: object, outcome: object) -> Outcome:
     _check_conversation_id(conversation_id)
-    try:
+    if isinstance(outcome, Outcome):
+        return outcome
+    if isinstance(outcome, str) and outcome in _OUTCOMES:
         return Outcome(outcome)
-    except ValueError:
-        choices = ", ".join(o.value for o in Outcome)
-        raise InvalidInputError(f"unknown outcome {outcome!r}; expected one of {choices}") from None
+    choices = ", ".join(sorted(_OUTCOMES))
+    raise InvalidInputError(f"unknown outcome {outcome!r}; expected one of {choices}")
+
+
+_OUTCOMES = frozenset(outcome.value for outcome in Outcome)
 
 
 def _check_conversation_id(conversation_id: object) -> None:
     if not isinstance(conversation_id, str) or not conversation_id:
-        raise InvalidInputError(f"conversation_id must be a non-empty string, got {conversation_id!r}")
+        raise InvalidInputError(
+            f"conversation_id must be a non-empty string, got {conversation_id!r}"
+        )
     if len(conversation_id) > MAX_CONVERSATION_ID_LENGTH:
         raise InvalidInputError(
-            f"conversation_id is {len(conversation_id)} characters; at most {MAX_CONVERSATION_ID_LENGTH}"
+            f"conversation_id has {len(conversation_id)} characters;"
+            f" at most {MAX_CONVERSATION_ID_LENGTH} are allowed"
         )
 
 
@@ -339,6 +378,14 @@ def _apply_outcome(state: ConversationState, outcome: Outcome) -> None:
         fresh = ConversationState(state.conversation_id)
         fresh.turns, fresh.user_turns = state.turns, state.user_turns
         fresh.first_ts, fresh.last_ts = state.first_ts, state.last_ts
-        for name in ("stress", "loop", "security", "sensitive", "human", "effort", "escalation", "extra"):
+        for name in (
+            "stress",
+            "loop",
+            "security",
+            "sensitive",
+            "human",
+            "effort",
+            "escalation",
+            "extra",
+        ):
             setattr(state, name, getattr(fresh, name))
-

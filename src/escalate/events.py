@@ -17,9 +17,10 @@ the policy's fail-safe decision instead.
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from escalate.models import Decision
+if TYPE_CHECKING:
+    from escalate.models import Decision
 
 __all__ = ["DECISION_EVENT", "ENGINE_ERROR_EVENT", "OUTCOME_EVENT", "decision_fields"]
 
@@ -27,10 +28,14 @@ DECISION_EVENT: Final = "escalate.decision"
 OUTCOME_EVENT: Final = "escalate.outcome"
 ENGINE_ERROR_EVENT: Final = "escalate.engine_error"
 
-try:
-    LIBRARY_VERSION: Final = version("escalate")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    LIBRARY_VERSION = "0+unknown"
+def _library_version() -> str:
+    try:
+        return version("escalate")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+LIBRARY_VERSION: Final = _library_version()
 
 
 def decision_fields(decision: Decision) -> dict[str, Any]:

@@ -139,7 +139,7 @@ class PolicyRef(BaseModel):
     name: str
     version: str
     hash: str
-    """SHA-256 of the policy's canonical JSON: two decisions with the same hash used the same rules."""
+    """SHA-256 of the policy's canonical JSON: equal hashes mean the same rules."""
 
 
 class Decision(BaseModel):

@@ -8,14 +8,16 @@ object). Other keys (labels, sources) are allowed and ignored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from escalate.exceptions import TranscriptError
 from escalate.models import Role, Turn
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
 
 __all__ = ["TranscriptLine", "read_transcript"]
 
@@ -34,7 +36,9 @@ class TranscriptLine:
     """Keys of the line beyond the turn's own (labels, sources)."""
 
 
-def read_transcript(lines: Iterable[str], source: str = "<stdin>") -> Iterator[TranscriptLine | TranscriptError]:
+def read_transcript(
+    lines: Iterable[str], source: str = "<stdin>"
+) -> Iterator[TranscriptLine | TranscriptError]:
     """Parse lines lazily; a bad line yields a ``TranscriptError`` instead of stopping.
 
     Blank lines are skipped. The caller decides whether an error is fatal.
@@ -52,13 +56,17 @@ def _parse(raw: str, number: int, source: str) -> TranscriptLine:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise TranscriptError(source, number, f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+        raise TranscriptError(
+            source, number, f"not valid JSON: {exc.msg} at column {exc.colno}"
+        ) from None
     if not isinstance(data, dict):
         raise TranscriptError(source, number, f"expected a JSON object, got {type(data).__name__}")
     conversation_id = data.get("conversation_id")
     if not isinstance(conversation_id, str) or not conversation_id:
         got = "nothing" if conversation_id is None else repr(conversation_id)
-        raise TranscriptError(source, number, f"expected a non-empty string, got {got}", "conversation_id")
+        raise TranscriptError(
+            source, number, f"expected a non-empty string, got {got}", "conversation_id"
+        )
     role = data.get("role")
     if role not in {r.value for r in Role}:
         got = "nothing" if role is None else repr(role)
@@ -68,6 +76,12 @@ def _parse(raw: str, number: int, source: str) -> TranscriptLine:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"])
-        raise TranscriptError(source, number, f"{error['msg']} (got {error.get('input')!r})", field) from None
-    extra = {key: value for key, value in data.items() if key not in _TURN_FIELDS and key != "conversation_id"}
+        raise TranscriptError(
+            source, number, f"{error['msg']} (got {error.get('input')!r})", field
+        ) from None
+    extra = {
+        key: value
+        for key, value in data.items()
+        if key not in _TURN_FIELDS and key != "conversation_id"
+    }
     return TranscriptLine(number, conversation_id, turn, extra)

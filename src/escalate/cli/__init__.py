@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, NoReturn, TextIO
 
 import structlog
 import typer
@@ -53,7 +53,7 @@ class OnError(StrEnum):
     SKIP = "skip"
 
 
-def _version(value: bool) -> None:  # noqa: FBT001 - typer passes the flag positionally
+def _version(value: bool) -> None:
     if value:
         typer.echo(f"escalate {LIBRARY_VERSION}")
         raise typer.Exit
@@ -61,7 +61,7 @@ def _version(value: bool) -> None:  # noqa: FBT001 - typer passes the flag posit
 
 @app.callback()
 def _root(
-    version: Annotated[  # noqa: ARG001 - handled eagerly by the callback
+    version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
@@ -70,21 +70,30 @@ def _root(
 
 PolicyOption = Annotated[
     Path | None,
-    typer.Option("--policy", "-p", help="Policy file (.yaml, .toml, .json); default: the bundled one."),
+    typer.Option(
+        "--policy", "-p", help="Policy file (.yaml, .toml, .json); default: the bundled one."
+    ),
 ]
 EventsOption = Annotated[
     Path | None,
-    typer.Option("--events", help="Also write every escalate.decision event to this file (JSON Lines)."),
+    typer.Option(
+        "--events", help="Also write every escalate.decision event to this file (JSON Lines)."
+    ),
 ]
 
 
 @app.command()
 def score(
-    file: Annotated[str, typer.Argument(help="Transcript (JSON Lines, one turn a line), or - for stdin.")],
+    file: Annotated[
+        str, typer.Argument(help="Transcript (JSON Lines, one turn a line), or - for stdin.")
+    ],
     policy: PolicyOption = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.JSONL,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.JSONL,
     on_error: Annotated[
-        OnError, typer.Option("--on-error", help="Stop at a bad line (fail) or report it and go on (skip).")
+        OnError,
+        typer.Option("--on-error", help="Stop at a bad line (fail) or report it and go on (skip)."),
     ] = OnError.FAIL,
     events: EventsOption = None,
 ) -> None:
@@ -94,7 +103,9 @@ def score(
         run = ScoreRun()
         try:
             with _open(file) as lines:
-                scored = score_lines(escalator, lines, _source(file), run, skip_errors=on_error is OnError.SKIP)
+                scored = score_lines(
+                    escalator, lines, _source(file), run, skip_errors=on_error is OnError.SKIP
+                )
                 if output is OutputFormat.JSONL:
                     write_jsonl(scored, sys.stdout)
                 else:
@@ -107,14 +118,18 @@ def score(
 
 @app.command()
 def demo(
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.TABLE,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.TABLE,
     policy: PolicyOption = None,
 ) -> None:
     """Run the bundled example conversations and print what escalate decides."""
     with _events_log(None) as logger:
         escalator = _escalator(policy, logger)
         text = resources.files("escalate.demo").joinpath("conversations.jsonl").read_text("utf-8")
-        scored = score_lines(escalator, text.splitlines(), "demo/conversations.jsonl", ScoreRun(), skip_errors=False)
+        scored = score_lines(
+            escalator, text.splitlines(), "demo/conversations.jsonl", ScoreRun(), skip_errors=False
+        )
         if output is OutputFormat.JSONL:
             write_jsonl(scored, sys.stdout)
             return
@@ -134,7 +149,11 @@ def main() -> None:
 def _escalator(policy: Path | None, logger: structlog.typing.FilteringBoundLogger) -> Escalator:
     try:
         # A transcript can hold many conversations, each scored once: keep them all, no expiry.
-        return Escalator(policy, store=InMemoryStore(max_conversations=1_000_000, ttl_seconds=None), logger=logger)
+        return Escalator(
+            policy,
+            store=InMemoryStore(max_conversations=1_000_000, ttl_seconds=None),
+            logger=logger,
+        )
     except PolicyError as error:
         _fail(str(error))
 
@@ -174,6 +193,6 @@ def _source(file: str) -> str:
     return "<stdin>" if file == "-" else file
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)

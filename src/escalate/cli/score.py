@@ -13,7 +13,7 @@ from escalate.exceptions import TranscriptError
 from escalate.models import Decision, Role
 from escalate.transcript import TranscriptLine, read_transcript
 
-__all__ = ["ScoredTurn", "ScoreRun", "score_row", "score_lines"]
+__all__ = ["ScoreRun", "ScoredTurn", "score_lines", "score_row"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def score_lines(
             if not skip_errors:
                 raise item
             run.skipped.append(item)
-            print(f"skipped {item}", file=sys.stderr)
+            sys.stderr.write(f"skipped {item}\n")
             continue
         yield ScoredTurn(item, escalator.evaluate(item.conversation_id, item.turn))
 

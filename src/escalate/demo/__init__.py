@@ -1,0 +1,1 @@
+"""Example conversations for ``escalate demo``."""

@@ -8,14 +8,18 @@ a pure function that policy tests and replays can call directly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from escalate.models import Action, Reason, ReasonCode, Role
-from escalate.policy.model import Policy
-from escalate.signals.base import SignalReading
 from escalate.signals.human_request import BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT
 from escalate.state.conversation import EVIDENCE_KEPT, EscalationMemory
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from escalate.policy.model import Policy
+    from escalate.signals.base import SignalReading
 
 __all__ = ["Verdict", "all_cues", "decide", "record_decline", "remember_verdict"]
 
@@ -55,7 +59,9 @@ def decide(
         cues = all_cues(readings)
     if role is Role.AGENT or (memory.handed_off and policy.sticky_handoff):
         reasons = tuple(c.reason for c in candidates) or tuple(memory.handoff_reasons)
-        note = "a human agent is in the conversation" if role is Role.AGENT else "handed off earlier"
+        note = (
+            "a human agent is in the conversation" if role is Role.AGENT else "handed off earlier"
+        )
         return Verdict(Action.HANDOFF, reasons, notes=(note,))
     if not candidates:
         return _CONTINUE
@@ -63,10 +69,10 @@ def decide(
     notes: list[str] = []
     held: list[_Candidate] = []
     opted_out = memory.opted_out_user_turn is not None or OPT_OUT in cues
-    if opted_out and policy.opt_out.honour and not asked_for_human:
-        if not _any_danger(candidates, policy.opt_out.danger):
-            notes.append("the customer asked to stay with the bot")
-            held, candidates = candidates, []
+    honoured = opted_out and policy.opt_out.honour and not asked_for_human
+    if honoured and not _any_danger(candidates, policy.opt_out.danger):
+        notes.append("the customer asked to stay with the bot")
+        held, candidates = candidates, []
     declined_now = OFFER_DECLINED in cues
     if declined_now or _in_cooldown(policy, memory, user_turn):
         kept = []
@@ -105,7 +111,9 @@ def remember_verdict(
     """Update the escalation memory after a decision (``levels``: every signal's level)."""
     previous = memory.last_action
     memory.last_levels = dict(levels)
-    if verdict.reasons and any(reason.code is ReasonCode.HUMAN_REQUESTED for reason in verdict.reasons):
+    if verdict.reasons and any(
+        reason.code is ReasonCode.HUMAN_REQUESTED for reason in verdict.reasons
+    ):
         memory.opted_out_user_turn = None
         memory.declined_user_turn = None
     if OPT_OUT in cues:
@@ -151,12 +159,20 @@ def _candidates(
         level = reading.score
         if handoff is not None and level >= handoff:
             stage = Action.HANDOFF
-        elif offer is not None and (level >= offer or (level >= release and reason.value in open_offer)):
+        elif offer is not None and (
+            level >= offer or (level >= release and reason.value in open_offer)
+        ):
             stage = Action.OFFER_HUMAN
         else:
             continue
         found.append(
-            _Candidate(name, stage, Reason.model_construct(code=reason, score=round(level, 4), evidence=reading.evidence))
+            _Candidate(
+                name,
+                stage,
+                Reason.model_construct(
+                    code=reason, score=round(level, 4), evidence=reading.evidence
+                ),
+            )
         )
     return found
 

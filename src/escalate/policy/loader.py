@@ -20,7 +20,7 @@ from escalate.policy.model import Policy
 __all__ = ["PolicySource", "check_signal_names", "default_policy", "load_policy"]
 
 PolicySource = Policy | Mapping[str, Any] | str | Path
-"""Anything ``load_policy`` accepts: a Policy, a dict, or the path of a .yaml/.yml/.toml/.json file."""
+"""What ``load_policy`` accepts: a Policy, a dict, or a .yaml/.yml/.toml/.json file path."""
 
 _SUGGESTION_CUTOFF = 70
 
@@ -86,7 +86,9 @@ def _read(path: Path) -> Any:
 
 def _validate(data: Any, source: str) -> Policy:
     if not isinstance(data, Mapping):
-        raise PolicyError(source, [f"expected a mapping of policy fields, got {type(data).__name__}"])
+        raise PolicyError(
+            source, [f"expected a mapping of policy fields, got {type(data).__name__}"]
+        )
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:

@@ -45,7 +45,9 @@ class SignalPolicy(BaseModel):
             if self.offer is None:
                 raise ValueError("'release' only applies together with 'offer'")
             if self.release > self.offer:
-                raise ValueError(f"'release' ({self.release}) must not be above 'offer' ({self.offer})")
+                raise ValueError(
+                    f"'release' ({self.release}) must not be above 'offer' ({self.offer})"
+                )
         return self
 
     @property

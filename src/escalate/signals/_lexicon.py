@@ -1,15 +1,15 @@
-"""Lexicons: phrase families kept as data files and compiled once into fast matchers.
+r"""Lexicons: phrase families kept as data files and compiled once into fast matchers.
 
 A lexicon file (YAML) has three parts::
 
     vocab:                       # named word lists, used in patterns as {name}
-      contact_verb: [talk\\w*, speak\\w*, chat]
+      contact_verb: [talk\w*, speak\w*, chat]
     fuzzy: [human, person]       # words whose misspellings are corrected before matching
     families:
       direct_request:            # one family of phrasings, all meaning the same thing
         score: 0.95              # how strongly one match moves the detector's signal
         roles: [user]            # which turns it is read on (default: user)
-        vetoes: [other_family]   # matches of these families overlapping one of this family are dropped
+        vetoes: [other_family]   # its matches overlapping one of this family are dropped
         patterns:
           - "{contact_verb} ~4 {human_noun}"
 
@@ -101,7 +101,7 @@ class CompiledPattern:
     """A pattern compiled to a regex, with what the scanner needs to run it cheaply."""
 
     regex: re.Pattern[str]
-    mode: _Mode
+    mode: Mode
     anchors: frozenset[str]
     by_key: Mapping[str, str] = field(default_factory=dict)
     """For AT_WORDS: per key, the pattern's source narrowed to the first words with that key
@@ -145,7 +145,11 @@ class Lexicon:
 @cache
 def real_words() -> frozenset[str]:
     """Real words within typo distance of a fuzzy word (``lexicons/real_words.txt``)."""
-    text = resources.files("escalate.signals").joinpath("lexicons", "real_words.txt").read_text("utf-8")
+    text = (
+        resources.files("escalate.signals")
+        .joinpath("lexicons", "real_words.txt")
+        .read_text("utf-8")
+    )
     return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
@@ -154,7 +158,7 @@ def load_lexicon(name: str) -> Lexicon:
     """Load and compile the bundled lexicon ``name`` (cached per process)."""
     source = resources.files("escalate.signals").joinpath("lexicons", f"{name}.yaml")
     try:
-        data = yaml.load(source.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = yaml.load(source.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise LexiconError(f"lexicon {name}: not valid YAML: {exc}") from exc
     return compile_lexicon(name, data)
@@ -170,7 +174,10 @@ def compile_lexicon(name: str, data: Any) -> Lexicon:
     unknown = set(data) - {"vocab", "fuzzy", "families"}
     if unknown:
         raise LexiconError(f"lexicon {name}: unknown keys {sorted(unknown)}")
-    vocab = {key: _as_strings(name, f"vocab.{key}", words) for key, words in data.get("vocab", {}).items()}
+    vocab = {
+        key: _as_strings(name, f"vocab.{key}", words)
+        for key, words in data.get("vocab", {}).items()
+    }
     families = [
         _compile_family(name, family_name, spec, vocab)
         for family_name, spec in data.get("families", {}).items()
@@ -178,9 +185,15 @@ def compile_lexicon(name: str, data: Any) -> Lexicon:
     for family in families:
         for vetoed in family.vetoes:
             if not any(f.name == vetoed for f in families):
-                raise LexiconError(f"lexicon {name}: family {family.name} vetoes unknown family {vetoed!r}")
+                raise LexiconError(
+                    f"lexicon {name}: family {family.name} vetoes unknown family {vetoed!r}"
+                )
     plain_words = {
-        word for words in vocab.values() for entry in words for word in entry.split() if word.isalpha()
+        word
+        for words in vocab.values()
+        for entry in words
+        for word in entry.split()
+        if word.isalpha()
     }
     fuzzy = _as_strings(name, "fuzzy", data.get("fuzzy", []))
     return Lexicon(name, families, fuzzy, plain_words)
@@ -223,7 +236,9 @@ def _compile_pattern(where: str, source: str, vocab: Mapping[str, list[str]]) ->
         return CompiledPattern(regex, Mode.AT_START, frozenset())
     first = _keyed_alternatives(items[0], vocab) if _is_required(items[0]) else None
     rarest = _rarest_anchors([item for item in items[1:] if _is_required(item)], vocab)
-    if first is not None and not (first.keys() & _COMMON_WORDS and rarest and not rarest & _COMMON_WORDS):
+    if first is not None and not (
+        first.keys() & _COMMON_WORDS and rarest and not rarest & _COMMON_WORDS
+    ):
         # Tried where one of its first words begins; each word gets a regex holding only the
         # alternatives that start with it, so a match attempt is short.
         by_key = {
@@ -239,7 +254,9 @@ def _compile_pattern(where: str, source: str, vocab: Mapping[str, list[str]]) ->
     return CompiledPattern(regex, Mode.ALWAYS, frozenset())
 
 
-def _regex(where: str, source: str, items: list[str], vocab: Mapping[str, list[str]]) -> re.Pattern[str]:
+def _regex(
+    where: str, source: str, items: list[str], vocab: Mapping[str, list[str]]
+) -> re.Pattern[str]:
     try:
         return re.compile(_regex_source(where, items, vocab))
     except re.error as exc:
@@ -357,7 +374,9 @@ def _alternation(words: Sequence[str]) -> str:
     plain = [word for word in words if _PLAIN_WORD.fullmatch(word)]
     # People drop apostrophes ("didnt", "im"): every contraction also matches without one.
     plain += [word.replace("'", "") for word in plain if "'" in word]
-    other = sorted((word for word in words if not _PLAIN_WORD.fullmatch(word)), key=len, reverse=True)
+    other = sorted(
+        (word for word in words if not _PLAIN_WORD.fullmatch(word)), key=len, reverse=True
+    )
     branches = [word.replace(" ", SEP) for word in other]
     if plain:
         branches.insert(0, _trie_regex(_trie(plain)))
@@ -413,10 +432,10 @@ def _rarest_anchors(required: list[str], vocab: Mapping[str, list[str]]) -> froz
 
 
 def _keyed_alternatives(item: str, vocab: Mapping[str, list[str]]) -> dict[str, list[str]] | None:
-    """The item's alternatives grouped by the key a turn must contain for each to match.
+    r"""The item's alternatives grouped by the key a turn must contain for each to match.
 
     A complete word is keyed by itself ("can" for "can't ...", so "cancel" does not wake it);
-    a word with a wildcard ending by its first three letters and ``*`` ("frustrat\\w*" ->
+    a word with a wildcard ending by its first three letters and ``*`` ("frustrat\w*" ->
     "fru*"). ``None`` when some alternative starts with a wildcard.
     """
     macro = _MACRO.fullmatch(item)
@@ -439,7 +458,11 @@ def _keyed_alternatives(item: str, vocab: Mapping[str, list[str]]) -> dict[str, 
         if "|" in rest or "(" in rest.split(" ")[0]:
             return None  # an alternation right after the head: the head alone is not required
         # The word ends where a space, apostrophe, hyphen or escaped punctuation ("f\\*+") follows.
-        if rest == "" or rest[:1] in {" ", "'", "-"} or (rest[:1] == "\\" and not rest[1:2].isalnum()):
+        if (
+            rest == ""
+            or rest[:1] in {" ", "'", "-"}
+            or (rest[:1] == "\\" and not rest[1:2].isalnum())
+        ):
             key = literal
         elif len(literal) >= ANCHOR_LENGTH:
             key = literal[:ANCHOR_LENGTH] + PREFIX_MARK
@@ -469,9 +492,62 @@ def _top_level_alternatives(body: str) -> list[str]:
 
 # The most frequent words: a pattern keyed on them would be tried on most turns.
 _COMMON_WORDS = frozenset(
-    "i my me a an the to it is can do don not no you your and of in for on this that what how "
-    "have was are be with so get just we our at if or will would please yes there they all any "
-    "one t s m ve ll re d".split()
+    [
+        "i",
+        "my",
+        "me",
+        "a",
+        "an",
+        "the",
+        "to",
+        "it",
+        "is",
+        "can",
+        "do",
+        "don",
+        "not",
+        "no",
+        "you",
+        "your",
+        "and",
+        "of",
+        "in",
+        "for",
+        "on",
+        "this",
+        "that",
+        "what",
+        "how",
+        "have",
+        "was",
+        "are",
+        "be",
+        "with",
+        "so",
+        "get",
+        "just",
+        "we",
+        "our",
+        "at",
+        "if",
+        "or",
+        "will",
+        "would",
+        "please",
+        "yes",
+        "there",
+        "they",
+        "all",
+        "any",
+        "one",
+        "t",
+        "s",
+        "m",
+        "ve",
+        "ll",
+        "re",
+        "d",
+    ]
 )
 _COMMON_PENALTY = 10
 
@@ -481,7 +557,11 @@ def _as_strings(lexicon: str, where: str, value: Any) -> list[str]:
         raise LexiconError(f"lexicon {lexicon}: {where} must be a list of strings")
     for position, item in enumerate(value, start=1):
         if not isinstance(item, str):
-            hint = " (YAML reads yes/no/on/off as booleans: quote it)" if isinstance(item, bool) else ""
+            hint = (
+                " (YAML reads yes/no/on/off as booleans: quote it)"
+                if isinstance(item, bool)
+                else ""
+            )
             raise LexiconError(
                 f"lexicon {lexicon}: {where} item {position} must be a string, got {item!r}{hint}"
             )

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from escalate.models import Role
 from escalate.signals._lexicon import (
@@ -33,7 +32,11 @@ from escalate.signals._lexicon import (
     LexiconMatch,
     Mode,
 )
-from escalate.signals._text import AnalysedText
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from escalate.signals._text import AnalysedText
 
 __all__ = ["Scanner", "re2_available"]
 
@@ -86,13 +89,17 @@ class Scanner:
         self.lexicons = {lexicon.name: lexicon for lexicon in lexicons}
         if engine == "re2" and _re2 is None:
             raise ImportError("the RE2 scanner needs escalate[fast]: pip install 'escalate[fast]'")
-        self.engine: Literal["re2", "python"] = "re2" if engine != "python" and _re2 is not None else "python"
+        self.engine: Literal["re2", "python"] = (
+            "re2" if engine != "python" and _re2 is not None else "python"
+        )
         patterns: dict[Role, list[tuple[_Entry, CompiledPattern]]] = {role: [] for role in Role}
         for lexicon in self.lexicons.values():
             for family in lexicon.families.values():
                 for pattern in family.patterns:
                     for role in family.roles:
-                        patterns[role].append((_Entry(lexicon.name, family, pattern.regex), pattern))
+                        patterns[role].append(
+                            (_Entry(lexicon.name, family, pattern.regex), pattern)
+                        )
         build = _Re2Prefilter if self.engine == "re2" else _KeyedPrefilter
         self._prefilters: dict[Role, _Prefilter] = {role: build(patterns[role]) for role in Role}
 
@@ -110,7 +117,9 @@ class Scanner:
             family = self.lexicons[lexicon].families[family_name]
             kept = _longest_disjoint(family_spans) if len(family_spans) > 1 else family_spans
             hits.setdefault(lexicon, {})[family_name] = [
-                LexiconMatch(family.name, family.kind, family.score, start, end, text.raw[start:end])
+                LexiconMatch(
+                    family.name, family.kind, family.score, start, end, text.raw[start:end]
+                )
                 for start, end in kept
             ]
         result = {}
@@ -120,7 +129,9 @@ class Scanner:
                 for vetoed in family.vetoes:
                     if vetoed in by_family:
                         vetoes = by_family[family_name]
-                        by_family[vetoed] = [hit for hit in by_family[vetoed] if not _overlaps_any(hit, vetoes)]
+                        by_family[vetoed] = [
+                            hit for hit in by_family[vetoed] if not _overlaps_any(hit, vetoes)
+                        ]
             result[lexicon] = sorted(
                 (hit for family_hits in by_family.values() for hit in family_hits),
                 key=lambda hit: (hit.start, hit.family),
@@ -260,7 +271,9 @@ def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
 def _keys_of(index: Mapping[str, object]) -> tuple[frozenset[str], frozenset[str]]:
     """Split index keys into whole words and (unmarked) three-letter prefixes."""
     exact = frozenset(key for key in index if not key.endswith(PREFIX_MARK))
-    prefixes = frozenset(key.removesuffix(PREFIX_MARK) for key in index if key.endswith(PREFIX_MARK))
+    prefixes = frozenset(
+        key.removesuffix(PREFIX_MARK) for key in index if key.endswith(PREFIX_MARK)
+    )
     return exact, prefixes
 
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["LONG_WORD", "MIN_TYPO_LENGTH", "AnalysedText", "TextAnalyser", "fold"]
 
@@ -46,7 +49,9 @@ def _fold_char(char: str) -> str:
     lowered = char.lower()
     if len(lowered) != 1:  # e.g. "İ" lowers to two code points; keep offsets aligned
         lowered = char
-    base = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+    base = "".join(
+        c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c)
+    )
     return base if len(base) == 1 else lowered
 
 
@@ -107,7 +112,9 @@ class TextAnalyser:
         # A misspelling is corrected to a target unless a real word is strictly nearer:
         # "assistanec" is nearer "assistance" than "assistant", so it is left alone.
         self._targets_by_letter = _by_first_letter(self._targets)
-        self._others_by_letter = _by_first_letter(w for w in self._known - self._targets if len(w) >= MIN_TYPO_LENGTH)
+        self._others_by_letter = _by_first_letter(
+            w for w in self._known - self._targets if len(w) >= MIN_TYPO_LENGTH
+        )
         self._correct = lru_cache(maxsize=65536)(self._correction)
 
     def analyse(self, raw: str) -> AnalysedText:
@@ -136,7 +143,9 @@ class TextAnalyser:
             raw_starts.append(end)
         pieces.append(folded[last:])
         corrected = tuple(fixes.get(token, token) for token in tokens)
-        return AnalysedText(raw, folded, "".join(pieces), corrected, tuple(scan_starts), tuple(raw_starts))
+        return AnalysedText(
+            raw, folded, "".join(pieces), corrected, tuple(scan_starts), tuple(raw_starts)
+        )
 
     def _fixes(self, tokens: list[str]) -> dict[str, str]:
         fixes = {}
@@ -160,6 +169,7 @@ class TextAnalyser:
         nearer = process.extractOne(token, others, scorer=OSA.distance, score_cutoff=target[1] - 1)
         return token if nearer is not None else str(target[0])
 
+
 def _by_first_letter(words: Iterable[str]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for word in sorted(words):
@@ -169,4 +179,3 @@ def _by_first_letter(words: Iterable[str]) -> dict[str, list[str]]:
 
 MIN_TYPO_LENGTH = 5
 LONG_WORD = 10
-

@@ -51,7 +51,9 @@ class TurnContext:
     def matches(self, lexicon: str) -> list[LexiconMatch]:
         """Matches of a bundled lexicon in this turn (families read on this turn's role)."""
         if lexicon not in self.scanner.lexicons:
-            raise KeyError(f"no lexicon {lexicon!r} in this scanner; have {sorted(self.scanner.lexicons)}")
+            raise KeyError(
+                f"no lexicon {lexicon!r} in this scanner; have {sorted(self.scanner.lexicons)}"
+            )
         if self._matches is None:
             self._matches = self.scanner.scan(self.text, self.role)
         return self._matches.get(lexicon, [])
@@ -74,7 +76,9 @@ QUIET = SignalReading(0.0)
 """The reading of a detector that found nothing and remembers nothing."""
 
 
-def evidence(kind: str, text: str, turn_index: int, span: tuple[int, int] | None = None) -> Evidence:
+def evidence(
+    kind: str, text: str, turn_index: int, span: tuple[int, int] | None = None
+) -> Evidence:
     """Build evidence on the hot path (fields are the engine's own: no validation needed)."""
     return Evidence.model_construct(kind=kind, text=text, turn_index=turn_index, span=span)
 

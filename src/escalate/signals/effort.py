@@ -8,11 +8,13 @@ asking "anything else?" again and again.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence
 from escalate.signals.loop import WRAP_UP
-from escalate.state.conversation import ConversationState
+
+if TYPE_CHECKING:
+    from escalate.state.conversation import ConversationState
 
 __all__ = ["EffortDetector"]
 
@@ -54,10 +56,11 @@ class EffortDetector:
             min(1.0, memory.wrap_up_prompts / _WRAP_UPS_FOR_NOWHERE),
         )
         memory.level = length * (_BASELINE_SHARE + (1 - _BASELINE_SHARE) * nowhere)
-        length_note = f"{state.user_turns} user turns" + (f", {minutes:.0f} minutes" if minutes else "")
+        length_note = f"{state.user_turns} user turns" + (
+            f", {minutes:.0f} minutes" if minutes else ""
+        )
         found = [evidence("long_conversation", length_note, turn.index)]
         if memory.wrap_up_prompts:
             note = f'bot asked "anything else?" {memory.wrap_up_prompts} times'
             found.append(evidence("wrap_up_prompts", note, turn.index))
         return SignalReading(memory.level, tuple(found))
-

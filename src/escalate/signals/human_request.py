@@ -28,6 +28,8 @@ BOT_QUESTION: Final = "bot_question"
 
 _REQUESTS: Final = frozenset({"direct_request", "short_request", "is_it_a_bot"})
 _REPEATED_REQUEST: Final = 1.0
+_COUNTS_AS_REQUEST: Final = 0.5
+"""Level from which a turn counts as asking for a human (so a second one is a repeat)."""
 
 
 class HumanRequestDetector:
@@ -41,7 +43,9 @@ class HumanRequestDetector:
         if turn.role is Role.BOT:
             offered = [m for m in turn.matches("human_request") if m.family == "human_offered"]
             if offered:
-                return SignalReading(memory.level, tuple(memory.evidence), frozenset({HUMAN_OFFERED}))
+                return SignalReading(
+                    memory.level, tuple(memory.evidence), frozenset({HUMAN_OFFERED})
+                )
             cue = frozenset({BOT_QUESTION}) if "?" in turn.text.raw else frozenset()
             return SignalReading(memory.level, tuple(memory.evidence), cue)
         if turn.role is not Role.USER:
@@ -63,13 +67,17 @@ class HumanRequestDetector:
                 cues.add(OFFER_DECLINED)
         level = max((m.score for m in requests), default=0.0)
         found = list(evidence_from(requests, turn.index))
-        if level >= 0.5:
+        if level >= _COUNTS_AS_REQUEST:
             memory.requests += 1
             if memory.requests > 1:
                 # Asking again after being asked once is as clear as it gets.
                 level = _REPEATED_REQUEST
-                found.append(evidence("repeated_request", f"request number {memory.requests}", turn.index))
+                found.append(
+                    evidence("repeated_request", f"request number {memory.requests}", turn.index)
+                )
         opt_outs = [m for m in matches if m.family == "opt_out"] if OPT_OUT in cues else []
         memory.level = level
         memory.evidence = found[:EVIDENCE_KEPT]
-        return SignalReading(level, tuple(found) + evidence_from(opt_outs, turn.index), frozenset(cues))
+        return SignalReading(
+            level, tuple(found) + evidence_from(opt_outs, turn.index), frozenset(cues)
+        )

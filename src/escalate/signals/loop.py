@@ -44,12 +44,17 @@ _BOT_REPEAT_LEVELS: Final = (0.0, 0.4, 0.7, 0.85)
 _USER_REPEAT_LEVELS: Final = (0.0, 0.35, 0.6, 0.8)
 _CORRECTION_SCORE: Final = 0.25
 _BOTH_SIDES_FLOOR: Final = 0.65
+_FALLBACKS_FOR_A_LOOP: Final = 2
 
 
 @cache
 def _stopwords() -> frozenset[str]:
-    text = resources.files("escalate.signals").joinpath("lexicons", "stopwords.txt").read_text("utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line and not line.startswith("#"))
+    text = (
+        resources.files("escalate.signals").joinpath("lexicons", "stopwords.txt").read_text("utf-8")
+    )
+    return frozenset(
+        line.strip() for line in text.splitlines() if line and not line.startswith("#")
+    )
 
 
 def content_words(tokens: tuple[str, ...]) -> str:
@@ -66,7 +71,10 @@ def _repeats(content: str, earlier: list[str], cutoff: float) -> bool:
     comparable = [text for text in earlier if text.count(" ") + 1 >= _MIN_CONTENT_WORDS]
     if not comparable:
         return False
-    return process.extractOne(content, comparable, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff) is not None
+    return (
+        process.extractOne(content, comparable, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff)
+        is not None
+    )
 
 
 def _level(levels: tuple[float, ...], count: int) -> float:
@@ -141,7 +149,7 @@ class LoopDetector:
             ]
         )
         # One fallback followed by a rephrase is how bots recover; a second one is not.
-        bot_side = bot_repeats > 0 or memory.fallback_streak >= 2
+        bot_side = bot_repeats > 0 or memory.fallback_streak >= _FALLBACKS_FOR_A_LOOP
         if bot_side and (user_repeats > 0 or corrections > 0):
             # Both sides repeating is the loop itself, whatever each side's count.
             level = max(level, _BOTH_SIDES_FLOOR)

@@ -12,14 +12,16 @@ and moves on is routine.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from rapidfuzz import fuzz
 
 from escalate.models import Evidence, Role
-from escalate.signals._lexicon import LexiconMatch
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
 from escalate.state.conversation import EVIDENCE_KEPT, TEXT_KEPT, ConversationState, SecurityMemory
+
+if TYPE_CHECKING:
+    from escalate.signals._lexicon import LexiconMatch
 
 __all__ = ["SecurityDeadEndDetector"]
 
@@ -67,7 +69,10 @@ class SecurityDeadEndDetector:
 
     @staticmethod
     def _observe_bot(
-        turn: TurnContext, memory: SecurityMemory, matches: list[LexiconMatch], found: list[Evidence]
+        turn: TurnContext,
+        memory: SecurityMemory,
+        matches: list[LexiconMatch],
+        found: list[Evidence],
     ) -> None:
         if any(m.family == "bot_success" for m in matches) and not memory.takeover:
             memory.step = None
@@ -79,7 +84,10 @@ class SecurityDeadEndDetector:
         if not steps:
             return
         prompt = turn.text.folded[:TEXT_KEPT]
-        if memory.prompt and fuzz.token_sort_ratio(prompt, memory.prompt) >= PROMPT_REPEAT_SIMILARITY:
+        if (
+            memory.prompt
+            and fuzz.token_sort_ratio(prompt, memory.prompt) >= PROMPT_REPEAT_SIMILARITY
+        ):
             memory.prompt_repeats += 1
             found.append(evidence("step_repeated", turn.text.raw[:TEXT_KEPT], turn.index))
         memory.step = steps[0].kind
@@ -89,7 +97,10 @@ class SecurityDeadEndDetector:
 
     @staticmethod
     def _observe_user(
-        turn: TurnContext, memory: SecurityMemory, matches: list[LexiconMatch], found: list[Evidence]
+        turn: TurnContext,
+        memory: SecurityMemory,
+        matches: list[LexiconMatch],
+        found: list[Evidence],
     ) -> None:
         families = {m.family for m in matches}
         stale = turn.user_turn - memory.last_blocker_user_turn > STEP_OPEN_USER_TURNS

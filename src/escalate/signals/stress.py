@@ -12,14 +12,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from escalate.models import Evidence, Role
-from escalate.signals._lexicon import LexiconMatch
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 from escalate.state.conversation import EVIDENCE_KEPT, ConversationState, remember
+
+if TYPE_CHECKING:
+    from escalate.signals._lexicon import LexiconMatch
 
 __all__ = ["StressDetector", "sentiment_component", "vader_words"]
 
@@ -28,8 +30,17 @@ _MODIFIERS: Final = frozenset({"hedge", "resolved", "sarcasm_cue"})
 # Families that make a turn unmistakably negative, so sarcastic praise and shouting count.
 _NEGATIVE: Final = frozenset(
     {
-        "abuse", "profanity", "anger", "frustration", "repeated_effort", "sarcasm",
-        "despair", "anger_emoji", "churn_threat", "complaint", "mild_annoyance",
+        "abuse",
+        "profanity",
+        "anger",
+        "frustration",
+        "repeated_effort",
+        "sarcasm",
+        "despair",
+        "anger_emoji",
+        "churn_threat",
+        "complaint",
+        "mild_annoyance",
     }
 )
 _SHOUT_WORD = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
@@ -43,6 +54,14 @@ _RESOLVED_FACTOR: Final = 0.5
 _RISE_SCORE: Final = 0.2
 _AVERAGE_WEIGHT: Final = 0.5
 _HISTORY: Final = 3
+_POSITIVE: Final = 0.3
+"""VADER compound from which a turn reads as positive: capitals and "!!!" are excitement."""
+_NEGATIVE_EVIDENCE: Final = -0.5
+_SHOUTED_WORDS: Final = 2
+_SHOUTED_SHARE: Final = 0.6
+_TRAJECTORY_FLOOR: Final = 0.3
+"""A turn must carry this much stress of its own for the trajectory to add to it."""
+_SUSTAINED: Final = 0.4
 
 
 @cache
@@ -58,7 +77,7 @@ def sentiment_component(compound: float) -> float:
     higher; strongly negative text alone stays below the default offer threshold.
     """
     negative = max(0.0, -compound)
-    return 0.08 * (1.0 - compound) / 2.0 + 0.45 * negative**1.3
+    return float(0.08 * (1.0 - compound) / 2.0 + 0.45 * negative**1.3)
 
 
 class StressDetector:
@@ -88,10 +107,12 @@ class StressDetector:
             # More of the same adds less: each further match closes a quarter of the gap.
             components.extend([score] + [score / 4] * (len(matches) - 1))
             found.extend(evidence_from(matches, turn.index))
-        if compound < 0.3 or negative:
+        if compound < _POSITIVE or negative:
             found.extend(self._intensity(turn, components))
-        if compound <= -0.5:
-            found.append(evidence("negative_sentiment", f"VADER compound {compound:.2f}", turn.index))
+        if compound <= _NEGATIVE_EVIDENCE:
+            found.append(
+                evidence("negative_sentiment", f"VADER compound {compound:.2f}", turn.index)
+            )
         turn_score = noisy_or(components)
         if "hedge" in by_family:
             turn_score *= _HEDGE_FACTOR
@@ -110,7 +131,9 @@ class StressDetector:
         raw = turn.text.raw
         shouted = _SHOUT_WORD.findall(raw)
         # Two or more words, most of them in capitals: shouting ("WHY IS THIS SO HARD").
-        if len(shouted) >= 2 and len(shouted) >= 0.6 * len(_ANY_WORD.findall(raw)):
+        if len(shouted) >= _SHOUTED_WORDS and len(shouted) >= _SHOUTED_SHARE * len(
+            _ANY_WORD.findall(raw)
+        ):
             components.append(_SHOUT_SCORE)
             found.append(evidence("shouting", " ".join(shouted[:6]), turn.index))
         if "!" in raw or "?" in raw:
@@ -129,15 +152,20 @@ class StressDetector:
         found: list[Evidence],
     ) -> float:
         components = [turn_score]
-        rising = len(recent) >= 2 and recent[-2] < recent[-1] < turn_score and turn_score >= 0.3
+        rising = (
+            len(recent) >= _HISTORY - 1
+            and recent[-2] < recent[-1] < turn_score
+            and turn_score >= _TRAJECTORY_FLOOR
+        )
         if rising:
             components.append(_RISE_SCORE)
             trend = " -> ".join(f"{s:.2f}" for s in [*recent[-2:], turn_score])
             found.append(evidence("rising_stress", trend, turn.index))
-        if average >= 0.4 and turn_score >= 0.3:
+        if average >= _SUSTAINED and turn_score >= _TRAJECTORY_FLOOR:
             components.append(_AVERAGE_WEIGHT * average)
             found.append(evidence("sustained_stress", f"average {average:.2f}", turn.index))
         return noisy_or(components)
+
 
 @cache
 def vader_words() -> frozenset[str]:

@@ -6,10 +6,12 @@ import copy
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from escalate.state.conversation import ConversationState
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["InMemoryStore"]
 
