@@ -9,7 +9,6 @@ Example:
 """
 
 from escalate.engine import Escalator
-from escalate.events import LIBRARY_VERSION
 from escalate.exceptions import (
     EscalateError,
     InvalidInputError,
@@ -33,7 +32,15 @@ from escalate.policy import Policy, load_policy
 from escalate.state import ConversationState, InMemoryStore
 from escalate.typing import AsyncStateStore, Detector, StateStore
 
-__version__ = LIBRARY_VERSION
+
+def __getattr__(name: str) -> str:
+    # The version comes from package metadata, which is slow to read: only when asked.
+    if name == "__version__":
+        from escalate.events import library_version  # noqa: PLC0415
+
+        return library_version()
+    raise AttributeError(f"module 'escalate' has no attribute {name!r}")
+
 
 __all__ = [
     "Action",

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
-import structlog
 from pydantic import ValidationError
 
 from escalate.events import DECISION_EVENT, ENGINE_ERROR_EVENT, OUTCOME_EVENT, decision_fields
@@ -51,7 +50,8 @@ class Escalator:
         store: where conversation state lives between turns (default: in memory, bounded).
         detectors: the detectors to run, in order (default: the six built-in ones).
         logger: a structlog logger for ``escalate.*`` events (default:
-            ``structlog.get_logger("escalate")``, configured by the host application).
+            ``structlog.get_logger("escalate")``, configured by the host application; in
+            production configure structlog with ``cache_logger_on_first_use=True``).
 
     Example:
         >>> from escalate import Escalator, Turn
@@ -75,8 +75,7 @@ class Escalator:
             raise ValueError(f"two detectors produce the same signal: {', '.join(duplicated)}")
         self._policy = self._checked(load_policy(policy))
         self._store: StateStore = InMemoryStore() if store is None else store
-        self._log = structlog.get_logger("escalate") if logger is None else logger
-        self._resolve_logger = hasattr(self._log, "bind")
+        self._log = _default_logger() if logger is None else logger
         self._analyser, self._scanner = _text_tools()
 
     @property
@@ -185,11 +184,6 @@ class Escalator:
 
     def _emit(self, decision: Decision) -> None:
         try:
-            if self._resolve_logger:
-                # structlog's lazy proxies rebuild a logger on every call: bind once, at first
-                # use (configure structlog before the first turn, as cache_logger_on_first_use).
-                self._log = self._log.bind()
-                self._resolve_logger = False
             enabled = getattr(self._log, "is_enabled_for", None)
             if enabled is not None and not enabled(logging.INFO):
                 return  # building the event costs more than the rest of a turn: skip it
@@ -312,6 +306,13 @@ def _text_tools() -> tuple[TextAnalyser, Scanner]:
     targets: set[str] = set().union(*(lexicon.fuzzy for lexicon in lexicons))
     known: set[str] = set().union(*(lexicon.words for lexicon in lexicons))
     return TextAnalyser(targets, known | vader_words() | real_words()), Scanner(lexicons)
+
+
+def _default_logger() -> Any:
+    # structlog (with rich installed) costs ~100 ms to import: only when an Escalator is built.
+    import structlog  # noqa: PLC0415
+
+    return structlog.get_logger("escalate")
 
 
 def _checked(detector: Detector, reading: SignalReading) -> SignalReading:

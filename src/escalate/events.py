@@ -16,30 +16,37 @@ the policy's fail-safe decision instead.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from escalate.models import Decision
 
-__all__ = ["DECISION_EVENT", "ENGINE_ERROR_EVENT", "OUTCOME_EVENT", "decision_fields"]
+__all__ = [
+    "DECISION_EVENT",
+    "ENGINE_ERROR_EVENT",
+    "OUTCOME_EVENT",
+    "decision_fields",
+    "library_version",
+]
 
 DECISION_EVENT: Final = "escalate.decision"
 OUTCOME_EVENT: Final = "escalate.outcome"
 ENGINE_ERROR_EVENT: Final = "escalate.engine_error"
 
-def _library_version() -> str:
+
+@cache
+def library_version() -> str:
+    """The installed version of escalate (read once, on first use: metadata lookups are slow)."""
     try:
         return version("escalate")
     except PackageNotFoundError:  # running from a source tree that was never installed
         return "0+unknown"
 
 
-LIBRARY_VERSION: Final = _library_version()
-
-
 def decision_fields(decision: Decision) -> dict[str, Any]:
     """The fields of an ``escalate.decision`` event (JSON values only)."""
     fields = decision.model_dump(mode="json")
-    fields["library_version"] = LIBRARY_VERSION
+    fields["library_version"] = library_version()
     return fields

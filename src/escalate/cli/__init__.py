@@ -22,7 +22,7 @@ from rich.console import Console
 from escalate.cli.render import render_timeline
 from escalate.cli.score import ScoreRun, score_lines, write_jsonl
 from escalate.engine import Escalator
-from escalate.events import LIBRARY_VERSION
+from escalate.events import library_version
 from escalate.exceptions import PolicyError, TranscriptError
 from escalate.state.memory import InMemoryStore
 
@@ -55,7 +55,7 @@ class OnError(StrEnum):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"escalate {LIBRARY_VERSION}")
+        typer.echo(f"escalate {library_version()}")
         raise typer.Exit
 
 

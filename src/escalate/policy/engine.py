@@ -58,7 +58,7 @@ def decide(
     if cues is None:
         cues = all_cues(readings)
     if role is Role.AGENT or (memory.handed_off and policy.sticky_handoff):
-        reasons = tuple(c.reason for c in candidates) or tuple(memory.handoff_reasons)
+        reasons = _ranked(candidates) or tuple(memory.handoff_reasons)
         note = (
             "a human agent is in the conversation" if role is Role.AGENT else "handed off earlier"
         )

@@ -42,7 +42,8 @@ def load_policy(source: PolicySource | None = None) -> Policy:
     if source is None:
         return default_policy()
     if isinstance(source, Policy):
-        return source
+        # Re-checked: a Policy built with model_construct or model_copy(update=...) skipped it.
+        return _validate(source.model_dump(), f"<Policy {source.name} {source.version}>")
     if isinstance(source, Mapping):
         return _validate(source, "<dict>")
     path = Path(source)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cached_property
-from typing import Annotated, NamedTuple, Self
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from escalate.models import Action, PolicyRef, ReasonCode
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["CompiledSignal", "CooldownPolicy", "OptOutPolicy", "Policy", "SignalPolicy"]
 
@@ -115,6 +118,17 @@ class Policy(BaseModel):
     max_text_chars: int = Field(default=4000, ge=16, le=1_000_000)
     """Longer turns are cut to this many characters before scoring (the decision says so)."""
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; derived values (hash, ref, compiled thresholds) are computed afresh.
+
+        ``update`` is not validated (pydantic's rule): load the result with ``load_policy``,
+        as the engine does, to have it checked.
+        """
+        copy = super().model_copy(update=update, deep=deep)
+        for derived in _DERIVED:
+            copy.__dict__.pop(derived, None)
+        return copy
+
     @cached_property
     def content_hash(self) -> str:
         """SHA-256 over the policy's canonical JSON."""
@@ -133,3 +147,6 @@ class Policy(BaseModel):
     def ref(self) -> PolicyRef:
         """Name, version and hash, as carried by every decision."""
         return PolicyRef(name=self.name, version=self.version, hash=self.content_hash)
+
+
+_DERIVED = ("content_hash", "ref", "compiled")

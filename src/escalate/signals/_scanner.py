@@ -20,8 +20,10 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from escalate.exceptions import MissingDependencyError
 from escalate.models import Role
 from escalate.signals._lexicon import (
     ANCHOR_LENGTH,
@@ -47,7 +49,9 @@ _RE2_MEMORY = 256 << 20
 """RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
 
 
-def _load_re2() -> Any:
+@cache
+def _re2() -> Any:
+    """The ``re2`` module, or ``None``; imported on first use so ``import escalate`` stays light."""
     try:
         import re2  # noqa: PLC0415 - optional accelerator, escalate[fast]
     except ImportError:
@@ -55,12 +59,9 @@ def _load_re2() -> Any:
     return re2
 
 
-_re2 = _load_re2()
-
-
 def re2_available() -> bool:
     """Whether the RE2 prefilter (``escalate[fast]``) can be used."""
-    return _re2 is not None
+    return _re2() is not None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -87,10 +88,10 @@ class Scanner:
 
     def __init__(self, lexicons: Iterable[Lexicon], engine: Engine = "auto") -> None:
         self.lexicons = {lexicon.name: lexicon for lexicon in lexicons}
-        if engine == "re2" and _re2 is None:
-            raise ImportError("the RE2 scanner needs escalate[fast]: pip install 'escalate[fast]'")
+        if engine == "re2" and not re2_available():
+            raise MissingDependencyError("the RE2 scanner", "fast")
         self.engine: Literal["re2", "python"] = (
-            "re2" if engine != "python" and _re2 is not None else "python"
+            "re2" if engine != "python" and re2_available() else "python"
         )
         patterns: dict[Role, list[tuple[_Entry, CompiledPattern]]] = {role: [] for role in Role}
         for lexicon in self.lexicons.values():
@@ -113,9 +114,11 @@ class Scanner:
 
     def _matches(self, spans: _Spans, text: AnalysedText) -> dict[str, list[LexiconMatch]]:
         hits: dict[str, dict[str, list[LexiconMatch]]] = {}
+        raw = text.raw
         for (lexicon, family_name), family_spans in spans.items():
             family = self.lexicons[lexicon].families[family_name]
-            kept = _longest_disjoint(family_spans) if len(family_spans) > 1 else family_spans
+            trimmed = [_trim(raw, start, end) for start, end in family_spans]
+            kept = _longest_disjoint(trimmed) if len(trimmed) > 1 else trimmed
             hits.setdefault(lexicon, {})[family_name] = [
                 LexiconMatch(
                     family.name, family.kind, family.score, start, end, text.raw[start:end]
@@ -143,16 +146,17 @@ class _Re2Prefilter:
     """One RE2 set of every pattern: a linear pass names the few that can match."""
 
     def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
-        options = _re2.Options()
+        re2 = _re2()
+        options = re2.Options()
         options.max_mem = _RE2_MEMORY
         options.log_errors = False
-        self._set = _re2.Set.SearchSet(options)
+        self._set = re2.Set.SearchSet(options)
         self._entries: list[_Entry] = []
         self._always: list[_Entry] = []
         for entry, _ in patterns:
             try:
                 self._set.Add(_re2_source(entry.regex.pattern))
-            except (_re2.error, ValueError):
+            except (re2.error, ValueError):
                 # Syntax RE2 lacks (say, a back-reference in a custom lexicon): run it every turn.
                 self._always.append(entry)
             else:
@@ -288,6 +292,16 @@ def _leftmost(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if not kept or start >= kept[-1][1]:
             kept.append((start, end))
     return kept
+
+
+def _trim(raw: str, start: int, end: int) -> tuple[int, int]:
+    """Evidence quotes words: drop the spaces and punctuation a match may start or end with."""
+    first, last = start, end
+    while first < last and not raw[first].isalnum():
+        first += 1
+    while last > first and not raw[last - 1].isalnum():
+        last -= 1
+    return (first, last) if first < last else (start, end)
 
 
 def _record(spans: _Spans, entry: _Entry, span: tuple[int, int]) -> None:

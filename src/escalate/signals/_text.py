@@ -47,12 +47,16 @@ def _fold_char(char: str) -> str:
     if category in {"Cc", "Cf"}:
         return " "
     lowered = char.lower()
-    if len(lowered) != 1:  # e.g. "İ" lowers to two code points; keep offsets aligned
-        lowered = char
-    base = "".join(
-        c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c)
-    )
+    if len(lowered) != 1:  # "İ" lowers to "i" + a combining dot; keep offsets aligned
+        lowered = _without_marks(char).lower()
+        if len(lowered) != 1:
+            return char
+    base = _without_marks(lowered)
     return base if len(base) == 1 else lowered
+
+
+def _without_marks(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 _FOLD_TABLE = _FoldTable()
@@ -157,7 +161,8 @@ class TextAnalyser:
         return fixes
 
     def _correction(self, token: str) -> str:
-        # Typos rarely touch the first letter; requiring it keeps "steak" from becoming "speak".
+        # Typos rarely touch the first letter; requiring it keeps "peak" from becoming "speak"
+        # and narrows the search to one bucket.
         allowed = 1 if len(token) < LONG_WORD else 2
         targets = self._targets_by_letter.get(token[0])
         if not targets:

@@ -8,6 +8,7 @@ turn does not either, and it serialises to well under 4 KB for a shared store.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Final, TypeVar
 
 from pydantic import JsonValue, TypeAdapter
@@ -163,12 +164,15 @@ class ConversationState:
 
     def to_json(self) -> bytes:
         """Serialise for a shared store."""
-        return _ADAPTER.dump_json(self)
+        return _adapter().dump_json(self)
 
     @classmethod
     def from_json(cls, data: bytes | str) -> ConversationState:
         """Inverse of ``to_json``; raises ``pydantic.ValidationError`` on a foreign shape."""
-        return _ADAPTER.validate_json(data)
+        return _adapter().validate_json(data)
 
 
-_ADAPTER: TypeAdapter[ConversationState] = TypeAdapter(ConversationState)
+@cache
+def _adapter() -> TypeAdapter[ConversationState]:
+    # Built on first use: building the schema costs ~20 ms that most hosts never need.
+    return TypeAdapter(ConversationState)

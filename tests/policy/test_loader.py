@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from escalate import PolicyError, load_policy
+from escalate.policy import default_policy
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+MINIMAL = {
+    "name": "shop",
+    "version": "3",
+    "signals": {"human_request": {"reason": "human_requested", "handoff": 0.8}},
+}
+
+
+def test_no_source_gives_the_bundled_default() -> None:
+    policy = load_policy()
+    assert policy is default_policy()
+    assert policy.name == "default"
+    assert set(policy.signals) == {
+        "human_request",
+        "stress",
+        "loop",
+        "security_dead_end",
+        "sensitive_topic",
+        "effort",
+    }
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        (
+            ".yaml",
+            (
+                "name: shop\nversion: '3'\nsignals:\n"
+                "  human_request: {reason: human_requested, handoff: 0.8}\n"
+            ),
+        ),
+        (
+            ".yml",
+            (
+                "name: shop\nversion: '3'\nsignals:\n"
+                "  human_request: {reason: human_requested, handoff: 0.8}\n"
+            ),
+        ),
+        (
+            ".toml",
+            (
+                'name = "shop"\nversion = "3"\n[signals.human_request]\n'
+                'reason = "human_requested"\nhandoff = 0.8\n'
+            ),
+        ),
+        (".json", json.dumps(MINIMAL)),
+    ],
+)
+def test_reads_yaml_toml_and_json(tmp_path: Path, suffix: str, text: str) -> None:
+    path = tmp_path / f"policy{suffix}"
+    path.write_text(text)
+    policy = load_policy(path)
+    assert policy == load_policy(MINIMAL)
+    assert policy.content_hash == load_policy(MINIMAL).content_hash
+
+
+def test_the_hash_changes_with_the_content() -> None:
+    changed = {
+        **MINIMAL,
+        "signals": {"human_request": {"reason": "human_requested", "handoff": 0.7}},
+    }
+    assert load_policy(MINIMAL).content_hash != load_policy(changed).content_hash
+
+
+def _problems(source: object) -> list[str]:
+    with pytest.raises(PolicyError) as caught:
+        load_policy(source)  # type: ignore[arg-type]
+    return caught.value.problems
+
+
+def test_unknown_fields_are_named() -> None:
+    assert _problems({**MINIMAL, "treshold": 1}) == ["treshold: unknown field"]
+
+
+def test_bad_values_name_the_path_and_what_was_given() -> None:
+    bad = {**MINIMAL, "signals": {"stress": {"reason": "emotional_stress", "offer": 1.5}}}
+    (problem,) = _problems(bad)
+    assert problem.startswith("signals.stress.offer: Input should be less than or equal to 1")
+    assert "(got 1.5)" in problem
+
+
+def test_offer_above_handoff_is_an_error() -> None:
+    bad = {
+        **MINIMAL,
+        "signals": {"stress": {"reason": "emotional_stress", "offer": 0.9, "handoff": 0.5}},
+    }
+    assert _problems(bad) == ["signals.stress: 'offer' (0.9) must not be above 'handoff' (0.5)"]
+
+
+def test_unknown_reason_codes_list_the_valid_ones() -> None:
+    bad = {**MINIMAL, "signals": {"stress": {"reason": "angry", "offer": 0.5}}}
+    (problem,) = _problems(bad)
+    assert "signals.stress.reason" in problem
+    assert "emotional_stress" in problem
+
+
+def test_missing_fields_are_named() -> None:
+    assert _problems({"signals": {}}) == ["name: Field required", "version: Field required"]
+
+
+def test_a_file_that_is_not_a_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("- just\n- a list\n")
+    assert _problems(path) == ["expected a mapping of policy fields, got list"]
+
+
+def test_broken_syntax_names_the_file_and_format(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text("name = \n")
+    with pytest.raises(PolicyError, match=r"p\.toml") as caught:
+        load_policy(path)
+    assert caught.value.problems[0].startswith("not valid TOML")
+
+
+def test_unreadable_and_unknown_files(tmp_path: Path) -> None:
+    assert _problems(tmp_path / "missing.yaml")[0].startswith("cannot read the file")
+    odd = tmp_path / "policy.ini"
+    odd.write_text("x")
+    assert _problems(odd) == ["unknown file type '.ini': use .yaml, .yml, .toml or .json"]

@@ -1,0 +1,180 @@
+"""The lexicon data format: compiling patterns and matching them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from escalate import LexiconError
+from escalate.models import Role
+from escalate.signals._lexicon import SEP, _alternation, compile_lexicon, load_lexicon
+from escalate.signals._scanner import Scanner
+from escalate.signals._text import TextAnalyser
+
+
+def matches(spec: dict[str, Any], text: str, role: Role = Role.USER) -> list[tuple[str, str]]:
+    lexicon = compile_lexicon("t", spec)
+    found = Scanner([lexicon], engine="python").scan(TextAnalyser().analyse(text), role)
+    return [(m.family, m.text) for m in found.get("t", [])]
+
+
+def family(*patterns: str, **extra: Any) -> dict[str, Any]:
+    return {"vocab": VOCAB, "families": {"f": {"patterns": list(patterns), **extra}}}
+
+
+VOCAB = {"verb": ["talk", "speak"], "noun": ["human", "real person"], "det": ["a", "an", "the"]}
+
+
+class TestPatternSyntax:
+    def test_a_space_is_any_separator_within_a_clause(self) -> None:
+        assert matches(family("talk to"), "talk   to") == [("f", "talk   to")]
+        assert matches(family("talk to"), "talk-to") == [("f", "talk-to")]
+        assert matches(family("talk to"), "talk, to") == []
+        assert matches(family("talk to"), "talk. to") == []
+
+    def test_words_match_whole_words_only(self) -> None:
+        assert matches(family("talk"), "talking") == []
+        assert matches(family("talk"), "stalk") == []
+
+    def test_vocabulary_lists(self) -> None:
+        assert matches(family("{verb} to {det} {noun}"), "Speak to a real person!") == [
+            ("f", "Speak to a real person")
+        ]
+
+    def test_optional_items_take_their_separator_with_them(self) -> None:
+        spec = family("{verb} to {det}? {noun}")
+        assert matches(spec, "talk to human") == [("f", "talk to human")]
+        assert matches(spec, "talk to the human") == [("f", "talk to the human")]
+
+    def test_optional_groups_work_like_optional_vocabulary(self) -> None:
+        spec = family("waste of (?:my|our)? time")
+        assert matches(spec, "a waste of time") == [("f", "waste of time")]
+        assert matches(spec, "a waste of my time") == [("f", "waste of my time")]
+
+    def test_spaces_inside_groups_are_separators(self) -> None:
+        assert matches(family("(?:has been|was) hacked"), "has  been hacked") == [
+            ("f", "has  been hacked")
+        ]
+
+    def test_repeated_items(self) -> None:
+        spec = family("{verb} {det}* {noun}")
+        assert matches(spec, "talk the a human") == [("f", "talk the a human")]
+
+    def test_gaps_allow_other_words_but_not_clause_breaks(self) -> None:
+        spec = family("{verb} ~2 {noun}")
+        assert matches(spec, "talk to some human") == [("f", "talk to some human")]
+        assert matches(spec, "talk to some other kind of human") == []
+        assert matches(spec, "talk to. human") == []
+
+    def test_loose_gaps_cross_punctuation(self) -> None:
+        assert matches(family("withdrew ~~4 i didn't"), "it says I withdrew cash. I didn't") == [
+            ("f", "withdrew cash. I didn't")
+        ]
+
+    def test_start_and_end_anchors(self) -> None:
+        spec = family("^ {noun} $")
+        assert matches(spec, "  human!! ") == [("f", "human")]
+        assert matches(spec, "a human") == []
+
+    def test_apostrophes_are_optional_in_vocabulary(self) -> None:
+        spec = {"vocab": {"neg": ["don't"]}, "families": {"f": {"patterns": ["{neg} transfer"]}}}
+        assert matches(spec, "dont transfer") == [("f", "dont transfer")]
+        assert matches(spec, "don't transfer") == [("f", "don't transfer")]
+
+    def test_matches_are_on_folded_text_but_quote_the_original(self) -> None:
+        spec = {"families": {"f": {"patterns": ["parler a un conseiller"]}}}
+        assert matches(spec, "PARLER À UN CONSEILLER") == [("f", "PARLER À UN CONSEILLER")]
+
+    def test_two_phrasings_of_one_family_on_the_same_words_count_once(self) -> None:
+        spec = family("{verb} to", "{verb} to {det} {noun}")
+        assert matches(spec, "talk to a human") == [("f", "talk to a human")]
+
+
+class TestFamilies:
+    def test_vetoes_drop_overlapping_matches(self) -> None:
+        spec = {
+            "vocab": VOCAB,
+            "families": {
+                "request": {"patterns": ["{verb} to {det}? {noun}"]},
+                "refusal": {"patterns": ["don't want to {verb}"], "vetoes": ["request"]},
+            },
+        }
+        assert matches(spec, "I don't want to talk to a human") == [
+            ("refusal", "don't want to talk")
+        ]
+        assert matches(spec, "talk to a human") == [("request", "talk to a human")]
+
+    def test_families_are_read_on_their_roles_only(self) -> None:
+        spec = {"families": {"offer": {"patterns": ["shall i connect you"], "roles": ["bot"]}}}
+        assert matches(spec, "shall I connect you", Role.USER) == []
+        assert matches(spec, "shall I connect you", Role.BOT) == [("offer", "shall I connect you")]
+
+    def test_family_settings_are_kept(self) -> None:
+        lexicon = compile_lexicon(
+            "t", {"families": {"f": {"patterns": ["x"], "score": 0.4, "kind": "k"}}}
+        )
+        assert (lexicon.family("f").score, lexicon.family("f").kind) == (0.4, "k")
+
+
+class TestErrors:
+    @pytest.mark.parametrize(
+        ("spec", "message"),
+        [
+            ([], "expected a mapping"),
+            ({"familes": {}}, "unknown keys"),
+            ({"families": {"f": {"patterns": ["{nope}"]}}}, r"unknown vocabulary \{nope\}"),
+            ({"families": {"f": {"patterns": ["(unclosed"]}}}, "unbalanced brackets"),
+            ({"families": {"f": {"patterns": ["a+++"]}}}, "not a valid expression"),
+            (
+                {"families": {"f": {"patterns": ["{x}?"]}}, "vocab": {"x": ["a"]}},
+                "needs at least one required word",
+            ),
+            (
+                {"families": {"f": {"patterns": ["a"], "score": 2}}},
+                "score must be a number from 0 to 1",
+            ),
+            ({"families": {"f": {"patterns": ["a"], "roles": ["robot"]}}}, "robot"),
+            (
+                {"families": {"f": {"patterns": ["a"], "vetoes": ["g"]}}},
+                "vetoes unknown family 'g'",
+            ),
+            ({"families": {"f": {"patterns": "a"}}}, "must be a list of strings"),
+            (
+                {"vocab": {"x": ["a", True]}, "families": {}},
+                "item 2 must be a string, got True.*quote it",
+            ),
+            ({"families": {"f": {"pattern": ["a"]}}}, "unknown keys"),
+        ],
+    )
+    def test_bad_lexicons_say_what_and_where(self, spec: Any, message: str) -> None:
+        with pytest.raises(LexiconError, match=message):
+            compile_lexicon("shop", spec)
+
+
+@pytest.mark.parametrize("name", ["human_request", "stress", "security", "sensitive", "loop"])
+def test_bundled_lexicons_compile(name: str) -> None:
+    lexicon = load_lexicon(name)
+    assert lexicon.families
+    assert all(family.patterns for family in lexicon.families.values())
+
+
+phrases = st.lists(
+    st.text(alphabet="abcx' ", min_size=1, max_size=7).map(str.strip).filter(bool),
+    min_size=1,
+    max_size=10,
+)
+
+
+@given(phrases, st.lists(st.text(alphabet="abcx' -", max_size=9), max_size=20))
+def test_a_trie_alternation_matches_exactly_the_listed_phrases(
+    vocab: list[str], probes: list[str]
+) -> None:
+    listed = set(vocab) | {phrase.replace("'", "") for phrase in vocab}
+    reference = re.compile("(?:" + "|".join(re.escape(p).replace(r"\ ", SEP) for p in listed) + ")")
+    trie = re.compile(_alternation(vocab))
+    for text in [*vocab, *listed, *probes]:
+        assert bool(trie.fullmatch(text)) == bool(reference.fullmatch(text)), text

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import pytest
+
+from escalate import Action, Escalator, ReasonCode
+from escalate.testing import run_conversation
+
+
+def decide(esc: Escalator, text: str) -> tuple[Action, tuple[ReasonCode, ...], set[str]]:
+    (decision,) = run_conversation(esc, [("user", text)])
+    kinds = {e.kind for reason in decision.reasons for e in reason.evidence}
+    return decision.action, decision.reason_codes, kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("My mum passed away last month and I need to close her account", "bereavement"),
+        ("I'm the executor of my late father's estate", "bereavement"),
+        ("my wife is in intensive care and I have to cancel the holiday", "medical_emergency"),
+        ("there's a purchase on my card I never made", "fraud"),
+        ("someone has been using my card without my permission", "fraud"),
+        ("My card was stolen yesterday and there are withdrawals I didn't do", "fraud"),
+        ("I just want to end it all", "self_harm"),
+    ],
+)
+def test_serious_topics_hand_off(esc: Escalator, text: str, kind: str) -> None:
+    action, codes, kinds = decide(esc, text)
+    assert action is Action.HANDOFF
+    assert ReasonCode.SENSITIVE_TOPIC in codes
+    assert kind in kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I was made redundant and can't afford the next payment", "financial_hardship"),
+        ("I'll be speaking to my solicitor about this", "legal_threat"),
+        ("how do you protect my account against fraud?", "fraud"),
+    ],
+)
+def test_lighter_topics_offer_a_human(esc: Escalator, text: str, kind: str) -> None:
+    action, _, kinds = decide(esc, text)
+    assert action is Action.OFFER_HUMAN
+    assert kind in kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I lost my son's card, how do I order a new one?",
+        "my daughter's phone died so she couldn't pay",
+        "what does a replacement cost for a lost or stolen card?",
+        "why was I charged a fee for the cash withdrawal?",
+        "my kid passed the exam, can I add her as a user?",
+        "how much foreign money can I exchange?",
+    ],
+)
+def test_lookalikes_are_routine(esc: Escalator, text: str) -> None:
+    action, codes, _ = decide(esc, text)
+    assert ReasonCode.SENSITIVE_TOPIC not in codes
+    assert action is Action.CONTINUE
+
+
+def test_self_harm_overrides_a_request_to_stay_with_the_bot(esc: Escalator) -> None:
+    decisions = run_conversation(
+        esc,
+        [
+            ("user", "please don't transfer me to anyone"),
+            ("user", "honestly I don't want to live anymore"),
+        ],
+    )
+    assert decisions[0].action is Action.CONTINUE
+    assert decisions[1].action is Action.HANDOFF
+
+
+def test_a_lighter_topic_fades_when_not_raised_again(esc: Escalator) -> None:
+    decisions = run_conversation(
+        esc,
+        [
+            ("user", "I lost my job and can't afford the bill"),
+            ("user", "which payment dates are possible?"),
+            ("user", "ok and how do I change the date?"),
+            ("user", "thanks"),
+        ],
+    )
+    levels = [d.signals["sensitive_topic"] for d in decisions]
+    assert levels == sorted(levels, reverse=True)
+    assert decisions[-1].action is Action.CONTINUE

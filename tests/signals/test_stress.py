@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import pytest
+
+from escalate import Action, Escalator, ReasonCode
+from escalate.signals.stress import sentiment_component
+from escalate.testing import run_conversation
+
+
+def stress_of(esc: Escalator, text: str) -> float:
+    return run_conversation(esc, [("user", text)])[0].signals["stress"]
+
+
+def action_of(esc: Escalator, text: str) -> Action:
+    return run_conversation(esc, [("user", text)])[0].action
+
+
+def test_stress_is_graded_calm_below_annoyed_below_angry(esc: Escalator) -> None:
+    calm = stress_of(esc, "Could you tell me when my parcel will arrive?")
+    annoyed = stress_of(esc, "It's a bit annoying that my parcel is late again")
+    angry = stress_of(
+        esc, "This is ridiculous, I've asked three times and nobody helps. Useless!!!"
+    )
+    assert 0.0 < calm < annoyed < angry
+    assert calm < 0.15
+    assert angry > 0.55
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is absolutely unacceptable. I have called four times and nobody tells me anything!!!",
+        "I'm panicking, my rent is due tomorrow and the money is stuck with you",
+        "you are a useless bot, what a waste of my time",
+        "wow, thanks for nothing. really helpful.",
+        "I'm so done with this. Sort it out today or I'm moving to another provider",
+        "I'm fed up, this is the worst service ever 😡",
+    ],
+)
+def test_strong_stress_escalates(esc: Escalator, text: str) -> None:
+    (decision,) = run_conversation(esc, [("user", text)])
+    assert decision.escalated
+    assert ReasonCode.EMOTIONAL_STRESS in decision.reason_codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Just wanted to say the new app is AMAZING!!! Love it",
+        "WHERE CAN I DOWNLOAD MY INVOICE",
+        "??",
+        "slightly disappointed the colour was different, how do I exchange it?",
+        "I'm a little worried my card might be lost in the post, how long does delivery take?",
+        "Is it possible to change the delivery address?",
+        "ok thanks, that worked",
+    ],
+)
+def test_mild_or_positive_turns_do_not_escalate(esc: Escalator, text: str) -> None:
+    assert action_of(esc, text) is Action.CONTINUE
+
+
+def test_an_all_caps_question_is_never_a_handoff(esc: Escalator) -> None:
+    assert action_of(esc, "WHY HAS MY ORDER NOT ARRIVED") is not Action.HANDOFF
+
+
+def test_swearing_alone_colours_a_request_but_abuse_escalates(esc: Escalator) -> None:
+    assert action_of(esc, "how do I reset the damn password") is Action.CONTINUE
+    assert action_of(esc, "you stupid bot, this is a fucking joke") is not Action.CONTINUE
+
+
+def test_evidence_quotes_the_words_and_the_shouting(esc: Escalator) -> None:
+    (decision,) = run_conversation(esc, [("user", "THIS IS RIDICULOUS, NOBODY HELPS ME!!!")])
+    kinds = {e.kind for e in decision.reasons[0].evidence}
+    assert {"frustration", "shouting", "punctuation_run"} <= kinds
+
+
+def test_rising_stress_counts_more(esc: Escalator) -> None:
+    turns = [
+        ("user", "my order hasn't arrived"),
+        ("bot", "Let me check."),
+        ("user", "a bit annoying that it is late"),
+        ("bot", "Let me check."),
+        ("user", "this is ridiculous, where is it"),
+    ]
+    decisions = run_conversation(esc, turns)
+    alone = stress_of(esc, "this is ridiculous, where is it")
+    assert decisions[-1].signals["stress"] > alone
+    assert any(e.kind == "rising_stress" for e in decisions[-1].reasons[0].evidence)
+
+
+def test_bot_turns_carry_the_last_user_level(esc: Escalator) -> None:
+    decisions = run_conversation(
+        esc, [("user", "this is ridiculous!!!"), ("bot", "I'm sorry to hear that.")]
+    )
+    assert decisions[1].signals["stress"] == decisions[0].signals["stress"]
+
+
+def test_sentiment_component_is_graded_over_the_whole_range() -> None:
+    values = [sentiment_component(c / 10) for c in range(-10, 11)]
+    assert values == sorted(values, reverse=True)
+    assert values[-1] == 0.0
+    assert values[0] < 0.55  # negative wording alone stays below the offer threshold

@@ -1,0 +1,83 @@
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from escalate import Action, Decision, Escalator, Turn
+from escalate.testing import run_conversation
+
+
+class TestTurn:
+    def test_accepts_every_role(self) -> None:
+        for role in ("user", "bot", "agent", "system"):
+            assert Turn(role=role, text="hi").role.value == role
+
+    @pytest.mark.parametrize("role", ["usr", "customer", "", "USER"])
+    def test_rejects_unknown_roles(self, role: str) -> None:
+        with pytest.raises(ValidationError, match="role"):
+            Turn(role=role, text="hi")
+
+    @pytest.mark.parametrize("text", [42, None, b"bytes", ["a"]])
+    def test_rejects_text_that_is_not_a_string(self, text: object) -> None:
+        with pytest.raises(ValidationError, match="text"):
+            Turn(role="user", text=text)
+
+    def test_rejects_unknown_fields(self) -> None:
+        with pytest.raises(ValidationError, match="speaker"):
+            Turn(role="user", text="hi", speaker="me")  # type: ignore[call-arg]
+
+    def test_timestamps_may_be_iso_8601_or_unix_seconds(self) -> None:
+        iso = Turn(role="user", text="hi", ts="2026-11-25T10:00:00Z")
+        unix = Turn(role="user", text="hi", ts=1795600800)
+        assert iso.ts == datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+        assert unix.ts is not None
+        assert unix.ts.year == 2026
+
+    def test_meta_holds_free_json(self) -> None:
+        turn = Turn(role="user", text="hi", meta={"channel": "web", "tier": 2, "tags": ["vip"]})
+        assert turn.meta["tags"] == ["vip"]
+
+    def test_is_immutable(self) -> None:
+        turn = Turn(role="user", text="hi")
+        with pytest.raises(ValidationError):
+            turn.text = "changed"  # type: ignore[misc]
+
+
+def test_actions_are_ordered_by_escalation() -> None:
+    assert Action.CONTINUE.rank < Action.OFFER_HUMAN.rank < Action.HANDOFF.rank
+
+
+def test_a_decision_round_trips_through_json(esc: Escalator) -> None:
+    (decision,) = run_conversation(esc, [("user", "I want to talk to a person right now")])
+    restored = Decision.model_validate_json(decision.model_dump_json())
+    assert restored == decision
+    assert restored.reasons[0].evidence[0].span is not None
+
+
+def test_a_decision_describes_itself(esc: Escalator) -> None:
+    (decision,) = run_conversation(esc, [("user", "agent please")], conversation_id="c-9")
+    assert decision.conversation_id == "c-9"
+    assert decision.turn_index == 0
+    assert decision.user_turn == 1
+    assert decision.escalated
+    assert decision.reason_codes[0].value == "human_requested"
+    assert decision.policy.name == "default"
+    assert len(decision.policy.hash) == 64
+    assert len(decision.decision_id) == 32
+    assert decision.created_at.tzinfo is not None
+    assert decision.latency_ms >= 0
+    assert set(decision.signals) == {
+        "human_request",
+        "stress",
+        "loop",
+        "security_dead_end",
+        "sensitive_topic",
+        "effort",
+    }
+
+
+def test_decision_ids_are_unique_and_sort_by_creation(esc: Escalator) -> None:
+    decisions = run_conversation(esc, [("user", f"question {i}") for i in range(50)])
+    ids = [d.decision_id for d in decisions]
+    assert len(set(ids)) == len(ids)
+    assert ids == sorted(ids)

@@ -1,0 +1,76 @@
+import subprocess
+import sys
+
+import pytest
+
+import escalate
+
+
+def test_all_is_exactly_the_public_api() -> None:
+    assert escalate.__all__ == sorted(escalate.__all__)
+    assert set(escalate.__all__) == {
+        "Action",
+        "AsyncStateStore",
+        "ConversationState",
+        "Decision",
+        "Detector",
+        "EscalateError",
+        "Escalator",
+        "Evidence",
+        "InMemoryStore",
+        "InvalidInputError",
+        "LexiconError",
+        "MissingDependencyError",
+        "Outcome",
+        "Policy",
+        "PolicyError",
+        "PolicyRef",
+        "Reason",
+        "ReasonCode",
+        "Role",
+        "StateStore",
+        "TranscriptError",
+        "Turn",
+        "__version__",
+        "load_policy",
+    }
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in escalate.__all__:
+        assert getattr(escalate, name) is not None
+
+
+def test_version_comes_from_package_metadata() -> None:
+    from importlib.metadata import version
+
+    assert escalate.__version__ == version("escalate")
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_name"):
+        escalate.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_importing_escalate_loads_no_optional_or_heavy_dependency() -> None:
+    # The CLI (typer, rich), the RE2 accelerator, logging setup and future integrations are
+    # loaded only when used; a host that imports escalate pays for the engine alone.
+    code = (
+        "import sys, escalate; "
+        "print(' '.join(m for m in ('typer', 'rich', 're2', 'structlog', 'redis', 'fastapi', "
+        "'botbuilder', 'langchain', 'rasa_sdk') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == ""
+
+
+def test_exceptions_form_one_tree_with_the_builtin_they_refine() -> None:
+    assert issubclass(escalate.PolicyError, escalate.EscalateError)
+    assert issubclass(escalate.PolicyError, ValueError)
+    assert issubclass(escalate.InvalidInputError, ValueError)
+    assert issubclass(escalate.TranscriptError, ValueError)
+    assert issubclass(escalate.LexiconError, ValueError)
+    assert issubclass(escalate.MissingDependencyError, ImportError)
+    assert "pip install 'escalate[fast]'" in str(escalate.MissingDependencyError("x", "fast"))
