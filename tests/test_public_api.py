@@ -54,11 +54,12 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 
 def test_importing_escalate_loads_no_optional_or_heavy_dependency() -> None:
     # The CLI (typer, rich), the RE2 accelerator, logging setup and future integrations are
-    # loaded only when used; a host that imports escalate pays for the engine alone.
+    # loaded only when used, and the engine (lexicons, YAML, VADER) only when first asked for.
     code = (
         "import sys, escalate; "
         "print(' '.join(m for m in ('typer', 'rich', 're2', 'structlog', 'redis', 'fastapi', "
-        "'botbuilder', 'langchain', 'rasa_sdk') if m in sys.modules))"
+        "'botbuilder', 'langchain', 'rasa_sdk', 'escalate.engine', 'yaml', 'rapidfuzz', "
+        "'vaderSentiment') if m in sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -74,3 +75,14 @@ def test_exceptions_form_one_tree_with_the_builtin_they_refine() -> None:
     assert issubclass(escalate.LexiconError, ValueError)
     assert issubclass(escalate.MissingDependencyError, ImportError)
     assert "pip install 'escalate[fast]'" in str(escalate.MissingDependencyError("x", "fast"))
+
+
+def test_the_engine_loads_on_first_access() -> None:
+    code = (
+        "import sys, escalate; assert 'escalate.engine' not in sys.modules; "
+        "from escalate import Escalator; import escalate.engine; "
+        "assert Escalator is escalate.engine.Escalator; "
+        "print(set(escalate.__all__) <= set(dir(escalate)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"

@@ -8,7 +8,8 @@ Example:
     (<Action.HANDOFF: 'handoff'>, <ReasonCode.HUMAN_REQUESTED: 'human_requested'>)
 """
 
-from escalate.engine import Escalator
+from typing import TYPE_CHECKING
+
 from escalate.exceptions import (
     EscalateError,
     InvalidInputError,
@@ -28,18 +29,41 @@ from escalate.models import (
     Role,
     Turn,
 )
-from escalate.policy import Policy, load_policy
-from escalate.state import ConversationState, InMemoryStore
 from escalate.typing import AsyncStateStore, Detector, StateStore
 
+if TYPE_CHECKING:
+    from escalate.engine import Escalator
+    from escalate.policy import Policy, load_policy
+    from escalate.state import ConversationState, InMemoryStore
 
-def __getattr__(name: str) -> str:
+# The engine loads lexicons, YAML, rapidfuzz and VADER; a host that only needs the models (an
+# audit reader, a type annotation) should not pay for them, so these load on first access.
+_LAZY = {
+    "Escalator": "escalate.engine",
+    "Policy": "escalate.policy",
+    "load_policy": "escalate.policy",
+    "ConversationState": "escalate.state",
+    "InMemoryStore": "escalate.state",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib  # noqa: PLC0415
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     # The version comes from package metadata, which is slow to read: only when asked.
     if name == "__version__":
         from escalate.events import library_version  # noqa: PLC0415
 
         return library_version()
     raise AttributeError(f"module 'escalate' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -17,7 +17,6 @@ the policy's fail-safe decision instead.
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
@@ -39,6 +38,8 @@ ENGINE_ERROR_EVENT: Final = "escalate.engine_error"
 @cache
 def library_version() -> str:
     """The installed version of escalate (read once, on first use: metadata lookups are slow)."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 - 50 ms import
+
     try:
         return version("escalate")
     except PackageNotFoundError:  # running from a source tree that was never installed
