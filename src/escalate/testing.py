@@ -57,10 +57,11 @@ def quiet_logger() -> Any:
     """A structlog logger that drops decision events and keeps warnings and errors."""
     import structlog  # noqa: PLC0415 - keep `import escalate.testing` light
 
+    # bind() resolves the lazy proxy once; otherwise every event would rebuild the logger.
     return structlog.wrap_logger(
         structlog.PrintLogger(sys.stderr),
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-    )
+    ).bind()
 
 
 @contextlib.contextmanager

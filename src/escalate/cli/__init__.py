@@ -7,28 +7,24 @@ unexpected.
 from __future__ import annotations
 
 import contextlib
-import logging
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, NoReturn, TextIO
+from typing import Annotated, TextIO
 
-import structlog
 import typer
 from rich.console import Console
 
+from escalate.cli._common import PolicyOption, events_log, fail, make_escalator
+from escalate.cli.evaluate import evaluate
 from escalate.cli.render import render_timeline
 from escalate.cli.score import ScoreRun, score_lines, write_jsonl
-from escalate.engine import Escalator
 from escalate.events import library_version
-from escalate.exceptions import PolicyError, TranscriptError
-from escalate.state.memory import InMemoryStore
+from escalate.exceptions import TranscriptError
 
 __all__ = ["app", "main"]
-
-EXIT_BAD_INPUT = 2
 
 app = typer.Typer(
     name="escalate",
@@ -68,12 +64,6 @@ def _root(
     """Decide, turn by turn, when a chatbot should bring in a human."""
 
 
-PolicyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--policy", "-p", help="Policy file (.yaml, .toml, .json); default: the bundled one."
-    ),
-]
 EventsOption = Annotated[
     Path | None,
     typer.Option(
@@ -98,8 +88,8 @@ def score(
     events: EventsOption = None,
 ) -> None:
     """Score a transcript: one decision per user turn (jsonl) or a coloured timeline (table)."""
-    with _events_log(events) as logger:
-        escalator = _escalator(policy, logger)
+    with events_log(events) as logger:
+        escalator = make_escalator(policy, logger)
         run = ScoreRun()
         try:
             with _open(file) as lines:
@@ -111,7 +101,7 @@ def score(
                 else:
                     render_timeline(scored, Console())
         except TranscriptError as error:
-            _fail(str(error))
+            fail(str(error))
         if run.skipped:
             typer.echo(f"skipped {len(run.skipped)} bad line(s)", err=True)
 
@@ -124,8 +114,8 @@ def demo(
     policy: PolicyOption = None,
 ) -> None:
     """Run the bundled example conversations and print what escalate decides."""
-    with _events_log(None) as logger:
-        escalator = _escalator(policy, logger)
+    with events_log(None) as logger:
+        escalator = make_escalator(policy, logger)
         text = resources.files("escalate.demo").joinpath("conversations.jsonl").read_text("utf-8")
         scored = score_lines(
             escalator, text.splitlines(), "demo/conversations.jsonl", ScoreRun(), skip_errors=False
@@ -141,39 +131,12 @@ def demo(
         )
 
 
+app.command("eval")(evaluate)
+
+
 def main() -> None:
     """Entry point of the ``escalate`` script."""
     app()
-
-
-def _escalator(policy: Path | None, logger: structlog.typing.FilteringBoundLogger) -> Escalator:
-    try:
-        # A transcript can hold many conversations, each scored once: keep them all, no expiry.
-        return Escalator(
-            policy,
-            store=InMemoryStore(max_conversations=1_000_000, ttl_seconds=None),
-            logger=logger,
-        )
-    except PolicyError as error:
-        _fail(str(error))
-
-
-@contextlib.contextmanager
-def _events_log(path: Path | None) -> Iterator[structlog.typing.FilteringBoundLogger]:
-    """Decision events go to ``path`` as JSON Lines; warnings and errors always to stderr."""
-    with contextlib.ExitStack() as stack:
-        sink: TextIO = stack.enter_context(path.open("w", encoding="utf-8")) if path else sys.stderr
-        level = logging.INFO if path else logging.WARNING
-        processors: list[structlog.typing.Processor] = [
-            structlog.processors.add_log_level,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ]
-        yield structlog.wrap_logger(
-            structlog.PrintLogger(sink),
-            processors=processors,
-            wrapper_class=structlog.make_filtering_bound_logger(level),
-        )
 
 
 @contextlib.contextmanager
@@ -184,15 +147,10 @@ def _open(file: str) -> Iterator[TextIO]:
     try:
         handle = Path(file).open(encoding="utf-8")  # noqa: SIM115 - closed below
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc.strerror or exc}")
+        fail(f"cannot read {file}: {exc.strerror or exc}")
     with handle:
         yield handle
 
 
 def _source(file: str) -> str:
     return "<stdin>" if file == "-" else file
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(EXIT_BAD_INPUT)

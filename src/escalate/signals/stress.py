@@ -65,7 +65,8 @@ _SUSTAINED: Final = 0.4
 
 
 @cache
-def _vader() -> SentimentIntensityAnalyzer:
+def vader_analyser() -> SentimentIntensityAnalyzer:
+    """The process's VADER analyser (the stress detector's base, and eval's baseline)."""
     # Loading VADER's lexicon takes ~20 ms: once per process, shared by every Escalator.
     return SentimentIntensityAnalyzer()
 
@@ -86,7 +87,7 @@ class StressDetector:
     name = "stress"
 
     def __init__(self) -> None:
-        self._vader = _vader()
+        self._vader = vader_analyser()
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Score a user turn; other turns carry the last user turn's level."""
@@ -170,4 +171,4 @@ class StressDetector:
 @cache
 def vader_words() -> frozenset[str]:
     """The words VADER knows: real words, never to be "corrected" as typos."""
-    return frozenset(word for word in _vader().lexicon if word.isalpha())
+    return frozenset(word for word in vader_analyser().lexicon if word.isalpha())

@@ -1,0 +1,62 @@
+"""Pieces the ``escalate`` commands share: engine set-up, event logs, failing with exit 2."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, NoReturn, TextIO
+
+import structlog
+import typer
+
+from escalate.engine import Escalator
+from escalate.exceptions import PolicyError
+from escalate.state.memory import InMemoryStore
+
+EXIT_BAD_INPUT = 2
+
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", "-p", help="Policy file (.yaml, .toml, .json); default: the bundled one."
+    ),
+]
+
+
+def make_escalator(policy: Path | None, logger: structlog.typing.FilteringBoundLogger) -> Escalator:
+    try:
+        # A transcript can hold many conversations, each scored once: keep them all, no expiry.
+        return Escalator(
+            policy,
+            store=InMemoryStore(max_conversations=1_000_000, ttl_seconds=None),
+            logger=logger,
+        )
+    except PolicyError as error:
+        fail(str(error))
+
+
+@contextlib.contextmanager
+def events_log(path: Path | None) -> Iterator[structlog.typing.FilteringBoundLogger]:
+    """Decision events go to ``path`` as JSON Lines; warnings and errors always to stderr."""
+    with contextlib.ExitStack() as stack:
+        sink: TextIO = stack.enter_context(path.open("w", encoding="utf-8")) if path else sys.stderr
+        level = logging.INFO if path else logging.WARNING
+        processors: list[structlog.typing.Processor] = [
+            structlog.processors.add_log_level,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ]
+        # bind() resolves the lazy proxy once instead of on every event.
+        yield structlog.wrap_logger(
+            structlog.PrintLogger(sink),
+            processors=processors,
+            wrapper_class=structlog.make_filtering_bound_logger(level),
+        ).bind()
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)

@@ -1,0 +1,66 @@
+"""Measured accuracy: score labelled data through the engine and report how the policy does.
+
+Example:
+    >>> from escalate import Escalator
+    >>> from escalate.evaluation import Case, Check, Expect, Scope, run_evaluation
+    >>> from escalate.models import Role, Turn
+    >>> from escalate.testing import quiet_logger
+    >>> case = Case("c1", (Turn(role=Role.USER, text="let me talk to a human"),),
+    ...             (Check(Expect.HANDOFF, Scope.AT, 1),))
+    >>> report = run_evaluation(Escalator(logger=quiet_logger()), [case])
+    >>> report.passed, report.checks
+    (1, 1)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from escalate.evaluation.cases import Case, Check, Expect, Grade, Scope, load_cases
+from escalate.evaluation.gates import Gate, GateError, parse_gate
+from escalate.evaluation.metrics import build_report
+from escalate.evaluation.report import EvalReport
+from escalate.evaluation.run import CheckResult, ScoredCase, check_result, score_cases
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from escalate.engine import Escalator
+
+__all__ = [
+    "Case",
+    "Check",
+    "CheckResult",
+    "EvalReport",
+    "Expect",
+    "Gate",
+    "GateError",
+    "Grade",
+    "Scope",
+    "ScoredCase",
+    "check_result",
+    "load_cases",
+    "parse_gate",
+    "run_evaluation",
+    "score_cases",
+]
+
+
+def run_evaluation(
+    escalator: Escalator,
+    cases: Iterable[Case],
+    *,
+    inputs: Sequence[str] = (),
+    baseline: Callable[[str], float] | None = None,
+) -> EvalReport:
+    """Score every case with ``escalator`` and build the report."""
+    scored = list(score_cases(escalator, cases))
+    results = [check_result(s, check) for s in scored for check in s.case.checks]
+    policy = escalator.policy.ref
+    return build_report(
+        results,
+        scored,
+        policy=f"{policy.name} {policy.version}",
+        inputs=inputs,
+        baseline=baseline,
+    )

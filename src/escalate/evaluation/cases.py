@@ -1,0 +1,326 @@
+"""Labelled data for ``escalate eval``: three input formats, one shape (``Case``).
+
+- **Utterances** (JSON Lines): ``{"id", "text", "expect", "reason"?, "source"?, "label"?}``,
+  each scored as the first user turn of its own conversation. ``expect`` is an action
+  expectation (``continue``, ``escalate``, ``offer_human``, ``handoff``) or a stress grade
+  (``negative``, ``non_negative``) used for the stress signal's ROC AUC.
+- **Conversations** (JSON Lines): the ``escalate score`` turn format; a user turn may carry
+  ``expect``/``reason`` (the decision expected at that turn) and ``source``/``label``. A
+  conversation with no ``expect`` on any turn is routine: no decision in it may escalate.
+- **Scenarios** (YAML): ``cases: [{id, turns: [[role, text], ...], expect: {...}}]`` with
+  ``{min_action, by_user_turn, reason?}`` or ``{max_action}``.
+
+The format is detected from the file (a YAML mapping with ``cases``, or the keys of the first
+JSON line). Errors name the file, the line and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from escalate.exceptions import TranscriptError
+from escalate.models import Action, ReasonCode, Role, Turn
+from escalate.transcript import read_transcript
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+__all__ = ["Case", "Check", "Expect", "Grade", "Scope", "load_cases"]
+
+
+class Expect(StrEnum):
+    """What a check expects of the decision it looks at."""
+
+    CONTINUE = "continue"
+    ESCALATE = "escalate"
+    """``offer_human`` or ``handoff``."""
+    OFFER_HUMAN = "offer_human"
+    """At least ``offer_human``."""
+    HANDOFF = "handoff"
+    AT_MOST_OFFER_HUMAN = "at_most_offer_human"
+    """Never above ``offer_human`` (scenario ``max_action: offer_human``)."""
+
+    @property
+    def wants_escalation(self) -> bool:
+        """Whether the check is satisfied only by an escalation."""
+        return self in {Expect.ESCALATE, Expect.OFFER_HUMAN, Expect.HANDOFF}
+
+    def met_by(self, action: Action) -> bool:
+        """Whether ``action`` satisfies this expectation."""
+        floors = {
+            Expect.CONTINUE: (0, 0),
+            Expect.ESCALATE: (1, 2),
+            Expect.OFFER_HUMAN: (1, 2),
+            Expect.HANDOFF: (2, 2),
+            Expect.AT_MOST_OFFER_HUMAN: (0, 1),
+        }
+        low, high = floors[self]
+        return low <= action.rank <= high
+
+
+class Grade(StrEnum):
+    """A graded label for the stress signal (ROC AUC), e.g. sentiment-labelled tweets."""
+
+    NEGATIVE = "negative"
+    NON_NEGATIVE = "non_negative"
+
+
+class Scope(StrEnum):
+    """Which decisions of the conversation a check reads."""
+
+    AT = "at"
+    """The decision on one user turn."""
+    BY = "by"
+    """The first decision up to a user turn that meets the expectation (else the strongest)."""
+    WHOLE = "whole"
+    """The strongest decision of the whole conversation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """An expectation on a conversation's decisions."""
+
+    expect: Expect
+    scope: Scope
+    user_turn: int | None = None
+    """1-based user turn (``AT`` and ``BY``)."""
+    reason: ReasonCode | None = None
+    """A reason the decision must carry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One labelled conversation (an utterance is a conversation of one user turn)."""
+
+    id: str
+    turns: tuple[Turn, ...]
+    checks: tuple[Check, ...] = ()
+    grade: Grade | None = None
+    source: str = ""
+    label: str = ""
+    origin: str = ""
+    """``file:line`` where the case starts."""
+    text: str = field(default="", compare=False)
+    """The text the checks are about (the utterance, or the checked turn)."""
+
+
+def load_cases(path: Path | str) -> list[Case]:
+    """Read a labelled file in any of the three formats (see the module docstring).
+
+    Raises:
+        TranscriptError: a line or field is invalid (names the file, line and field).
+        FileNotFoundError: the file does not exist.
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    source = str(path)
+    if path.suffix in {".yaml", ".yml"}:
+        return _scenarios(text, source)
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        keys = json.loads(first).keys() if first else set()
+    except (json.JSONDecodeError, AttributeError):
+        keys = set()
+    if "conversation_id" in keys:
+        return _conversations(text.splitlines(), source)
+    return list(_utterances(text.splitlines(), source))
+
+
+def _utterances(lines: Iterable[str], source: str) -> Iterator[Case]:
+    seen: set[str] = set()
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise TranscriptError(
+                source, number, f"not valid JSON: {exc.msg} at column {exc.colno}"
+            ) from None
+        if not isinstance(data, dict):
+            raise TranscriptError(
+                source, number, f"expected a JSON object, got {type(data).__name__}"
+            )
+        text = _string(data, "text", source, number)
+        ident = str(data.get("id", f"line-{number}"))
+        # Ids must identify an utterance; a repeated one would be reported twice under one name.
+        unique = ident if ident not in seen else f"{ident}@{number}"
+        seen.add(unique)
+        check, grade = _expectation(data, source, number)
+        yield Case(
+            id=unique,
+            turns=(Turn(role=Role.USER, text=text),),
+            checks=(check,) if check else (),
+            grade=grade,
+            source=str(data.get("source", "")),
+            label=str(data.get("label", "")),
+            origin=f"{source}:{number}",
+            text=text,
+        )
+
+
+def _conversations(lines: list[str], source: str) -> list[Case]:
+    turns: dict[str, list[Turn]] = {}
+    checks: dict[str, list[Check]] = {}
+    first: dict[str, tuple[int, dict[str, Any]]] = {}
+    texts: dict[str, str] = {}
+    for item in read_transcript(lines, source):
+        if isinstance(item, TranscriptError):
+            raise item
+        cid = item.conversation_id
+        turns.setdefault(cid, []).append(item.turn)
+        first.setdefault(cid, (item.line, item.extra))
+        if "expect" not in item.extra:
+            continue
+        if item.turn.role is not Role.USER:
+            raise TranscriptError(source, item.line, "only user turns can carry one", "expect")
+        check, grade = _expectation(item.extra, source, item.line)
+        if grade is not None or check is None:
+            raise TranscriptError(
+                source, item.line, "expected an action (continue, escalate, ...)", "expect"
+            )
+        user_turn = sum(1 for turn in turns[cid] if turn.role is Role.USER)
+        checks.setdefault(cid, []).append(Check(check.expect, Scope.AT, user_turn, check.reason))
+        texts.setdefault(cid, item.turn.text)
+    # A conversation nobody labelled turn by turn is a routine one: it must never escalate.
+    routine = (Check(Expect.CONTINUE, Scope.WHOLE),)
+    return [
+        Case(
+            id=cid,
+            turns=tuple(conversation),
+            checks=tuple(checks.get(cid, routine)),
+            source=str(first[cid][1].get("source", "")),
+            label=str(first[cid][1].get("label", "")),
+            origin=f"{source}:{first[cid][0]}",
+            text=texts.get(cid, conversation[0].text),
+        )
+        for cid, conversation in turns.items()
+    ]
+
+
+def _expectation(data: dict[str, Any], source: str, line: int) -> tuple[Check | None, Grade | None]:
+    expect = data.get("expect")
+    reason = _reason(data.get("reason"), source, line)
+    if expect is None:
+        return None, None
+    if expect in {grade.value for grade in Grade}:
+        return None, Grade(expect)
+    allowed = [e.value for e in Expect if e is not Expect.AT_MOST_OFFER_HUMAN]
+    if expect not in allowed:
+        choices = ", ".join([*allowed, *(g.value for g in Grade)])
+        raise TranscriptError(source, line, f"expected one of {choices}, got {expect!r}", "expect")
+    if reason is not None and expect == Expect.CONTINUE:
+        raise TranscriptError(source, line, "a 'continue' expectation has no reason", "reason")
+    return Check(Expect(expect), Scope.AT, 1, reason), None
+
+
+def _reason(value: object, source: str, line: int) -> ReasonCode | None:
+    if value is None:
+        return None
+    codes = [code.value for code in ReasonCode]
+    if value not in codes:
+        raise TranscriptError(
+            source, line, f"expected one of {', '.join(codes)}, got {value!r}", "reason"
+        )
+    return ReasonCode(value)
+
+
+def _string(data: dict[str, Any], key: str, source: str, line: int) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        got = "nothing" if value is None else type(value).__name__
+        raise TranscriptError(source, line, f"expected a string, got {got}", key)
+    return value
+
+
+def _scenarios(text: str, source: str) -> list[Case]:
+    from escalate.evaluation._yaml import load_with_lines  # noqa: PLC0415 - YAML inputs only
+
+    document, lines = load_with_lines(text, source)
+    if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
+        raise TranscriptError(source, 1, "expected a mapping with a list under 'cases'", "cases")
+    cases = []
+    for number, raw in enumerate(document["cases"]):
+        line = lines.get(id(raw), 1)
+        where = f"cases[{number}]"
+        if not isinstance(raw, dict):
+            raise TranscriptError(source, line, "expected a mapping", where)
+        ident = str(raw.get("id", where))
+        turns = _scenario_turns(raw.get("turns"), source, line, where)
+        check = _scenario_check(raw.get("expect"), source, line, where)
+        user_texts = [turn.text for turn in turns if turn.role is Role.USER]
+        cases.append(
+            Case(
+                id=ident,
+                turns=turns,
+                checks=(check,),
+                source=str(raw.get("source", "scenario")),
+                label=str(raw.get("label", ident)),
+                origin=f"{source}:{line}",
+                text=user_texts[-1] if user_texts else "",
+            )
+        )
+    return cases
+
+
+def _scenario_turns(value: object, source: str, line: int, where: str) -> tuple[Turn, ...]:
+    if not isinstance(value, list) or not value:
+        raise TranscriptError(
+            source, line, "expected a non-empty list of [role, text]", f"{where}.turns"
+        )
+    turns = []
+    roles = {role.value for role in Role}
+    for index, pair in enumerate(value):
+        at = f"{where}.turns[{index}]"
+        if not (
+            isinstance(pair, list)
+            and len(pair) == len(("role", "text"))
+            and isinstance(pair[1], str)
+        ):
+            raise TranscriptError(source, line, f"expected [role, text], got {pair!r}", at)
+        if pair[0] not in roles:
+            raise TranscriptError(
+                source, line, f"expected a role ({', '.join(sorted(roles))}), got {pair[0]!r}", at
+            )
+        turns.append(Turn(role=Role(pair[0]), text=pair[1]))
+    return tuple(turns)
+
+
+def _scenario_check(value: object, source: str, line: int, where: str) -> Check:
+    at = f"{where}.expect"
+    if not isinstance(value, dict):
+        raise TranscriptError(
+            source, line, "expected {min_action, by_user_turn} or {max_action}", at
+        )
+    unknown = set(value) - {"min_action", "by_user_turn", "reason", "max_action"}
+    if unknown:
+        raise TranscriptError(source, line, f"unknown keys {sorted(unknown)}", at)
+    reason = _reason(value.get("reason"), source, line)
+    if "max_action" in value:
+        ceiling = value["max_action"]
+        mapping = {"continue": Expect.CONTINUE, "offer_human": Expect.AT_MOST_OFFER_HUMAN}
+        if ceiling == "handoff":
+            raise TranscriptError(source, line, "max_action handoff allows everything", at)
+        if ceiling not in mapping:
+            raise TranscriptError(
+                source,
+                line,
+                f"expected continue or offer_human, got {ceiling!r}",
+                f"{at}.max_action",
+            )
+        return Check(mapping[ceiling], Scope.WHOLE, None, reason)
+    floor = value.get("min_action")
+    if floor not in {"offer_human", "handoff"}:
+        raise TranscriptError(
+            source, line, f"expected offer_human or handoff, got {floor!r}", f"{at}.min_action"
+        )
+    by = value.get("by_user_turn")
+    if by is not None and (not isinstance(by, int) or isinstance(by, bool) or by < 1):
+        raise TranscriptError(
+            source, line, f"expected a user turn number >= 1, got {by!r}", f"{at}.by_user_turn"
+        )
+    return Check(Expect(floor), Scope.BY if by else Scope.WHOLE, by, reason)

@@ -1,0 +1,80 @@
+"""Score labelled cases through the engine and read each check's outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from escalate.evaluation.cases import Case, Check, Expect, Scope
+from escalate.models import Action, Decision, Role
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from escalate.engine import Escalator
+
+__all__ = ["CheckResult", "ScoredCase", "check_result", "score_cases"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredCase:
+    """A case and the decisions on its user turns, in order."""
+
+    case: Case
+    decisions: tuple[Decision, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """How one check came out: the decision it read and whether it was met."""
+
+    case: Case
+    check: Check
+    decision: Decision | None
+    """``None`` when the conversation has no user turn to read."""
+    passed: bool
+
+    @property
+    def action(self) -> Action:
+        """The action of the decision read (``continue`` when there was none)."""
+        return Action.CONTINUE if self.decision is None else self.decision.action
+
+
+def score_cases(escalator: Escalator, cases: Iterable[Case]) -> Iterator[ScoredCase]:
+    """Run every case as its own conversation and yield its user-turn decisions.
+
+    Conversations are forgotten once scored, so memory stays flat however many cases run.
+    """
+    for number, case in enumerate(cases):
+        conversation_id = f"eval-{number}"
+        decisions = [escalator.evaluate(conversation_id, turn) for turn in case.turns]
+        escalator.store.delete(conversation_id)
+        yield ScoredCase(case, tuple(d for d in decisions if d.role is Role.USER))
+
+
+def check_result(scored: ScoredCase, check: Check) -> CheckResult:
+    """Read the decision ``check`` is about and judge it."""
+    decisions = scored.decisions
+    if check.scope is Scope.AT:
+        chosen = [d for d in decisions if d.user_turn == check.user_turn][:1]
+    elif check.scope is Scope.BY:
+        window = [d for d in decisions if check.user_turn is None or d.user_turn <= check.user_turn]
+        meeting = [d for d in window if check.expect.met_by(d.action)]
+        chosen = meeting[:1] or _strongest(window)
+    else:
+        chosen = _strongest(decisions)
+    decision = chosen[0] if chosen else None
+    action = Action.CONTINUE if decision is None else decision.action
+    passed = check.expect.met_by(action)
+    if passed and check.reason is not None and check.expect is not Expect.CONTINUE:
+        passed = decision is not None and check.reason in decision.reason_codes
+    return CheckResult(scored.case, check, decision, passed)
+
+
+def _strongest(decisions: Iterable[Decision]) -> list[Decision]:
+    # The first decision at the highest rank: where the conversation first went that far.
+    best: Decision | None = None
+    for decision in decisions:
+        if best is None or decision.action.rank > best.action.rank:
+            best = decision
+    return [] if best is None else [best]
