@@ -1,0 +1,28 @@
+"""Score a few turns and print each decision with its reasons and evidence."""
+
+import logging
+
+import structlog
+
+from escalate import Escalator, Turn
+
+# Decision events are info-level structlog events; this example keeps only warnings.
+structlog.configure(
+    wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+    cache_logger_on_first_use=True,
+)
+escalator = Escalator()
+
+turns = [
+    Turn(role="user", text="Hi, I can't log in, it asks for a code"),
+    Turn(role="bot", text="We've texted you a 6-digit code. Please enter it here."),
+    Turn(role="user", text="that number is my old phone, I don't have it anymore"),
+]
+
+for turn in turns:
+    decision = escalator.evaluate("quickstart-1", turn)
+    print(f"{turn.role.value:>4}: {turn.text}")
+    print(f"      -> {decision.action.value}")
+    for reason in decision.reasons:
+        quotes = ", ".join(repr(evidence.text) for evidence in reason.evidence)
+        print(f"         {reason.code.value} {reason.score:.2f}: {quotes}")

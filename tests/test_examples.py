@@ -1,0 +1,63 @@
+"""The examples run as a newcomer would run them, and do what their docstrings say."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def run(name: str) -> str:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "escalate.decision" not in done.stdout  # events are filtered, as the examples say
+    return done.stdout
+
+
+def test_quickstart_ends_in_a_security_handoff_with_evidence() -> None:
+    out = run("quickstart.py").splitlines()
+    assert out[-2].strip() == "-> handoff"
+    assert out[-1].strip().startswith("security_dead_end 0.9")
+    assert "don't have it" in out[-1]
+
+
+def test_chatbot_loop_holds_back_the_third_fallback() -> None:
+    out = run("chatbot_loop.py")
+    first, second = out.split("--- a bot stuck on its fallback")
+    assert "handed to a human" not in first
+    assert second.count("Sorry, I didn't understand that") == 2
+    assert "Would you like me to connect you with a colleague?" in second
+    assert second.rstrip().endswith("[handed to a human: conversation_loop]")
+    assert "[reply held back]" in second
+
+
+def test_async_bot_decides_each_conversation() -> None:
+    out = run("async_bot.py").splitlines()
+    assert out == [
+        "order: continue []",
+        "person: handoff ['human_requested']",
+        "takeover: handoff ['security_dead_end']",
+    ]
+
+
+def test_benchmark_smoke_run_writes_its_figures(tmp_path: Path) -> None:
+    figures = tmp_path / "figures.json"
+    script = Path(__file__).parent.parent / "benchmarks" / "bench_turn.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick", "--json", str(figures)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(figures.read_text(encoding="utf-8"))
+    for scope in ("user_turns", "all_turns"):
+        assert report["turns"][scope]["ratio"] > 0
+        assert report["turns"][scope]["vader"]["median_us"] > 0
+    assert report["depth"]["ratio"] > 0
+    assert 0 < report["memory"]["state_json_bytes_after_500_turns"] < 64_000
