@@ -1,6 +1,6 @@
 """escalate: decide, turn by turn, when a chatbot should bring in a human.
 
-Example:
+Examples:
     >>> from escalate import Escalator, Turn
     >>> esc = Escalator()
     >>> decision = esc.evaluate("conv-1", Turn(role="user", text="I want to talk to a person"))

@@ -53,7 +53,7 @@ class Escalator:
             ``structlog.get_logger("escalate")``, configured by the host application; in
             production configure structlog with ``cache_logger_on_first_use=True``).
 
-    Example:
+    Examples:
         >>> from escalate import Escalator, Turn
         >>> esc = Escalator()
         >>> esc.evaluate("conv-42", Turn(role="user", text="I want to talk to a person")).action

@@ -91,7 +91,7 @@ _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid")
 class Turn(BaseModel):
     """One message in a conversation.
 
-    Example:
+    Examples:
         >>> Turn(role="user", text="I want to talk to a person").role
         <Role.USER: 'user'>
     """

@@ -1,6 +1,6 @@
 """Helpers for testing code that uses escalate (and escalate's own tests).
 
-Example:
+Examples:
     >>> from escalate import Escalator
     >>> from escalate.testing import quiet_logger, run_conversation
     >>> esc = Escalator(logger=quiet_logger())
@@ -71,7 +71,7 @@ def capture_decisions() -> Iterator[list[MutableMapping[str, Any]]]:
     The engine must use structlog's configured logger (the default), which
     ``structlog.testing.capture_logs`` replaces for the duration of the block.
 
-    Example:
+    Examples:
         >>> from escalate import Escalator, Turn
         >>> with capture_decisions() as events:
         ...     _ = Escalator().evaluate("c-1", Turn(role="user", text="operator!"))

@@ -1,6 +1,6 @@
 """Measured accuracy: score labelled data through the engine and report how the policy does.
 
-Example:
+Examples:
     >>> from escalate import Escalator
     >>> from escalate.evaluation import Case, Check, Expect, Scope, run_evaluation
     >>> from escalate.models import Role, Turn

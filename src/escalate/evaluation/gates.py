@@ -7,7 +7,7 @@ A gate reads ``SUBJECT:METRIC=VALUE`` (at least VALUE) or ``SUBJECT:METRIC<=VALU
 - ``auc=0.8`` (the stress signal's ROC AUC), ``auc_gain=0.05`` (minus the baseline's)
 - ``pass_rate=0.95`` (share of all checks met)
 
-Example:
+Examples:
     >>> parse_gate("reason=human_requested:f1=0.95")
     Gate(text='reason=human_requested:f1=0.95', subject='reason=human_requested', metric='f1', at_least=True, value=0.95)
 """  # noqa: E501 - a doctest line

@@ -95,7 +95,7 @@ class OptOutPolicy(BaseModel):
 class Policy(BaseModel):
     """An escalation policy.
 
-    Example:
+    Examples:
         >>> policy = Policy(name="strict", version="1", signals={
         ...     "human_request": {"reason": "human_requested", "handoff": 0.5}})
         >>> policy.signals["human_request"].handoff

@@ -65,7 +65,7 @@ _FOLD_TABLE = _FoldTable()
 def fold(text: str) -> str:
     """Lower-case, strip accents and blank control characters, keeping the length.
 
-    Example:
+    Examples:
         >>> fold("Je voudrais parler à un Conseiller")
         'je voudrais parler a un conseiller'
     """

@@ -62,7 +62,7 @@ class TurnContext:
 def noisy_or(scores: Iterable[float]) -> float:
     """Combine independent pieces of evidence: each one closes part of the remaining gap.
 
-    Example:
+    Examples:
         >>> round(noisy_or([0.5, 0.5]), 2)
         0.75
     """

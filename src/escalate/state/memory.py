@@ -30,7 +30,7 @@ class InMemoryStore:
         ttl_seconds: a conversation untouched for this long starts afresh; ``None`` keeps it.
         clock: seconds as a monotonic float (for tests).
 
-    Example:
+    Examples:
         >>> store = InMemoryStore(max_conversations=2)
         >>> store.update("a", lambda state: state.turns)
         0
