@@ -61,3 +61,17 @@ def test_benchmark_smoke_run_writes_its_figures(tmp_path: Path) -> None:
         assert report["turns"][scope]["vader"]["median_us"] > 0
     assert report["depth"]["ratio"] > 0
     assert 0 < report["memory"]["state_json_bytes_after_500_turns"] < 64_000
+
+
+def test_custom_policy_changes_decisions_and_rejects_a_broken_policy() -> None:
+    out = run("custom_policy.py")
+    rows = {line.split("  ")[0]: line for line in out.splitlines()}
+    assert out.startswith("policy: strict-bank 1")
+    # The same opener, two policies: the strict one hands off where the default only offers.
+    bot = rows["are you a bot?"]
+    assert "offer_human (human_requested)" in bot
+    assert "handoff (human_requested)  <- differs" in bot
+    assert "<- differs" not in rows["where is my parcel?"]
+    assert "offer_human (emotional_stress)  <- differs" in out
+    assert "rejected: invalid policy <dict>:" in out
+    assert "signals.stress: 'offer' (0.9) must not be above 'handoff' (0.7)" in out
