@@ -81,3 +81,13 @@ def test_bad_input_and_bad_gates_exit_2_and_say_where(tmp_path: Path) -> None:
     gate = runner.invoke(app, ["eval", str(labelled(tmp_path)), "--fail-under", "f1"])
     assert gate.exit_code == 2
     assert "cannot read gate 'f1'" in gate.stderr
+
+
+def test_html_report_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["eval", str(labelled(tmp_path)), "-f", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>")
+    assert "human_requested" in page
+    assert page.count("<svg") == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -13,6 +14,7 @@ from rich.console import Console
 
 from escalate.cli._common import PolicyOption, events_log, fail, make_escalator
 from escalate.evaluation import GateError, load_cases, parse_gate, run_evaluation
+from escalate.evaluation.html import render_html
 from escalate.evaluation.terminal import render_report
 from escalate.exceptions import MissingDependencyError, TranscriptError
 
@@ -26,6 +28,7 @@ class ReportFormat(StrEnum):
 
     TABLE = "table"
     JSON = "json"
+    HTML = "html"
 
 
 class Baseline(StrEnum):
@@ -61,6 +64,10 @@ def evaluate(  # noqa: PLR0917 - typer maps each parameter to an option
         Baseline,
         typer.Option("--baseline", help="Score to compare the stress ROC AUC with."),
     ] = Baseline.VADER,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=0, help="Worker processes; 0: one per CPU."),
+    ] = 0,
 ) -> None:
     """Score labelled data and report precision, recall, rates and the worst errors."""
     try:
@@ -83,12 +90,20 @@ def evaluate(  # noqa: PLR0917 - typer maps each parameter to an option
                 cases,
                 inputs=[str(file) for file in files],
                 baseline=_vader_stress() if baseline is Baseline.VADER else None,
+                jobs=jobs or os.cpu_count() or 1,
             )
             outcomes = [(gate, gate.holds(report)) for gate in gates]
         except (MissingDependencyError, GateError) as error:
             fail(str(error))
-    if output is ReportFormat.JSON:
-        text = report.model_dump_json(indent=2)
+    if output is not ReportFormat.TABLE:
+        try:
+            text = (
+                report.model_dump_json(indent=2)
+                if output is ReportFormat.JSON
+                else render_html(report)
+            )
+        except MissingDependencyError as error:
+            fail(str(error))
         if out is None:
             sys.stdout.write(text + "\n")
         else:

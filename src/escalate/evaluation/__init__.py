@@ -20,7 +20,13 @@ from escalate.evaluation.cases import Case, Check, Expect, Grade, Scope, load_ca
 from escalate.evaluation.gates import Gate, GateError, parse_gate
 from escalate.evaluation.metrics import build_report
 from escalate.evaluation.report import EvalReport
-from escalate.evaluation.run import CheckResult, ScoredCase, check_result, score_cases
+from escalate.evaluation.run import (
+    CheckResult,
+    ScoredCase,
+    check_result,
+    score_cases,
+    score_cases_in_parallel,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -43,6 +49,7 @@ __all__ = [
     "parse_gate",
     "run_evaluation",
     "score_cases",
+    "score_cases_in_parallel",
 ]
 
 
@@ -52,9 +59,10 @@ def run_evaluation(
     *,
     inputs: Sequence[str] = (),
     baseline: Callable[[str], float] | None = None,
+    jobs: int = 1,
 ) -> EvalReport:
-    """Score every case with ``escalator`` and build the report."""
-    scored = list(score_cases(escalator, cases))
+    """Score every case with ``escalator`` (in ``jobs`` processes) and build the report."""
+    scored = score_cases_in_parallel(escalator, list(cases), jobs)
     results = [check_result(s, check) for s in scored for check in s.case.checks]
     policy = escalator.policy.ref
     return build_report(

@@ -165,7 +165,13 @@ def _worst(
 def _example(result: CheckResult, kind: str) -> Example:
     decision = result.decision
     evidence = [
-        {"reason": reason.code.value, "kind": e.kind, "text": e.text, "span": e.span}
+        {
+            "reason": reason.code.value,
+            "kind": e.kind,
+            "text": e.text,
+            "turn_index": e.turn_index,
+            "span": e.span,
+        }
         for reason in (decision.reasons if decision else ())
         for e in reason.evidence
     ]
@@ -176,6 +182,7 @@ def _example(result: CheckResult, kind: str) -> Example:
         source=result.case.source,
         label=result.case.label,
         text=_quoted_turn(result)[:300],
+        turn_index=None if decision is None else decision.turn_index,
         expected=result.check.expect.value,
         expected_reason=None if result.check.reason is None else result.check.reason.value,
         got=result.action.value,

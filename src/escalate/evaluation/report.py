@@ -110,6 +110,9 @@ class Example(BaseModel):
     source: str
     label: str
     text: str
+    """The turn the decision was made on (cut to 300 characters)."""
+    turn_index: int | None
+    """Which turn ``text`` is; evidence from that turn has spans into it."""
     expected: str
     expected_reason: str | None
     got: str

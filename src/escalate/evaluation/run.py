@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -9,11 +10,16 @@ from escalate.evaluation.cases import Case, Check, Expect, Scope
 from escalate.models import Action, Decision, Role
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
 
     from escalate.engine import Escalator
+    from escalate.policy.model import Policy
+    from escalate.typing import Detector
 
-__all__ = ["CheckResult", "ScoredCase", "check_result", "score_cases"]
+__all__ = ["CheckResult", "ScoredCase", "check_result", "score_cases", "score_cases_in_parallel"]
+
+_CHUNK = 250
+"""Cases per task: large enough to amortise pickling, small enough to balance the workers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +56,38 @@ def score_cases(escalator: Escalator, cases: Iterable[Case]) -> Iterator[ScoredC
         decisions = [escalator.evaluate(conversation_id, turn) for turn in case.turns]
         escalator.store.delete(conversation_id)
         yield ScoredCase(case, tuple(d for d in decisions if d.role is Role.USER))
+
+
+def score_cases_in_parallel(
+    escalator: Escalator, cases: Sequence[Case], jobs: int
+) -> list[ScoredCase]:
+    """``score_cases`` across ``jobs`` worker processes, in order.
+
+    Each worker builds its own engine with the same policy and detectors (which must pickle).
+    """
+    if jobs <= 1 or len(cases) <= _CHUNK:
+        return list(score_cases(escalator, cases))
+    chunks = [cases[start : start + _CHUNK] for start in range(0, len(cases), _CHUNK)]
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        initializer=_start_worker,
+        initargs=(escalator.policy, escalator.detectors),
+    ) as pool:
+        return [scored for chunk in pool.map(_score_chunk, chunks) for scored in chunk]
+
+
+_worker: list[Escalator] = []
+
+
+def _start_worker(policy: Policy, detectors: tuple[Detector, ...]) -> None:
+    from escalate.engine import Escalator  # noqa: PLC0415 - in the worker process
+    from escalate.testing import quiet_logger  # noqa: PLC0415
+
+    _worker.append(Escalator(policy, detectors=detectors, logger=quiet_logger()))
+
+
+def _score_chunk(chunk: Sequence[Case]) -> list[ScoredCase]:
+    return list(score_cases(_worker[0], chunk))
 
 
 def check_result(scored: ScoredCase, check: Check) -> CheckResult:
