@@ -130,3 +130,53 @@ def test_unreadable_and_unknown_files(tmp_path: Path) -> None:
     odd = tmp_path / "policy.ini"
     odd.write_text("x")
     assert _problems(odd) == ["unknown file type '.ini': use .yaml, .yml, .toml or .json"]
+
+
+class TestExtends:
+    def test_a_policy_extends_the_bundled_default(self) -> None:
+        policy = load_policy(
+            {
+                "extends": "default",
+                "name": "mine",
+                "signals": {"stress": {"offer": 0.4, "release": 0.3}},
+            }
+        )
+        base = load_policy(None)
+        assert (policy.name, policy.version) == ("mine", base.version)
+        assert policy.signals["stress"].offer == 0.4
+        assert policy.signals["stress"].handoff == base.signals["stress"].handoff
+        assert policy.signals["loop"] == base.signals["loop"]
+        assert policy.opt_out == base.opt_out
+        assert policy.content_hash != base.content_hash
+
+    def test_a_file_extends_another_relative_to_itself(self, tmp_path: Path) -> None:
+        (tmp_path / "base").mkdir()
+        (tmp_path / "base" / "shop.yaml").write_text(
+            "extends: default\nname: shop\nversion: '1'\nfail_safe: handoff\n", encoding="utf-8"
+        )
+        child = tmp_path / "base" / "night.yaml"
+        child.write_text("extends: shop.yaml\nname: night\nmax_text_chars: 900\n", encoding="utf-8")
+        policy = load_policy(child)
+        assert (policy.name, policy.version, policy.max_text_chars) == ("night", "1", 900)
+        assert policy.fail_safe == "handoff"
+
+    def test_a_cycle_is_an_error_not_a_hang(self, tmp_path: Path) -> None:
+        (tmp_path / "a.yaml").write_text("extends: b.yaml\nname: a\n", encoding="utf-8")
+        (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n", encoding="utf-8")
+        with pytest.raises(PolicyError, match="cannot extend itself"):
+            load_policy(tmp_path / "a.yaml")
+
+    def test_the_merged_policy_is_validated_as_a_whole(self) -> None:
+        with pytest.raises(PolicyError, match=r"signals\.stress: 'release' \(0\.45\)"):
+            load_policy({"extends": "default", "signals": {"stress": {"offer": 0.4}}})
+
+    @pytest.mark.parametrize("value", [3, "", None])
+    def test_a_bad_extends_says_what_was_expected(self, value: object) -> None:
+        with pytest.raises(PolicyError, match="extends: expected 'default' or a file path"):
+            load_policy({"extends": value, "name": "x"})
+
+    def test_a_missing_base_names_the_file(self, tmp_path: Path) -> None:
+        child = tmp_path / "child.yaml"
+        child.write_text("extends: nowhere.yaml\n", encoding="utf-8")
+        with pytest.raises(PolicyError, match=r"nowhere\.yaml"):
+            load_policy(child)

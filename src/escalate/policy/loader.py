@@ -1,4 +1,9 @@
-"""Read policies from YAML, TOML or JSON files, dicts, or the bundled default."""
+"""Read policies from YAML, TOML or JSON files, dicts, or the bundled default.
+
+A policy may start with ``extends: default`` (the bundled policy) or ``extends: base.yaml`` (a
+path, relative to the extending file): its fields are laid over the base's, mappings merged key
+by key, everything else replaced. The result is validated as a whole.
+"""
 
 from __future__ import annotations
 
@@ -45,9 +50,39 @@ def load_policy(source: PolicySource | None = None) -> Policy:
         # Re-checked: a Policy built with model_construct or model_copy(update=...) skipped it.
         return _validate(source.model_dump(), f"<Policy {source.name} {source.version}>")
     if isinstance(source, Mapping):
-        return _validate(source, "<dict>")
+        return _validate(_extended(source, "<dict>", Path.cwd(), ()), "<dict>")
     path = Path(source)
-    return _validate(_read(path), str(path))
+    return _validate(_extended(_read(path), str(path), path.parent, (path.resolve(),)), str(path))
+
+
+def _extended(data: Any, source: str, folder: Path, chain: tuple[Path, ...]) -> Any:
+    """``data`` laid over the policy it ``extends`` (recursively), as plain data."""
+    if not isinstance(data, Mapping) or "extends" not in data:
+        return data
+    own = {key: value for key, value in data.items() if key != "extends"}
+    base_name = data["extends"]
+    if not isinstance(base_name, str) or not base_name:
+        raise PolicyError(
+            source, [f"extends: expected 'default' or a file path, got {base_name!r}"]
+        )
+    if base_name == "default":
+        base: Any = default_policy().model_dump(mode="json", exclude_defaults=True)
+    else:
+        base_path = (folder / base_name).resolve()
+        if base_path in chain:
+            cycle = " -> ".join(str(p) for p in (*chain, base_path))
+            raise PolicyError(source, [f"extends: a policy cannot extend itself ({cycle})"])
+        base = _extended(_read(base_path), str(base_path), base_path.parent, (*chain, base_path))
+    return _merged(base, own)
+
+
+def _merged(base: Any, over: Any) -> Any:
+    if isinstance(base, Mapping) and isinstance(over, Mapping):
+        merged = dict(base)
+        for key, value in over.items():
+            merged[key] = _merged(base[key], value) if key in base else value
+        return merged
+    return over
 
 
 def check_signal_names(policy: Policy, available: Iterable[str], source: str = "policy") -> None:
