@@ -21,6 +21,7 @@ from escalate.cli._common import PolicyOption, events_log, fail, make_escalator
 from escalate.cli.evaluate import evaluate
 from escalate.cli.render import render_timeline
 from escalate.cli.score import ScoreRun, score_lines, write_jsonl
+from escalate.cli.tune import tune_command
 from escalate.events import library_version
 from escalate.exceptions import TranscriptError
 
@@ -132,6 +133,7 @@ def demo(
 
 
 app.command("eval")(evaluate)
+app.command("tune")(tune_command)
 
 
 def main() -> None:

@@ -41,8 +41,11 @@ def build_report(
     policy: str,
     inputs: Sequence[str],
     baseline: Callable[[str], float] | None = None,
+    graded: bool = True,
 ) -> EvalReport:
     """Summarise ``results`` (one per check) and the graded cases among ``scored``.
+
+    ``graded=False`` skips the ranking metrics (they do not depend on the policy).
 
     ``baseline`` maps a text to a stress-like score (higher = more stressed) whose ROC AUC is
     reported beside the stress signal's, e.g. bare VADER.
@@ -74,7 +77,7 @@ def build_report(
             key=_top_level,
             kind="wrong reason",
         ),
-        graded=_graded(scored, baseline),
+        graded=_graded(scored, baseline) if graded else None,
     )
 
 

@@ -1,0 +1,128 @@
+"""``escalate tune``: suggest thresholds that meet targets on labelled data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from escalate.cli._common import PolicyOption, events_log, fail, make_escalator
+from escalate.evaluation import GateError, load_cases, parse_gate, run_evaluation
+from escalate.evaluation.tune import Tuning, overrides_yaml, record_readings, tune
+from escalate.exceptions import TranscriptError
+
+__all__ = ["tune_command"]
+
+EXIT_TARGET_MISSED = 1
+
+
+def tune_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Labelled utterances, conversations or scenarios (as for eval)."),
+    ],
+    target: Annotated[
+        list[str],
+        typer.Option(
+            "--target",
+            "-t",
+            help="What the tuned policy must meet, in --fail-under syntax, e.g. "
+            "'routine_rate<=0.02' (repeatable).",
+        ),
+    ],
+    policy: PolicyOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the suggested policy here (default: stdout)."),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Processes for the final check; 0: all.")
+    ] = 0,
+) -> None:
+    """Sweep each signal's threshold and write a policy that extends the current one."""
+    try:
+        targets = [parse_gate(text) for text in target]
+    except GateError as error:
+        fail(str(error))
+    if any(gate.metric in {"auc", "auc_gain"} for gate in targets):
+        fail("auc targets do not depend on thresholds: tune cannot move them")
+    cases = []
+    for file in files:
+        try:
+            cases.extend(load_cases(file))
+        except OSError as exc:
+            fail(f"cannot read {file}: {exc.strerror or exc}")
+        except TranscriptError as error:
+            fail(str(error))
+    console = Console(stderr=True)
+    with events_log(None) as logger:
+        escalator = make_escalator(policy, logger)
+        console.print(f"scoring {len(cases)} cases once, then sweeping thresholds...")
+        recorded = record_readings(escalator, cases)
+        try:
+            tuning = tune(escalator.policy, recorded, targets)
+        except GateError as error:
+            fail(str(error))
+        table = _trade_offs(tuning)
+        console.print(table)
+        # The sweep replays recorded readings; the suggestion is checked with a real run.
+        checked = make_escalator(None, logger)
+        checked.reload_policy(tuning.suggested)
+        report = run_evaluation(checked, cases, jobs=jobs or os.cpu_count() or 1)
+    missed = [gate.text for gate in targets if not gate.holds(report)]
+    summary = (
+        f"suggested policy, checked by a full run: {report.passed}/{report.checks} checks met, "
+        f"routine rate {report.routine_rate.rate:.2%}, "
+        f"escalations made {report.escalation_recall.rate:.2%}"
+    )
+    console.print(summary)
+    base = "default"
+    if policy is not None:
+        anchor = (out or Path.cwd() / "tuned.yaml").resolve().parent
+        base = os.path.relpath(policy.resolve(), anchor)
+    version = f"{escalator.policy.version}+tuned.{datetime.now(UTC):%Y%m%d}"
+    text = overrides_yaml(
+        base, escalator.policy, tuning, _plain(tuning) + "\n" + summary, version=version
+    )
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+    if missed:
+        typer.echo(f"targets missed: {', '.join(missed)}", err=True)
+        raise typer.Exit(EXIT_TARGET_MISSED)
+
+
+def _trade_offs(tuning: Tuning) -> Table:
+    table = Table(title="Trade-offs (one signal moved at a time, on top of earlier choices)")
+    for column in ("signal", "threshold", "checks met", "routine rate", "escalations made", ""):
+        table.add_column(column, justify="left" if column in {"signal", ""} else "right")
+    for c in tuning.candidates:
+        chosen = tuning.overrides.get(c.signal, {}).get(c.field) == c.value
+        mark = "chosen" if chosen else ("current" if c.current else "")
+        style = "bold" if chosen else ("dim" if not c.meets_targets else "")
+        table.add_row(
+            c.signal, f"{c.field} {c.value:.2f}", f"{c.passed}/{c.checks}",
+            f"{c.routine_rate:.2%}", f"{c.escalation_recall:.2%}", mark, style=style,
+        )  # fmt: skip
+    return table
+
+
+def _plain(tuning: Tuning) -> str:
+    """The chosen values and their neighbours, for the file's header."""
+    lines = ["escalate tune: signal, threshold, checks met, routine rate, escalations made"]
+    for c in tuning.candidates:
+        chosen = tuning.overrides.get(c.signal, {}).get(c.field) == c.value
+        if chosen or c.current:
+            mark = "chosen" if chosen else "current"
+            lines.append(
+                f"  {c.signal} {c.field}={c.value:.2f}: {c.passed}/{c.checks}, "
+                f"{c.routine_rate:.2%}, {c.escalation_recall:.2%} ({mark})"
+            )
+    return "\n".join(lines)
