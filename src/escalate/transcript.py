@@ -19,7 +19,7 @@ from escalate.models import Role, Turn
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-__all__ = ["TranscriptLine", "read_transcript"]
+__all__ = ["TranscriptLine", "json_object", "read_transcript"]
 
 _TURN_FIELDS = frozenset({"role", "text", "ts", "meta"})
 _ROLES = ", ".join(role.value for role in Role)
@@ -52,7 +52,8 @@ def read_transcript(
             yield error
 
 
-def _parse(raw: str, number: int, source: str) -> TranscriptLine:
+def json_object(raw: str, number: int, source: str) -> dict[str, Any]:
+    """Parse one JSON Lines line that must hold an object; errors name the line."""
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -61,6 +62,11 @@ def _parse(raw: str, number: int, source: str) -> TranscriptLine:
         ) from None
     if not isinstance(data, dict):
         raise TranscriptError(source, number, f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _parse(raw: str, number: int, source: str) -> TranscriptLine:
+    data = json_object(raw, number, source)
     conversation_id = data.get("conversation_id")
     if not isinstance(conversation_id, str) or not conversation_id:
         got = "nothing" if conversation_id is None else repr(conversation_id)

@@ -7,14 +7,17 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
 import structlog
 import typer
 
 from escalate.engine import Escalator
-from escalate.exceptions import PolicyError
+from escalate.exceptions import PolicyError, TranscriptError
 from escalate.state.memory import InMemoryStore
+
+if TYPE_CHECKING:
+    from escalate.evaluation import Case
 
 EXIT_BAD_INPUT = 2
 
@@ -60,3 +63,18 @@ def events_log(path: Path | None) -> Iterator[structlog.typing.FilteringBoundLog
 def fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def load_labelled(files: list[Path]) -> list[Case]:
+    """Every case of every labelled file; a bad file or line exits with code 2."""
+    from escalate.evaluation import load_cases  # noqa: PLC0415 - only eval and tune need it
+
+    cases = []
+    for file in files:
+        try:
+            cases.extend(load_cases(file))
+        except OSError as exc:
+            fail(f"cannot read {file}: {exc.strerror or exc}")
+        except TranscriptError as error:
+            fail(str(error))
+    return cases

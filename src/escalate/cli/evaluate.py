@@ -12,11 +12,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from escalate.cli._common import PolicyOption, events_log, fail, make_escalator
-from escalate.evaluation import GateError, load_cases, parse_gate, run_evaluation
+from escalate.cli._common import PolicyOption, events_log, fail, load_labelled, make_escalator
+from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.html import render_html
 from escalate.evaluation.terminal import render_report
-from escalate.exceptions import MissingDependencyError, TranscriptError
+from escalate.exceptions import MissingDependencyError
 
 __all__ = ["EXIT_GATE_FAILED", "evaluate"]
 
@@ -74,14 +74,7 @@ def evaluate(  # noqa: PLR0917 - typer maps each parameter to an option
         gates = [parse_gate(text) for text in fail_under or []]
     except GateError as error:
         fail(str(error))
-    cases = []
-    for file in files:
-        try:
-            cases.extend(load_cases(file))
-        except OSError as exc:
-            fail(f"cannot read {file}: {exc.strerror or exc}")
-        except TranscriptError as error:
-            fail(str(error))
+    cases = load_labelled(files)
     with events_log(None) as logger:
         escalator = make_escalator(policy, logger)
         try:

@@ -12,10 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from escalate.cli._common import PolicyOption, events_log, fail, make_escalator
-from escalate.evaluation import GateError, load_cases, parse_gate, run_evaluation
+from escalate.cli._common import PolicyOption, events_log, fail, load_labelled, make_escalator
+from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.tune import Tuning, overrides_yaml, record_readings, tune
-from escalate.exceptions import TranscriptError
 
 __all__ = ["tune_command"]
 
@@ -52,14 +51,7 @@ def tune_command(
         fail(str(error))
     if any(gate.metric in {"auc", "auc_gain"} for gate in targets):
         fail("auc targets do not depend on thresholds: tune cannot move them")
-    cases = []
-    for file in files:
-        try:
-            cases.extend(load_cases(file))
-        except OSError as exc:
-            fail(f"cannot read {file}: {exc.strerror or exc}")
-        except TranscriptError as error:
-            fail(str(error))
+    cases = load_labelled(files)
     console = Console(stderr=True)
     with events_log(None) as logger:
         escalator = make_escalator(policy, logger)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalate.exceptions import TranscriptError
 from escalate.models import Action, ReasonCode, Role, Turn
-from escalate.transcript import read_transcript
+from escalate.transcript import json_object, read_transcript
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -135,16 +135,7 @@ def _utterances(lines: Iterable[str], source: str) -> Iterator[Case]:
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise TranscriptError(
-                source, number, f"not valid JSON: {exc.msg} at column {exc.colno}"
-            ) from None
-        if not isinstance(data, dict):
-            raise TranscriptError(
-                source, number, f"expected a JSON object, got {type(data).__name__}"
-            )
+        data = json_object(raw, number, source)
         text = _string(data, "text", source, number)
         ident = str(data.get("id", f"line-{number}"))
         # Ids must identify an utterance; a repeated one would be reported twice under one name.
