@@ -36,6 +36,14 @@ REQUESTS = [
     "voglio parlare con una persona",
     "ik wil een medewerker spreken",
     "ik wil met een mens praten",
+    # a typo in each language
+    "quiero ablar con una persona",
+    "necesito hablar con un umano",
+    "je veux parler a un conseiler",
+    "ich will mit einem menchen sprechen",
+    "quero falar com um atendende",
+    "vorrei parlare con un operatre",
+    "ik wil iemand sprekken",
 ]
 
 NOT_REQUESTS = [

@@ -19,6 +19,12 @@ TAKEOVERS = [
     "minha conta foi hackeada",
     "il mio account è stato hackerato",
     "mijn account is gehackt",
+    "alguien cambio mi contraseña",
+    "quelqu'un a changé mon mot de passe",
+    "jemand hat mein Passwort geändert",
+    "alguém mudou minha senha",
+    "qualcuno ha cambiato la mia password",
+    "iemand heeft mijn wachtwoord veranderd",
 ]
 
 ROUTINE = [
