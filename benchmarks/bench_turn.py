@@ -5,12 +5,16 @@
 Figures (see benchmarks/README.md for what each means and the latest numbers):
 
 - ``evaluate`` vs ``SentimentIntensityAnalyzer().polarity_scores`` on the same texts, timed
-  alternately turn by turn so machine noise hits both alike: median and p99 per turn, and the
-  ratio of medians, for user turns and for all turns (bot turns included);
+  alternately turn by turn so machine noise hits both alike: median, p95 and p99 per turn, and
+  the ratio of medians, for user turns and for all turns (bot turns included); with RE2
+  installed, the pure-Python scanner is timed in the same loop too (a second ``Escalator``
+  whose scanner is built with ``engine="python"``), so both engines face the same noise;
 - the same with decision events rendered as JSON (a host that logs every decision);
-- cost per turn deep in a conversation (turn ~500) against early on (turn ~5);
+- cost per turn at turns 5, 50 and 500 of conversations that differ in length only, with the
+  in-memory store and with a store that keeps JSON (as a shared store does);
 - state size per conversation (serialised) and memory per conversation in the store;
-- ``import escalate`` and first ``Escalator()`` times, in fresh interpreters.
+- ``import escalate`` and first ``Escalator()`` times, in fresh interpreters; and the
+  construction alone (``Escalator()`` once its module is imported), timed inside them.
 """
 
 from __future__ import annotations
@@ -119,85 +123,229 @@ def _conversation(length: int, offset: int = 0) -> list[tuple[str, str]]:
 
 def _summary(samples: list[int]) -> dict[str, float]:
     ordered = sorted(samples)
+
+    def percentile(fraction: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] / 1000
+
     return {
         "median_us": statistics.median(ordered) / 1000,
-        "p99_us": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] / 1000,
+        "p95_us": percentile(0.95),
+        "p99_us": percentile(0.99),
     }
 
 
+def _escalators() -> dict[str, Any]:
+    """The escalators to time, by scanner engine: the default one first.
+
+    ``Escalator`` has no engine option (it shares one scanner per process, RE2 when installed),
+    so the pure-Python twin gets its own ``Scanner(..., engine="python")`` over the same
+    lexicons, put in place of the shared one. Same analyser, detectors and policy: only the
+    scanning differs.
+    """
+    from escalate import Escalator
+    from escalate.signals._scanner import Scanner
+
+    default = Escalator()
+    escalators = {default._scanner.engine: default}
+    if default._scanner.engine == "re2":
+        python = Escalator()
+        python._scanner = _python_scanner(Scanner, default._scanner)
+        escalators["python"] = python
+    return escalators
+
+
+_built: dict[str, Any] = {}
+
+
+def _python_scanner(scanner_class: Any, like: Any) -> Any:
+    # Building the pure-Python prefilter takes seconds: once per run.
+    if "python" not in _built:
+        _built["python"] = scanner_class(like.lexicons.values(), engine="python")
+    return _built["python"]
+
+
 def measure_turns(rounds: int, *, events_as_json: bool) -> dict[str, Any]:
-    """Time evaluate and bare VADER alternately on the same texts."""
-    from escalate import Escalator, Turn
-    from escalate.signals.stress import vader_analyser
+    """Time evaluate (each scanner engine) and bare VADER alternately on the same texts.
+
+    ``evaluate`` and ``ratio`` are the default engine's; ``engines`` has every engine timed.
+    """
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from escalate import Turn
 
     _quiet_structlog(events_as_json=events_as_json)
-    vader = vader_analyser()
-    escalator = Escalator()
+    vader = SentimentIntensityAnalyzer()
+    escalators = _escalators()
     clock = time.perf_counter_ns
-    evaluate: dict[str, list[int]] = {"user": [], "bot": []}
-    bare: dict[str, list[int]] = {"user": [], "bot": []}
+    contenders = ["vader", *escalators]
+    samples: dict[str, dict[str, list[int]]] = {
+        name: {"user": [], "bot": []} for name in contenders
+    }
     conversation_length = 10  # a typical support chat
+    for name, escalator in escalators.items():
+        # Warm-up: RE2 builds its DFA states lazily, and the typo-correction cache fills up.
+        for role, text in _conversation(len(USER_TEXTS) * 2):
+            escalator.evaluate(f"warm-up-{name}", Turn(role=role, text=text))
+            vader.polarity_scores(text)
+    turn_number = 0
     for round_number in range(rounds):
         for start in range(0, len(USER_TEXTS), conversation_length // 2):
             conversation_id = f"bench-{round_number}-{start}"
             for role, text in _conversation(conversation_length, start):
                 turn = Turn(role=role, text=text)
-                begin = clock()
-                escalator.evaluate(conversation_id, turn)
-                middle = clock()
-                vader.polarity_scores(text)
-                end = clock()
-                evaluate[role].append(middle - begin)
-                bare[role].append(end - middle)
+                # Rotate who goes first, so none always runs with the others' caches warm.
+                turn_number += 1
+                shift = turn_number % len(contenders)
+                for name in contenders[shift:] + contenders[:shift]:
+                    if name == "vader":
+                        begin = clock()
+                        vader.polarity_scores(text)
+                        elapsed = clock() - begin
+                    else:
+                        begin = clock()
+                        escalators[name].evaluate(conversation_id, turn)
+                        elapsed = clock() - begin
+                    samples[name][role].append(elapsed)
+    default = next(iter(escalators))
     result: dict[str, Any] = {}
     for scope, roles in (("user_turns", ["user"]), ("all_turns", ["user", "bot"])):
-        ours = [t for role in roles for t in evaluate[role]]
-        theirs = [t for role in roles for t in bare[role]]
+        pooled = {name: [t for role in roles for t in samples[name][role]] for name in contenders}
+        baseline = statistics.median(pooled["vader"])
+        engines = {
+            name: {**_summary(pooled[name]), "ratio": statistics.median(pooled[name]) / baseline}
+            for name in escalators
+        }
         result[scope] = {
-            "evaluate": _summary(ours),
-            "vader": _summary(theirs),
-            "ratio": statistics.median(ours) / statistics.median(theirs),
-            "turns": len(ours),
+            "evaluate": _summary(pooled[default]),
+            "vader": _summary(pooled["vader"]),
+            "ratio": engines[default]["ratio"],
+            "engines": engines,
+            "turns": len(pooled[default]),
         }
     return result
 
 
-def measure_depth(repeats: int) -> dict[str, float]:
-    """Per-turn cost at turn ~5 vs turn ~500 on the same texts (state must stay bounded)."""
+def _neutral_filler(count: int) -> list[tuple[str, str]]:
+    """Turns of random real words that move no signal, alone or in sequence.
+
+    The deep conversation must differ from the short one in length only. Random words can
+    still say "hacker" (a sticky security handoff) or repeat themselves (a loop), and a
+    conversation that escalated carries reasons on every decision, which costs more for
+    reasons other than length: each candidate turn is checked, in sequence, before it is kept.
+    """
     from escalate import Escalator, Turn
     from escalate.signals._lexicon import real_words
 
-    _quiet_structlog(events_as_json=False)
-    escalator = Escalator()
-    probe = [Turn(role=role, text=text) for role, text in _conversation(20, 7)]
-    # Filler of random real words: the deep conversation differs from the short one in length
-    # only. Repeated filler would be a loop, and a handed-off conversation carries reasons on
-    # every decision: both cost more for reasons other than length.
+    checker = Escalator()
     words = sorted(real_words())
     chooser = random.Random(7)
-    filler = [
-        ("user" if number % 2 == 0 else "bot", " ".join(chooser.sample(words, 8)))
-        for number in range(500)
-    ]
-    timings: dict[int, list[int]] = {5: [], 500: []}
+    filler: list[tuple[str, str]] = []
+    for attempt in range(count * 4):
+        if len(filler) == count:
+            break
+        role = "user" if len(filler) % 2 == 0 else "bot"
+        text = " ".join(chooser.sample(words, 8))
+        alone = checker.evaluate(f"alone-{attempt}", Turn(role=role, text=text))
+        checker.store.delete(f"alone-{attempt}")
+        calm = not alone.escalated and all(
+            level < 0.3 for name, level in alone.signals.items() if name != "effort"
+        )
+        if calm and not checker.evaluate("sequence", Turn(role=role, text=text)).escalated:
+            filler.append((role, text))
+        elif calm:  # escalated only in sequence: replay the sequence without it
+            checker.store.delete("sequence")
+            for earlier_role, earlier_text in filler:
+                checker.evaluate("sequence", Turn(role=earlier_role, text=earlier_text))
+    else:
+        raise RuntimeError(f"found only {len(filler)} neutral filler turns of {count}")
+    return filler
+
+
+class JsonStore:
+    """A state store that keeps each conversation as JSON, as a shared store (Redis) does.
+
+    Every turn loads a freshly deserialised state and saves it back: the figure a host with a
+    shared store sees, and one where the state's objects are always new (see measure_depth).
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    def update(self, conversation_id: str, apply: Any) -> Any:
+        """Load (or create) the state, apply, save."""
+        from escalate import ConversationState
+
+        saved = self._data.get(conversation_id)
+        state = (
+            ConversationState(conversation_id)
+            if saved is None
+            else ConversationState.from_json(saved)
+        )
+        result = apply(state)
+        self._data[conversation_id] = state.to_json()
+        return result
+
+    def get(self, conversation_id: str) -> Any:
+        """A copy of the state, or None."""
+        from escalate import ConversationState
+
+        saved = self._data.get(conversation_id)
+        return None if saved is None else ConversationState.from_json(saved)
+
+    def delete(self, conversation_id: str) -> None:
+        """Forget a conversation."""
+        self._data.pop(conversation_id, None)
+
+
+def measure_depth(repeats: int, probes: int = 20) -> dict[str, Any]:
+    """Per-turn cost at turn 5, 50 and 500 on the same probe turns (state must stay bounded).
+
+    Measured with the default in-memory store and with a JSON store. The in-memory state of a
+    conversation mutated 500 times has its objects spread over the heap (cache misses), while
+    the JSON store builds them anew every turn: if the JSON figure is flat and the in-memory one
+    is not, the difference is memory locality, not more work per turn.
+    """
+    from escalate import Escalator, InMemoryStore, Turn
+
+    _quiet_structlog(events_as_json=False)
+    stores = {"memory": InMemoryStore(), "json": JsonStore()}
+    escalators = {name: Escalator(store=store) for name, store in stores.items()}
+    probe = [Turn(role=role, text=text) for role, text in _conversation(probes, 7)]
+    filler = _neutral_filler(500)
+    depths = (5, 50, 500)
+    timings = {name: {depth: [] for depth in depths} for name in escalators}
+    escalated = {name: dict.fromkeys(depths, 0) for name in escalators}
     clock = time.perf_counter_ns
     for repeat in range(repeats):
-        for depth, samples in timings.items():
-            for index, turn in enumerate(probe):
-                conversation_id = f"depth-{depth}-{repeat}-{index}"
-                for role, text in filler[:depth]:
-                    escalator.evaluate(conversation_id, Turn(role=role, text=text))
-                begin = clock()
-                escalator.evaluate(conversation_id, turn)
-                samples.append(clock() - begin)
-                escalator.store.delete(conversation_id)
-    early = statistics.median(timings[5])
-    late = statistics.median(timings[500])
-    return {
-        "turn5_median_us": early / 1000,
-        "turn500_median_us": late / 1000,
-        "ratio": late / early,
-    }
+        for index, turn in enumerate(probe):
+            for name, escalator in escalators.items():
+                conversations = {depth: f"depth-{depth}-{repeat}-{index}" for depth in depths}
+                for depth, conversation_id in conversations.items():
+                    for role, text in filler[:depth]:
+                        escalator.evaluate(conversation_id, Turn(role=role, text=text))
+                # All depths timed back to back, in alternating order, so drift in machine
+                # load over the seconds the filler takes cannot favour one of them.
+                order = list(depths) if index % 2 == 0 else list(reversed(depths))
+                for depth in order:
+                    begin = clock()
+                    decision = escalator.evaluate(conversations[depth], turn)
+                    timings[name][depth].append(clock() - begin)
+                    escalated[name][depth] += decision.escalated
+                for conversation_id in conversations.values():
+                    escalator.store.delete(conversation_id)
+    result: dict[str, Any] = {}
+    for name in escalators:
+        medians = {depth: statistics.median(timings[name][depth]) for depth in depths}
+        result[name] = {
+            **{f"turn{depth}_median_us": medians[depth] / 1000 for depth in depths},
+            "ratio": medians[500] / medians[5],
+            "ratio_500_vs_50": medians[500] / medians[50],
+            # Same probes, so the same decisions are expected at every depth: a difference
+            # would mean the deep conversation is in another state (escalated), not longer.
+            "escalated_probes": {str(depth): count for depth, count in escalated[name].items()},
+        }
+    # The default store's figures at the top level.
+    return {**result["memory"], "stores": result, "probes": len(probe) * repeats}
 
 
 def measure_memory(conversations: int) -> dict[str, float]:
@@ -237,6 +385,22 @@ def measure_startup(runs: int) -> dict[str, float]:
             times.append(time.perf_counter() - begin)
         return statistics.median(times) * 1000
 
+    def median_construction() -> float:
+        # Inside the fresh interpreter: Escalator() alone, its module already imported.
+        code = (
+            "import time\nfrom escalate.engine import Escalator\n"
+            "t = time.perf_counter_ns()\nEscalator()\nprint(time.perf_counter_ns() - t)"
+        )
+        times = [
+            int(
+                subprocess.run(
+                    [sys.executable, "-c", code], check=True, capture_output=True, text=True
+                ).stdout
+            )
+            for _ in range(runs)
+        ]
+        return statistics.median(times) / 1e6
+
     empty = median_run("pass")
     return {
         # pydantic's own start-up with one model defined: the floor under any pydantic library.
@@ -246,6 +410,7 @@ def measure_startup(runs: int) -> dict[str, float]:
         - empty,
         "import_escalate_ms": median_run("import escalate") - empty,
         "first_escalator_ms": median_run("from escalate import Escalator; Escalator()") - empty,
+        "escalator_construction_ms": median_construction(),
     }
 
 
@@ -259,60 +424,73 @@ def run(*, quick: bool, engine: str) -> dict[str, Any]:
         "python": sys.version.split()[0],
         "cpus": os.cpu_count(),
     }
-    report["turns"] = measure_turns(3 if quick else 60, events_as_json=False)
-    report["turns_with_json_events"] = measure_turns(2 if quick else 20, events_as_json=True)
-    report["depth"] = measure_depth(1 if quick else 5)
+    report["turns"] = measure_turns(2 if quick else 60, events_as_json=False)
+    report["turns_with_json_events"] = measure_turns(1 if quick else 20, events_as_json=True)
+    report["depth"] = measure_depth(1, probes=4) if quick else measure_depth(3)
     report["memory"] = measure_memory(50 if quick else 500)
-    report["startup"] = measure_startup(2 if quick else 7)
+    report["startup"] = measure_startup(1 if quick else 7)
     return report
 
 
 def render(report: dict[str, Any]) -> None:
-    """Print the figures as a table."""
+    """Print the figures as two tables: per-turn cost, then state and start-up."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"escalate per-turn cost (scanner: {report['engine']})")
-    for column in ("figure", "escalate", "bare VADER", "ratio"):
-        table.add_column(column, justify="left" if column == "figure" else "right")
-    for key, label in (("turns", "events off"), ("turns_with_json_events", "events as JSON")):
+    def times(figures: dict[str, float]) -> str:
+        return " / ".join(f"{figures[key]:.0f}" for key in ("median_us", "p95_us", "p99_us"))
+
+    turns = Table(
+        title=f"per-turn cost, µs: median / p95 / p99 (default scanner: {report['engine']})"
+    )
+    for column in ("turns", "events", "scanner", "evaluate", "bare VADER", "ratio"):
+        turns.add_column(column, justify="left" if column in {"turns", "events"} else "right")
+    for key, label in (("turns", "off"), ("turns_with_json_events", "JSON")):
         for scope in ("user_turns", "all_turns"):
             row = report[key][scope]
-            table.add_row(
-                f"{scope.replace('_', ' ')}, {label}: median / p99 µs",
-                f"{row['evaluate']['median_us']:.1f} / {row['evaluate']['p99_us']:.1f}",
-                f"{row['vader']['median_us']:.1f} / {row['vader']['p99_us']:.1f}",
-                f"{row['ratio']:.2f}x",
-            )
+            for engine, figures in row["engines"].items():
+                turns.add_row(
+                    scope.removesuffix("_turns"),
+                    label,
+                    engine,
+                    times(figures),
+                    times(row["vader"]),
+                    f"{figures['ratio']:.2f}x",
+                )
+    other = Table(title="depth, state and start-up")
+    other.add_column("figure")
+    other.add_column("value", justify="right")
     depth = report["depth"]
-    table.add_row(
-        "turn 500 vs turn 5: median µs",
-        f"{depth['turn500_median_us']:.1f} vs {depth['turn5_median_us']:.1f}",
-        "",
-        f"{depth['ratio']:.2f}x",
-    )
     memory = report["memory"]
-    table.add_row(
-        "state after 500 turns (JSON bytes)",
-        str(memory["state_json_bytes_after_500_turns"]),
-        "",
-        "",
-    )
-    table.add_row(
-        "store memory per conversation (bytes)",
-        f"{memory['store_bytes_per_conversation']:.0f}",
-        "",
-        "",
-    )
     startup = report["startup"]
-    table.add_row(
-        "import escalate (ms) [pydantic alone]",
-        f"{startup['import_escalate_ms']:.0f} [{startup['import_pydantic_ms']:.0f}]",
-        "",
-        "",
-    )
-    table.add_row("first Escalator() (ms)", f"{startup['first_escalator_ms']:.0f}", "", "")
-    Console().print(table)
+    rows: list[tuple[str, str]] = [
+        (
+            f"turn 500 vs turn 5 [turn 50], median µs, {store} store",
+            (
+                f"{figures['turn500_median_us']:.0f} vs {figures['turn5_median_us']:.0f}"
+                f" = {figures['ratio']:.2f}x [{figures['turn50_median_us']:.0f}]"
+            ),
+        )
+        for store, figures in depth["stores"].items()
+    ]
+    for label, value in (
+        *rows,
+        ("state after 500 turns, JSON bytes", str(memory["state_json_bytes_after_500_turns"])),
+        ("store memory per conversation, bytes", f"{memory['store_bytes_per_conversation']:.0f}"),
+        (
+            "import escalate, ms [pydantic alone]",
+            f"{startup['import_escalate_ms']:.0f} [{startup['import_pydantic_ms']:.0f}]",
+        ),
+        (
+            "first Escalator(), ms [construction alone]",
+            f"{startup['first_escalator_ms']:.0f} [{startup['escalator_construction_ms']:.0f}]",
+        ),
+    ):
+        other.add_row(escape(label), value)
+    console = Console()
+    console.print(turns)
+    console.print(other)
 
 
 def main() -> None:

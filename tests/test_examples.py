@@ -59,7 +59,19 @@ def test_benchmark_smoke_run_writes_its_figures(tmp_path: Path) -> None:
     for scope in ("user_turns", "all_turns"):
         assert report["turns"][scope]["ratio"] > 0
         assert report["turns"][scope]["vader"]["median_us"] > 0
+        assert report["turns"][scope]["vader"]["p95_us"] > 0
+        # Every scanner engine is timed against the same VADER samples (RE2 and pure Python).
+        for figures in report["turns"][scope]["engines"].values():
+            assert figures["ratio"] > 0
+            assert figures["p95_us"] >= figures["median_us"] > 0
+    assert report["engine"] in report["turns"]["user_turns"]["engines"]
+    assert "python" in report["turns"]["user_turns"]["engines"]
     assert report["depth"]["ratio"] > 0
+    for figures in report["depth"]["stores"].values():
+        assert figures["ratio"] > 0
+        # The probes decide alike at every depth: the deep conversation is longer, not escalated.
+        assert len(set(figures["escalated_probes"].values())) == 1
+    assert report["startup"]["escalator_construction_ms"] > 0
     assert 0 < report["memory"]["state_json_bytes_after_500_turns"] < 64_000
 
 

@@ -30,7 +30,7 @@ _MODIFIERS: Final = frozenset({"hedge", "resolved", "sarcasm_cue"})
 # Families that make a turn unmistakably negative, so sarcastic praise and shouting count.
 _NEGATIVE: Final = frozenset(
     {
-        "abuse",
+        "insult",
         "profanity",
         "anger",
         "frustration",
