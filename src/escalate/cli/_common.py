@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,3 +79,8 @@ def load_labelled(files: list[Path]) -> list[Case]:
         except TranscriptError as error:
             fail(str(error))
     return cases
+
+
+def worker_count(jobs: int) -> int:
+    """``--jobs``: 0 means one worker process per CPU."""
+    return jobs or os.cpu_count() or 1

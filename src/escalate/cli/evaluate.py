@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -12,7 +11,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from escalate.cli._common import PolicyOption, events_log, fail, load_labelled, make_escalator
+from escalate.cli._common import (
+    PolicyOption,
+    events_log,
+    fail,
+    load_labelled,
+    make_escalator,
+    worker_count,
+)
 from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.html import render_html
 from escalate.evaluation.terminal import render_report
@@ -83,7 +89,7 @@ def evaluate(  # noqa: PLR0917 - typer maps each parameter to an option
                 cases,
                 inputs=[str(file) for file in files],
                 baseline=_vader_stress() if baseline is Baseline.VADER else None,
-                jobs=jobs or os.cpu_count() or 1,
+                jobs=worker_count(jobs),
             )
             outcomes = [(gate, gate.holds(report)) for gate in gates]
         except (MissingDependencyError, GateError) as error:

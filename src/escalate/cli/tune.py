@@ -12,7 +12,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from escalate.cli._common import PolicyOption, events_log, fail, load_labelled, make_escalator
+from escalate.cli._common import (
+    PolicyOption,
+    events_log,
+    fail,
+    load_labelled,
+    make_escalator,
+    worker_count,
+)
 from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.tune import Tuning, overrides_yaml, record_readings, tune
 
@@ -55,18 +62,18 @@ def tune_command(
     console = Console(stderr=True)
     with events_log(None) as logger:
         escalator = make_escalator(policy, logger)
+        current = escalator.policy
         console.print(f"scoring {len(cases)} cases once, then sweeping thresholds...")
         recorded = record_readings(escalator, cases)
         try:
-            tuning = tune(escalator.policy, recorded, targets)
+            tuning = tune(current, recorded, targets)
         except GateError as error:
             fail(str(error))
         table = _trade_offs(tuning)
         console.print(table)
         # The sweep replays recorded readings; the suggestion is checked with a real run.
-        checked = make_escalator(None, logger)
-        checked.reload_policy(tuning.suggested)
-        report = run_evaluation(checked, cases, jobs=jobs or os.cpu_count() or 1)
+        escalator.reload_policy(tuning.suggested)
+        report = run_evaluation(escalator, cases, jobs=worker_count(jobs))
     missed = [gate.text for gate in targets if not gate.holds(report)]
     summary = (
         f"suggested policy, checked by a full run: {report.passed}/{report.checks} checks met, "
@@ -78,10 +85,8 @@ def tune_command(
     if policy is not None:
         anchor = (out or Path.cwd() / "tuned.yaml").resolve().parent
         base = os.path.relpath(policy.resolve(), anchor)
-    version = f"{escalator.policy.version}+tuned.{datetime.now(UTC):%Y%m%d}"
-    text = overrides_yaml(
-        base, escalator.policy, tuning, _plain(tuning) + "\n" + summary, version=version
-    )
+    version = f"{current.version}+tuned.{datetime.now(UTC):%Y%m%d}"
+    text = overrides_yaml(base, current, tuning, _plain(tuning) + "\n" + summary, version=version)
     if out is None:
         sys.stdout.write(text)
     else:
