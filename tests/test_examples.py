@@ -85,5 +85,5 @@ def test_custom_policy_changes_decisions_and_rejects_a_broken_policy() -> None:
     assert "handoff (human_requested)  <- differs" in bot
     assert "<- differs" not in rows["where is my parcel?"]
     assert "offer_human (emotional_stress)  <- differs" in out
-    assert "rejected: invalid policy <dict>:" in out
+    assert "rejected: policy <dict> is invalid (1 problem):" in out
     assert "signals.stress: 'offer' (0.9) must not be above 'handoff' (0.7)" in out

@@ -16,6 +16,7 @@ from escalate.exceptions import (
     LexiconError,
     MissingDependencyError,
     PolicyError,
+    PolicyProblem,
     TranscriptError,
 )
 from escalate.models import (
@@ -82,6 +83,7 @@ __all__ = [
     "Outcome",
     "Policy",
     "PolicyError",
+    "PolicyProblem",
     "PolicyRef",
     "Reason",
     "ReasonCode",

@@ -19,9 +19,16 @@ from pydantic import ValidationError
 from escalate.events import DECISION_EVENT, ENGINE_ERROR_EVENT, OUTCOME_EVENT, decision_fields
 from escalate.exceptions import InvalidInputError
 from escalate.models import Action, Decision, Evidence, Outcome, Reason, ReasonCode, Role, Turn
-from escalate.policy.engine import Verdict, all_cues, decide, record_decline, remember_verdict
-from escalate.policy.loader import PolicySource, check_signal_names, load_policy
-from escalate.signals import default_detectors
+from escalate.policy.engine import (
+    Verdict,
+    all_cues,
+    decide,
+    record_decline,
+    remember_verdict,
+    rule_facts,
+)
+from escalate.policy.loader import PolicySource, load_policy
+from escalate.signals import BUNDLED_LEXICONS, default_detectors, evidence_kinds
 from escalate.signals._lexicon import load_lexicon, real_words
 from escalate.signals._scanner import Scanner
 from escalate.signals._text import TextAnalyser
@@ -37,7 +44,6 @@ if TYPE_CHECKING:
 __all__ = ["Escalator"]
 
 MAX_CONVERSATION_ID_LENGTH: Final = 512
-_BUNDLED_LEXICONS: Final = ("human_request", "stress", "security", "sensitive", "loop")
 _fallback_log = logging.getLogger("escalate")
 
 
@@ -69,11 +75,13 @@ class Escalator:
         logger: Any = None,
     ) -> None:
         self._detectors = tuple(default_detectors() if detectors is None else detectors)
+        # Custom detectors may report kinds we cannot know: check evidence names only without.
+        self._evidence_kinds = evidence_kinds() if detectors is None else None
         names = [detector.name for detector in self._detectors]
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
             raise ValueError(f"two detectors produce the same signal: {', '.join(duplicated)}")
-        self._policy = self._checked(load_policy(policy))
+        self._policy = self._load(policy)
         self._store: StateStore = InMemoryStore() if store is None else store
         self._log = _default_logger() if logger is None else logger
         self._analyser, self._scanner = _text_tools()
@@ -99,7 +107,7 @@ class Escalator:
         The swap is a single assignment, so a turn in flight finishes under the policy it
         started with. An invalid policy raises ``PolicyError`` and the current one stays.
         """
-        new = self._checked(load_policy(policy))
+        new = self._load(policy)
         self._policy = new
         return new
 
@@ -178,9 +186,12 @@ class Escalator:
         """A copy of what the engine remembers about a conversation, or ``None``."""
         return self._store.get(conversation_id)
 
-    def _checked(self, policy: Policy) -> Policy:
-        check_signal_names(policy, (detector.name for detector in self._detectors))
-        return policy
+    def _load(self, policy: PolicySource | None) -> Policy:
+        return load_policy(
+            policy,
+            signals=[detector.name for detector in self._detectors],
+            evidence_kinds=self._evidence_kinds,
+        )
 
     def _emit(self, decision: Decision) -> None:
         try:
@@ -220,8 +231,28 @@ class Escalator:
             cues = all_cues(readings)
             levels = {name: round(reading.score, 4) for name, reading in readings.items()}
             user_turn = state.user_turns
+            now = datetime.now(UTC)
+            facts = rule_facts(
+                policy,
+                readings,
+                state.escalation,
+                role=turn.role,
+                turn_index=index,
+                turns=state.turns,
+                user_turns=user_turn,
+                elapsed_seconds=_elapsed(state),
+                meta=turn.meta,
+                now=now if turn.ts is None else turn.ts,
+                cues=cues,
+            )
             verdict = decide(
-                policy, readings, state.escalation, role=turn.role, user_turn=user_turn, cues=cues
+                policy,
+                readings,
+                state.escalation,
+                role=turn.role,
+                user_turn=user_turn,
+                cues=cues,
+                facts=facts,
             )
             remember_verdict(
                 verdict, levels, cues, state.escalation, role=turn.role, user_turn=user_turn
@@ -244,8 +275,10 @@ class Escalator:
             reasons=verdict.reasons,
             suppressed=verdict.suppressed,
             signals=levels,
+            route=verdict.route,
+            message=verdict.message,
             policy=policy.ref,
-            created_at=datetime.now(UTC),
+            created_at=now,
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
             truncated=truncated,
             notes=notes,
@@ -286,6 +319,7 @@ class Escalator:
             reasons=verdict.reasons,
             suppressed=() if verdict.reasons else (reason,),
             signals={},
+            message=policy.messages.get(verdict.action.value),  # type: ignore[call-overload]
             policy=policy.ref,
             created_at=datetime.now(UTC),
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
@@ -302,7 +336,7 @@ class Escalator:
 @cache
 def _text_tools() -> tuple[TextAnalyser, Scanner]:
     """The analyser and scanner for the bundled lexicons: built once per process."""
-    lexicons = [load_lexicon(name) for name in _BUNDLED_LEXICONS]
+    lexicons = [load_lexicon(name) for name in BUNDLED_LEXICONS]
     targets: set[str] = set().union(*(lexicon.fuzzy for lexicon in lexicons))
     known: set[str] = set().union(*(lexicon.words for lexicon in lexicons))
     return TextAnalyser(targets, known | vader_words() | real_words()), Scanner(lexicons)
@@ -313,6 +347,12 @@ def _default_logger() -> Any:
     import structlog  # noqa: PLC0415
 
     return structlog.get_logger("escalate")
+
+
+def _elapsed(state: ConversationState) -> float | None:
+    if state.first_ts is None or state.last_ts is None:
+        return None
+    return state.last_ts - state.first_ts
 
 
 def _checked(detector: Detector, reading: SignalReading) -> SignalReading:

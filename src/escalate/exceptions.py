@@ -4,7 +4,7 @@
 
     EscalateError
     ├── InvalidInputError (ValueError)      the caller passed a bad turn or conversation id
-    ├── PolicyError (ValueError)            a policy file or object is invalid
+    ├── PolicyError (ValueError)            a policy file or object is invalid (PolicyProblem each)
     ├── LexiconError (ValueError)           a lexicon data file is invalid
     ├── TranscriptError (ValueError)        a line of a JSON Lines transcript is invalid
     └── MissingDependencyError (ImportError) an optional extra is not installed
@@ -15,12 +15,19 @@ fail-safe decision instead (reason ``engine_error``) so the host bot keeps runni
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 __all__ = [
     "EscalateError",
     "InvalidInputError",
     "LexiconError",
     "MissingDependencyError",
     "PolicyError",
+    "PolicyProblem",
     "TranscriptError",
 ]
 
@@ -33,14 +40,45 @@ class InvalidInputError(EscalateError, ValueError):
     """The caller passed something the API cannot take (a bad turn, an empty conversation id)."""
 
 
-class PolicyError(EscalateError, ValueError):
-    """A policy is invalid. ``source`` names the file (or ``<dict>``), ``problems`` each fault."""
+@dataclass(frozen=True, slots=True)
+class PolicyProblem:
+    """One fault in a policy: what is wrong and, when known, where.
 
-    def __init__(self, source: str, problems: list[str]) -> None:
+    ``path`` is the field path (``rules[2].when.signal``); ``file``, ``line`` and ``column``
+    (1-based) point into the file that wrote it, which may be a base the policy extends.
+    """
+
+    message: str
+    path: str = ""
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None and self.line is not None:
+            where = f"{self.file}:{self.line}:{self.column or 1}: "
+        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
+
+
+class PolicyError(EscalateError, ValueError):
+    """A policy is invalid. ``source`` names the file (or ``<dict>``), ``problems`` each fault.
+
+    The message lists one problem a line, compiler style (``file:line:column: path: what``), so
+    editors and CI logs can link to it.
+    """
+
+    def __init__(self, source: str, problems: Sequence[PolicyProblem | str]) -> None:
         self.source = source
-        self.problems = problems
-        listed = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"invalid policy {source}:\n{listed}")
+        self.problems = tuple(
+            problem if isinstance(problem, PolicyProblem) else PolicyProblem(problem)
+            for problem in problems
+        )
+        listed = "\n".join(f"  {problem}" for problem in self.problems)
+        count = len(self.problems)
+        super().__init__(
+            f"policy {source} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listed}"
+        )
 
 
 class LexiconError(EscalateError, ValueError):

@@ -129,6 +129,8 @@ class Reason(BaseModel):
     code: ReasonCode
     score: Annotated[float, Field(ge=0.0, le=1.0)]
     evidence: tuple[Evidence, ...] = ()
+    rule: str | None = None
+    """What raised it: a rule's id, or ``signals.<name>`` for a signal's threshold."""
 
 
 class PolicyRef(BaseModel):
@@ -166,6 +168,10 @@ class Decision(BaseModel):
     suppressed: tuple[Reason, ...] = ()
     signals: dict[str, float] = Field(default_factory=dict)
     """Every signal's level (0..1) after this turn."""
+    route: str | None = None
+    """The team or queue to hand off to (from the policy's ``routes``), when escalating."""
+    message: str | None = None
+    """What the bot can tell the customer about the escalation, from the policy."""
     policy: PolicyRef
     created_at: datetime
     latency_ms: float

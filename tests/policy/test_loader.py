@@ -78,7 +78,7 @@ def test_the_hash_changes_with_the_content() -> None:
 def _problems(source: object) -> list[str]:
     with pytest.raises(PolicyError) as caught:
         load_policy(source)  # type: ignore[arg-type]
-    return caught.value.problems
+    return [str(problem) for problem in caught.value.problems]
 
 
 def test_unknown_fields_are_named() -> None:
@@ -108,7 +108,10 @@ def test_unknown_reason_codes_list_the_valid_ones() -> None:
 
 
 def test_missing_fields_are_named() -> None:
-    assert _problems({"signals": {}}) == ["name: Field required", "version: Field required"]
+    assert _problems({"signals": {}}) == [
+        "name: required field is missing",
+        "version: required field is missing",
+    ]
 
 
 def test_a_file_that_is_not_a_mapping(tmp_path: Path) -> None:
@@ -122,7 +125,9 @@ def test_broken_syntax_names_the_file_and_format(tmp_path: Path) -> None:
     path.write_text("name = \n")
     with pytest.raises(PolicyError, match=r"p\.toml") as caught:
         load_policy(path)
-    assert caught.value.problems[0].startswith("not valid TOML")
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("not valid TOML")
+    assert (problem.line, problem.column) == (1, 8)
 
 
 def test_unreadable_and_unknown_files(tmp_path: Path) -> None:

@@ -12,16 +12,28 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from escalate.models import Action, Reason, ReasonCode, Role
+from escalate.policy.compiled import CompiledRules, RuleFacts
 from escalate.signals.human_request import BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT
 from escalate.state.conversation import EVIDENCE_KEPT, EscalationMemory
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import datetime
 
+    from pydantic import JsonValue
+
+    from escalate.models import Evidence
     from escalate.policy.model import Policy
     from escalate.signals.base import SignalReading
 
-__all__ = ["Verdict", "all_cues", "decide", "record_decline", "remember_verdict"]
+__all__ = [
+    "Verdict",
+    "all_cues",
+    "decide",
+    "record_decline",
+    "remember_verdict",
+    "rule_facts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,13 +44,19 @@ class Verdict:
     reasons: tuple[Reason, ...] = ()
     suppressed: tuple[Reason, ...] = ()
     notes: tuple[str, ...] = ()
+    route: str | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    signal: str
+    signal: str | None
+    """The signal whose rise can reopen a declined offer (``None``: a rule on other facts)."""
     stage: Action
     reason: Reason
+    priority: int = 0
+    route: str | None = None
+    message: str | None = None
 
 
 def decide(
@@ -49,20 +67,21 @@ def decide(
     role: Role,
     user_turn: int,
     cues: frozenset[str] | None = None,
+    facts: RuleFacts | None = None,
 ) -> Verdict:
     """Decide the action for a turn from its signal readings.
 
-    ``cues`` is the union of the readings' cues; pass it when already computed.
+    ``cues`` is the union of the readings' cues; pass it when already computed. ``facts``
+    (from ``rule_facts``) feeds the policy's rules and route availability; without it, rules
+    are not consulted.
     """
     candidates = _candidates(policy, readings, memory)
+    if facts is not None:
+        candidates.extend(_rule_candidates(policy.compiled_rules, readings, facts))
     if cues is None:
         cues = all_cues(readings)
     if role is Role.AGENT or (memory.handed_off and policy.sticky_handoff):
-        reasons = _ranked(candidates) or tuple(memory.handoff_reasons)
-        note = (
-            "a human agent is in the conversation" if role is Role.AGENT else "handed off earlier"
-        )
-        return Verdict(Action.HANDOFF, reasons, notes=(note,))
+        return _already_handed_off(candidates, memory, role)
     if not candidates:
         return _CONTINUE
     asked_for_human = any(c.reason.code is ReasonCode.HUMAN_REQUESTED for c in candidates)
@@ -77,17 +96,80 @@ def decide(
     if declined_now or _in_cooldown(policy, memory, user_turn):
         kept = []
         for candidate in candidates:
-            at_decline = memory.declined_levels.get(candidate.signal, 0.0)
-            rose_sharply = candidate.reason.score >= at_decline + policy.cooldown.sharp_rise
-            if candidate.stage is Action.OFFER_HUMAN and (declined_now or not rose_sharply):
+            if candidate.stage is Action.OFFER_HUMAN and (
+                declined_now or not _rose_sharply(policy, memory, candidate)
+            ):
                 held.append(candidate)
             else:
                 kept.append(candidate)
         if len(kept) < len(candidates):
             notes.append("an offer was declined; not offering again yet")
         candidates = kept
-    action = max((c.stage for c in candidates), key=lambda a: a.rank, default=Action.CONTINUE)
-    return Verdict(action, _ranked(candidates), _ranked(held), tuple(notes))
+    ranked = _ranked(candidates)
+    suppressed = _reasons(_ranked(held))
+    if not ranked:
+        return Verdict(Action.CONTINUE, (), suppressed, tuple(notes))
+    lead = ranked[0]
+    action, route, message = _destination(policy, lead, facts, notes)
+    if action is Action.CONTINUE:  # a closed route's fallback may be to stay with the bot
+        return Verdict(action, (), _reasons(ranked) + suppressed, tuple(notes), None, message)
+    return Verdict(action, _reasons(ranked), suppressed, tuple(notes), route, message)
+
+
+def rule_facts(
+    policy: Policy,
+    readings: Mapping[str, SignalReading],
+    memory: EscalationMemory,
+    *,
+    role: Role,
+    turn_index: int,
+    turns: int,
+    user_turns: int,
+    elapsed_seconds: float | None,
+    meta: Mapping[str, JsonValue],
+    now: datetime,
+    cues: frozenset[str],
+) -> RuleFacts | None:
+    """What the policy's rules read on this turn (``None`` if it has no rules or routes).
+
+    Advances the policy's window counters and remembers the ``meta`` values its conditions
+    read, in ``memory``: call it once per turn, before ``decide``.
+    """
+    compiled = policy.compiled_rules
+    if not compiled.windows and memory.windows:
+        memory.windows = {}  # a reloaded policy no longer reads them
+    if not compiled.rules and not compiled.route_open:
+        return None
+    if compiled.meta_keys:
+        remembered = memory.meta
+        for key in compiled.meta_keys:
+            if key in meta:
+                remembered[key] = meta[key]
+        meta = {**remembered, **meta}
+    kinds = cues
+    if compiled.needs_evidence:
+        kinds = cues | {
+            evidence.kind
+            for reading in readings.values()
+            for evidence in reading.evidence
+            if evidence.turn_index == turn_index
+        }
+    facts = RuleFacts(
+        levels={name: reading.score for name, reading in readings.items()},
+        kinds=kinds,
+        role=role,
+        turns=turns,
+        user_turns=user_turns,
+        elapsed_seconds=elapsed_seconds,
+        meta=meta,
+        now=now,
+    )
+    if compiled.windows:
+        # Only the current policy's windows are kept: a reload drops counters it no longer reads.
+        counters = {window.key: memory.windows.get(window.key, 0) for window in compiled.windows}
+        compiled.update_windows(facts, counters)
+        memory.windows = counters
+    return facts
 
 
 def all_cues(readings: Mapping[str, SignalReading]) -> frozenset[str]:
@@ -110,7 +192,6 @@ def remember_verdict(
 ) -> None:
     """Update the escalation memory after a decision (``levels``: every signal's level)."""
     previous = memory.last_action
-    memory.last_levels = dict(levels)
     if verdict.reasons and any(
         reason.code is ReasonCode.HUMAN_REQUESTED for reason in verdict.reasons
     ):
@@ -119,10 +200,13 @@ def remember_verdict(
     if OPT_OUT in cues:
         memory.opted_out_user_turn = user_turn
     if OFFER_DECLINED in cues:
+        # Measured against the levels the offer was made on, not the "no thanks" turn's.
         record_decline(memory, user_turn)
+    memory.last_levels = dict(levels)
     if verdict.action is Action.HANDOFF and not memory.handed_off:
         memory.handed_off = True
         memory.handoff_reasons = list(verdict.reasons[:EVIDENCE_KEPT])
+        memory.handoff_route = verdict.route
     offering = verdict.action is Action.OFFER_HUMAN
     memory.open_offer = [r.code.value for r in verdict.reasons] if offering else []
     newly_offered = offering and previous is not Action.OFFER_HUMAN
@@ -152,7 +236,7 @@ def _candidates(
 ) -> list[_Candidate]:
     found = []
     open_offer = memory.open_offer
-    for name, reason, offer, handoff, release in policy.compiled:
+    for name, reason, offer, handoff, release, route, message in policy.compiled:
         reading = readings.get(name)
         if reading is None:
             continue
@@ -170,11 +254,85 @@ def _candidates(
                 name,
                 stage,
                 Reason.model_construct(
-                    code=reason, score=round(level, 4), evidence=reading.evidence
+                    code=reason,
+                    score=round(level, 4),
+                    evidence=reading.evidence,
+                    rule=f"signals.{name}",
                 ),
+                route=route,
+                message=message,
             )
         )
     return found
+
+
+def _rule_candidates(
+    compiled: CompiledRules, readings: Mapping[str, SignalReading], facts: RuleFacts
+) -> list[_Candidate]:
+    found = []
+    for rule in compiled.matching(facts):
+        evidence: tuple[Evidence, ...] = ()
+        score = 1.0
+        if rule.signals:
+            backing = [readings[name] for name in rule.signals if name in readings]
+            evidence = tuple(item for reading in backing for item in reading.evidence)
+            score = max((reading.score for reading in backing), default=1.0)
+        found.append(
+            _Candidate(
+                rule.signals[0] if rule.signals else None,
+                rule.action,
+                Reason.model_construct(
+                    code=rule.reason, score=round(score, 4), evidence=evidence, rule=rule.id
+                ),
+                rule.priority,
+                rule.route,
+                rule.message,
+            )
+        )
+    return found
+
+
+def _already_handed_off(
+    candidates: list[_Candidate], memory: EscalationMemory, role: Role
+) -> Verdict:
+    reasons = _reasons(_ranked(candidates)) or tuple(memory.handoff_reasons)
+    if role is Role.AGENT:
+        return Verdict(Action.HANDOFF, reasons, notes=("a human agent is in the conversation",))
+    return Verdict(
+        Action.HANDOFF, reasons, notes=("handed off earlier",), route=memory.handoff_route
+    )
+
+
+def _rose_sharply(policy: Policy, memory: EscalationMemory, candidate: _Candidate) -> bool:
+    if candidate.signal is None:
+        return False
+    at_decline = memory.declined_levels.get(candidate.signal, 0.0)
+    return candidate.reason.score >= at_decline + policy.cooldown.sharp_rise
+
+
+def _destination(
+    policy: Policy, lead: _Candidate, facts: RuleFacts | None, notes: list[str]
+) -> tuple[Action, str | None, str | None]:
+    """The action, route and message, after checking the lead candidate's route is open."""
+    action, route, message = lead.stage, lead.route, lead.message
+    if route is not None and facts is not None:
+        compiled = policy.compiled_rules
+        if not compiled.route_available(route, facts):
+            fallback = policy.routes[route].when_unavailable
+            if fallback is None:
+                notes.append(f"route {route!r} is unavailable now; no fallback is set")
+            else:
+                notes.append(f"route {route!r} is unavailable now; using its fallback")
+                action, route, message = fallback.action, fallback.route, fallback.message
+    if message is None and route is not None:
+        message = policy.routes[route].message
+    if message is None and action is not Action.CONTINUE:
+        message = policy.messages.get(action.value)  # type: ignore[call-overload]
+    if message is not None:
+        message = message.format(
+            action=action.value, reason=lead.reason.code.value, route=route or ""
+        )
+    return action, route, message
 
 
 def _in_cooldown(policy: Policy, memory: EscalationMemory, user_turn: int) -> bool:
@@ -186,6 +344,17 @@ def _any_danger(candidates: list[_Candidate], danger: tuple[str, ...]) -> bool:
     return any(evidence.kind in danger for c in candidates for evidence in c.reason.evidence)
 
 
-def _ranked(candidates: list[_Candidate]) -> tuple[Reason, ...]:
-    ordered = sorted(candidates, key=lambda c: (-c.stage.rank, -c.reason.score))
-    return tuple(c.reason for c in ordered)
+def _ranked(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Strongest action first; then priority, then level; policy order breaks ties."""
+    return sorted(candidates, key=lambda c: (-c.stage.rank, -c.priority, -c.reason.score))
+
+
+def _reasons(candidates: list[_Candidate]) -> tuple[Reason, ...]:
+    """One reason per code: the first (strongest) candidate's."""
+    seen: set[ReasonCode] = set()
+    reasons = []
+    for candidate in candidates:
+        if candidate.reason.code not in seen:
+            seen.add(candidate.reason.code)
+            reasons.append(candidate.reason)
+    return tuple(reasons)

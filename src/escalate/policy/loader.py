@@ -2,141 +2,386 @@
 
 A policy may start with ``extends: default`` (the bundled policy) or ``extends: base.yaml`` (a
 path, relative to the extending file): its fields are laid over the base's, mappings merged key
-by key, everything else replaced. The result is validated as a whole.
+by key, ``rules`` merged by ``id`` (a rule with a base rule's id replaces that rule's fields),
+everything else replaced. The result is validated as a whole, and every problem is reported
+with the file, line and column that wrote it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
-from rapidfuzz import process
+from pydantic import BaseModel, ValidationError
 
-from escalate.exceptions import PolicyError
-from escalate.policy.model import Policy
+from escalate.exceptions import PolicyError, PolicyProblem
+from escalate.policy import conditions, hours, rules
+from escalate.policy.conditions import CONDITION_SUBJECTS, CONDITION_TAGS, EvidenceCount
+from escalate.policy.locate import (
+    Location,
+    SourceMap,
+    dotted_path,
+    parse_toml_positions,
+    yaml_with_positions,
+)
+from escalate.policy.model import CooldownPolicy, OptOutPolicy, Policy, SignalPolicy
+from escalate.policy.suggest import did_you_mean
 
-__all__ = ["PolicySource", "check_signal_names", "default_policy", "load_policy"]
+__all__ = ["PolicySource", "default_policy", "load_policy", "policy_data"]
 
 PolicySource = Policy | Mapping[str, Any] | str | Path
 """What ``load_policy`` accepts: a Policy, a dict, or a .yaml/.yml/.toml/.json file path."""
 
-_SUGGESTION_CUTOFF = 70
+_MERGED_BY_ID = "rules"
 
 
 @cache
 def default_policy() -> Policy:
     """The bundled default policy (``policy/default.yaml``)."""
     text = resources.files("escalate.policy").joinpath("default.yaml").read_text(encoding="utf-8")
-    return _validate(yaml.safe_load(text), "<bundled default.yaml>")
+    return _validated(yaml.safe_load(text), "<bundled default.yaml>", SourceMap())
 
 
-def load_policy(source: PolicySource | None = None) -> Policy:
+def load_policy(
+    source: PolicySource | None = None,
+    *,
+    signals: Iterable[str] | None = None,
+    evidence_kinds: Collection[str] | None = None,
+) -> Policy:
     """Load and validate a policy; ``None`` gives the bundled default.
 
+    Args:
+        source: a ``Policy``, a dict, or a policy file path.
+        signals: the signal names the detectors produce; every signal the policy names must be
+            one of them (the ``Escalator`` passes its detectors' names).
+        evidence_kinds: the evidence kinds the detectors can report; when given, ``evidence``
+            conditions must name one of them.
+
     Raises:
-        PolicyError: the file cannot be read or parsed, or the policy is invalid. The message
-            names the source and, for each problem, the field path and what was expected.
+        PolicyError: the file cannot be read or parsed, or the policy is invalid. Each problem
+            names the field path, what was expected and, for files, the line and column.
     """
     if source is None:
-        return default_policy()
+        policy = default_policy()
+        _check_names(
+            policy,
+            "<bundled default.yaml>",
+            {},
+            SourceMap(),
+            signals=signals,
+            evidence_kinds=evidence_kinds,
+        )
+        return policy
+    data, label, positions = policy_data(source)
+    return _validated(data, label, positions, signals, evidence_kinds)
+
+
+def policy_data(source: PolicySource | None) -> tuple[Any, str, SourceMap]:
+    """The policy's plain data after ``extends``, a label for messages, and its positions."""
+    positions = SourceMap()
+    if source is None:
+        return _as_data(default_policy()), "<bundled default.yaml>", positions
     if isinstance(source, Policy):
         # Re-checked: a Policy built with model_construct or model_copy(update=...) skipped it.
-        return _validate(source.model_dump(), f"<Policy {source.name} {source.version}>")
+        return _as_data(source), f"<Policy {source.name} {source.version}>", positions
     if isinstance(source, Mapping):
-        return _validate(_extended(source, "<dict>", Path.cwd(), ()), "<dict>")
+        return _extended(source, "<dict>", Path.cwd(), (), positions), "<dict>", positions
     path = Path(source)
-    return _validate(_extended(_read(path), str(path), path.parent, (path.resolve(),)), str(path))
+    data = _read(path, positions)
+    return (
+        _extended(data, str(path), path.parent, (path.resolve(),), positions),
+        str(path),
+        positions,
+    )
 
 
-def _extended(data: Any, source: str, folder: Path, chain: tuple[Path, ...]) -> Any:
+def _as_data(policy: Policy) -> dict[str, Any]:
+    return policy.model_dump(mode="json", by_alias=True)
+
+
+def _extended(
+    data: Any, source: str, folder: Path, chain: tuple[Path, ...], positions: SourceMap
+) -> Any:
     """``data`` laid over the policy it ``extends`` (recursively), as plain data."""
     if not isinstance(data, Mapping) or "extends" not in data:
         return data
     own = {key: value for key, value in data.items() if key != "extends"}
+    for key in own:
+        positions.copy_entry(own, key, data, key)
     base_name = data["extends"]
     if not isinstance(base_name, str) or not base_name:
         raise PolicyError(
-            source, [f"extends: expected 'default' or a file path, got {base_name!r}"]
+            source,
+            [_at(positions, data, ("extends",), "expected 'default' or a file path")],
         )
     if base_name == "default":
-        base: Any = default_policy().model_dump(mode="json", exclude_defaults=True)
+        base: Any = default_policy().model_dump(mode="json", by_alias=True, exclude_defaults=True)
     else:
         base_path = (folder / base_name).resolve()
         if base_path in chain:
             cycle = " -> ".join(str(p) for p in (*chain, base_path))
-            raise PolicyError(source, [f"extends: a policy cannot extend itself ({cycle})"])
-        base = _extended(_read(base_path), str(base_path), base_path.parent, (*chain, base_path))
-    return _merged(base, own)
-
-
-def _merged(base: Any, over: Any) -> Any:
-    if isinstance(base, Mapping) and isinstance(over, Mapping):
-        merged = dict(base)
-        for key, value in over.items():
-            merged[key] = _merged(base[key], value) if key in base else value
-        return merged
-    return over
-
-
-def check_signal_names(policy: Policy, available: Iterable[str], source: str = "policy") -> None:
-    """Raise ``PolicyError`` if the policy names a signal no detector produces."""
-    known = sorted(available)
-    problems = []
-    for name in policy.signals:
-        if name not in known:
-            hint = ""
-            best = process.extractOne(name, known, score_cutoff=_SUGGESTION_CUTOFF)
-            if best is not None:
-                hint = f"; did you mean {best[0]!r}?"
-            problems.append(
-                f"signals.{name}: unknown signal {name!r}{hint} (known: {', '.join(known)})"
+            raise PolicyError(
+                source,
+                [_at(positions, data, ("extends",), f"a policy cannot extend itself ({cycle})")],
             )
-    if problems:
-        raise PolicyError(f"{source} ({policy.name} {policy.version})", problems)
+        base = _extended(
+            _read(base_path, positions),
+            str(base_path),
+            base_path.parent,
+            (*chain, base_path),
+            positions,
+        )
+    return _merged(base, own, positions, top=True)
 
 
-def _read(path: Path) -> Any:
+def _merged(base: Any, over: Any, positions: SourceMap, *, top: bool = False) -> Any:
+    if not (isinstance(base, Mapping) and isinstance(over, Mapping)):
+        return over
+    merged = dict(base)
+    for key in base:
+        positions.copy_entry(merged, key, base, key)
+    for key, value in over.items():
+        if key not in base:
+            merged[key] = value
+        elif top and key == _MERGED_BY_ID:
+            merged[key] = _merged_by_id(base[key], value, positions)
+        else:
+            merged[key] = _merged(base[key], value, positions)
+        positions.copy_entry(merged, key, over, key)
+    return merged
+
+
+def _merged_by_id(base: Any, over: Any, positions: SourceMap) -> Any:
+    """Rules: an over rule with a base rule's id replaces that rule's fields; others append."""
+    if not (isinstance(base, list) and isinstance(over, list)):
+        return over
+    merged = list(base)
+    for position in range(len(base)):
+        positions.copy_entry(merged, position, base, position)
+    where = {item.get("id"): index for index, item in enumerate(base) if isinstance(item, Mapping)}
+    for over_index, item in enumerate(over):
+        rule_id = item.get("id") if isinstance(item, Mapping) else None
+        index = where.get(rule_id) if rule_id is not None else None
+        if index is None:
+            merged.append(item)
+            positions.copy_entry(merged, len(merged) - 1, over, over_index)
+            continue
+        replaced = {**merged[index], **item}
+        for key in merged[index]:
+            positions.copy_entry(replaced, key, merged[index], key)
+        for key in item:
+            positions.copy_entry(replaced, key, item, key)
+        merged[index] = replaced
+        positions.copy_entry(merged, index, over, over_index)
+    return merged
+
+
+def _read(path: Path, positions: SourceMap) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
     suffix = path.suffix.lower()
-    try:
-        if suffix in {".yaml", ".yml"}:
-            return yaml.safe_load(text)
-        if suffix == ".toml":
-            return tomllib.loads(text)
-        if suffix == ".json":
-            return json.loads(text)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise PolicyError(str(path), [f"not valid {suffix[1:].upper()}: {exc}"]) from exc
+    if suffix in {".yaml", ".yml"}:
+        return _read_yaml(text, str(path), positions)
+    if suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(str(path), [_toml_problem(exc, str(path))]) from exc
+        positions.update(parse_toml_positions(text, data, str(path)))
+        return data
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            problem = PolicyProblem(
+                f"not valid JSON: {exc.msg}", "", str(path), exc.lineno, exc.colno
+            )
+            raise PolicyError(str(path), [problem]) from exc
+        try:  # JSON is (nearly always) YAML: borrow the YAML parser's positions
+            same, found = yaml_with_positions(text, str(path))
+        except yaml.YAMLError:
+            return data
+        if same != data:
+            return data
+        positions.update(found)
+        return same
     raise PolicyError(str(path), [f"unknown file type {suffix!r}: use .yaml, .yml, .toml or .json"])
 
 
-def _validate(data: Any, source: str) -> Policy:
+def _read_yaml(text: str, file: str, positions: SourceMap) -> Any:
+    try:
+        data, found = yaml_with_positions(text, file)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
+        raise PolicyError(
+            file, [PolicyProblem(f"not valid YAML: {problem}", "", file, line, column)]
+        ) from exc
+    positions.update(found)
+    return data
+
+
+def _toml_problem(exc: tomllib.TOMLDecodeError, file: str) -> PolicyProblem:
+    found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+    if found is None:
+        return PolicyProblem(f"not valid TOML: {message}", "", file)
+    return PolicyProblem(
+        f"not valid TOML: {message}", "", file, int(found.group(1)), int(found.group(2))
+    )
+
+
+def _validated(
+    data: Any,
+    source: str,
+    positions: SourceMap,
+    signals: Iterable[str] | None = None,
+    evidence_kinds: Collection[str] | None = None,
+) -> Policy:
     if not isinstance(data, Mapping):
         raise PolicyError(
             source, [f"expected a mapping of policy fields, got {type(data).__name__}"]
         )
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data, context={"references_checked_by_caller": True})
     except ValidationError as exc:
-        raise PolicyError(source, [_describe(error) for error in exc.errors()]) from exc
+        raise PolicyError(
+            source, [_from_pydantic(error, data, positions) for error in exc.errors()]
+        ) from None
+    problems = [
+        _at(positions, data, reference.path, reference.message)
+        for reference in policy.reference_problems()
+    ]
+    if problems:
+        raise PolicyError(source, problems)
+    _check_names(policy, source, data, positions, signals=signals, evidence_kinds=evidence_kinds)
+    return policy
 
 
-def _describe(error: Mapping[str, Any]) -> str:
-    path = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    if error["type"] == "extra_forbidden":
-        return f"{path}: unknown field"
-    message = str(error["msg"]).removeprefix("Value error, ")
+def _check_names(
+    policy: Policy,
+    source: str,
+    data: Any,
+    positions: SourceMap,
+    *,
+    signals: Iterable[str] | None,
+    evidence_kinds: Collection[str] | None,
+) -> None:
+    problems = []
+    if signals is not None:
+        problems.extend(_signal_problems(policy, sorted(signals), data, positions))
+    if evidence_kinds is not None:
+        problems.extend(_evidence_problems(policy, evidence_kinds, data, positions))
+    if problems:
+        raise PolicyError(source, problems)
+
+
+def _signal_problems(
+    policy: Policy, known: list[str], data: Any, positions: SourceMap
+) -> list[PolicyProblem]:
+    used: list[tuple[tuple[str | int, ...], str]] = [
+        (("signals", name), name) for name in policy.signals
+    ]
+    used.extend(policy.condition_signals())
+    return [
+        _at(
+            positions,
+            data,
+            path,
+            f"unknown signal {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})",
+            key=path[0] == "signals",
+        )
+        for path, name in used
+        if name not in known
+    ]
+
+
+def _evidence_problems(
+    policy: Policy, known: Collection[str], data: Any, positions: SourceMap
+) -> list[PolicyProblem]:
+    problems = []
+    for index, rule in enumerate(policy.rules):
+        for path, condition in conditions.iter_conditions(rule.when, ("rules", index, "when")):
+            if isinstance(condition, EvidenceCount) and condition.evidence not in known:
+                kind = condition.evidence
+                problems.append(
+                    _at(
+                        positions,
+                        data,
+                        (*path, "evidence"),
+                        f"unknown evidence kind {kind!r}{did_you_mean(kind, known)}"
+                        " (`escalate policy kinds` lists them)",
+                    )
+                )
+    return problems
+
+
+def _at(
+    positions: SourceMap,
+    data: Any,
+    path: tuple[str | int, ...],
+    message: str,
+    *,
+    key: bool = False,
+) -> PolicyProblem:
+    location: Location | None = positions.locate(data, path, key=key)
+    if location is None:
+        return PolicyProblem(message, dotted_path(path))
+    return PolicyProblem(message, dotted_path(path), *location)
+
+
+def _from_pydantic(error: Mapping[str, Any], data: Any, positions: SourceMap) -> PolicyProblem:
+    path = tuple(part for part in error["loc"] if part not in CONDITION_TAGS)
+    kind = error["type"]
     given = error.get("input")
-    if error["type"] != "missing" and not isinstance(given, Mapping):
+    if kind == "extra_forbidden":
+        name = str(path[-1])
+        return _at(
+            positions,
+            data,
+            path,
+            f"unknown field{did_you_mean(name, _field_names())}",
+            key=True,
+        )
+    if kind == "missing":
+        return _at(positions, data, path, "required field is missing")
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if kind == "condition_subject" and isinstance(given, Mapping):
+        keys = ", ".join(repr(key) for key in given) or "none"
+        hints = [did_you_mean(str(key), CONDITION_SUBJECTS) for key in given]
+        message += f"; got {keys}" + next((hint for hint in hints if hint), "")
+    elif kind in {"enum", "literal_error"} and isinstance(given, str):
+        options = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+        message += f" (got {given!r}){did_you_mean(given, options)}"
+    elif not isinstance(given, Mapping | list):
         message += f" (got {given!r})"
-    return f"{path}: {message}"
+    return _at(positions, data, path, message)
+
+
+@cache
+def _field_names() -> tuple[str, ...]:
+    """Every field name a policy file can use (for "did you mean" on unknown fields)."""
+    models: list[type[BaseModel]] = [
+        Policy,
+        SignalPolicy,
+        CooldownPolicy,
+        OptOutPolicy,
+        rules.Rule,
+        rules.Route,
+        rules.Fallback,
+        hours.Calendar,
+    ]
+    models.extend(CONDITION_SUBJECTS.values())
+    names = {field.alias or name for model in models for name, field in model.model_fields.items()}
+    return tuple(sorted(names))

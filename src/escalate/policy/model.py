@@ -5,16 +5,34 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from escalate.models import Action, PolicyRef, ReasonCode
+from escalate.policy.conditions import (
+    AgentsAvailable,
+    BusinessHours,
+    SignalComparison,
+    iter_conditions,
+)
+from escalate.policy.hours import Calendar
+from escalate.policy.locate import dotted_path
+from escalate.policy.rules import Message, Route, Rule
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
-__all__ = ["CompiledSignal", "CooldownPolicy", "OptOutPolicy", "Policy", "SignalPolicy"]
+    from escalate.policy.compiled import CompiledRules
+
+__all__ = [
+    "CompiledSignal",
+    "CooldownPolicy",
+    "OptOutPolicy",
+    "Policy",
+    "ReferenceProblem",
+    "SignalPolicy",
+]
 
 UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
 _STRICT = ConfigDict(frozen=True, extra="forbid")
@@ -37,6 +55,9 @@ class SignalPolicy(BaseModel):
     handoff: UnitInterval | None = None
     release: UnitInterval | None = None
     """Defaults to ``offer - 0.1``."""
+    route: str | None = None
+    """A name from the policy's ``routes``: where decisions driven by this signal go."""
+    message: Message | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -69,6 +90,20 @@ class CompiledSignal(NamedTuple):
     offer: float | None
     handoff: float | None
     release: float
+    route: str | None
+    message: str | None
+
+
+class ReferenceProblem(NamedTuple):
+    """One fault in a policy: where (a path of keys and list indexes) and what."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+    @property
+    def dotted(self) -> str:
+        """The path as written in messages: ``rules[2].when.signal``."""
+        return dotted_path(self.path)
 
 
 class CooldownPolicy(BaseModel):
@@ -117,6 +152,75 @@ class Policy(BaseModel):
     """The action returned when the engine itself fails (reason ``engine_error``)."""
     max_text_chars: int = Field(default=4000, ge=16, le=1_000_000)
     """Longer turns are cut to this many characters before scoring (the decision says so)."""
+    rules: list[Rule] = Field(default_factory=list)
+    """Escalations beyond the signal thresholds, each with a structured condition."""
+    routes: dict[str, Route] = Field(default_factory=dict)
+    """Teams or queues decisions can go to, with their messages and opening hours."""
+    hours: dict[str, Calendar] = Field(default_factory=dict)
+    """Named business-hours calendars, for routes and ``business_hours`` conditions."""
+    messages: dict[Literal["offer_human", "handoff"], Message] = Field(default_factory=dict)
+    """Default text per action, when neither the rule nor its route has one."""
+
+    @model_validator(mode="after")
+    def _references_resolve(self, info: ValidationInfo) -> Self:
+        # The file loader checks references itself, to point at each one's line.
+        if not (info.context or {}).get("references_checked_by_caller"):
+            problems = self.reference_problems()
+            if problems:
+                raise ValueError("; ".join(f"{p.dotted}: {p.message}" for p in problems))
+        return self
+
+    def reference_problems(self) -> list[ReferenceProblem]:
+        """Names used but not defined: routes, calendars, duplicate rule ids."""
+        problems: list[ReferenceProblem] = []
+        seen: dict[str, int] = {}
+        for index, rule in enumerate(self.rules):
+            if rule.id in seen:
+                problems.append(
+                    ReferenceProblem(
+                        ("rules", index, "id"),
+                        f"duplicate rule id {rule.id!r} (also rules[{seen[rule.id]}])",
+                    )
+                )
+            seen.setdefault(rule.id, index)
+        for path, route in self._route_references():
+            if route not in self.routes:
+                problems.append(ReferenceProblem(path, _unknown("route", route, self.routes)))
+        for path, calendar in self._calendar_references():
+            if calendar not in self.hours:
+                problems.append(ReferenceProblem(path, _unknown("calendar", calendar, self.hours)))
+        return problems
+
+    def condition_signals(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Every signal name a rule condition reads, with the path of its ``signal`` key."""
+        for index, rule in enumerate(self.rules):
+            for path, condition in iter_conditions(rule.when, ("rules", index, "when")):
+                if isinstance(condition, SignalComparison):
+                    yield (*path, "signal"), condition.signal
+
+    def _route_references(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        for name, signal in self.signals.items():
+            if signal.route is not None:
+                yield ("signals", name, "route"), signal.route
+        for index, rule in enumerate(self.rules):
+            if rule.route is not None:
+                yield ("rules", index, "route"), rule.route
+            for path, condition in iter_conditions(rule.when, ("rules", index, "when")):
+                if isinstance(condition, AgentsAvailable):
+                    yield (*path, "agents_available"), condition.agents_available
+        for name, route in self.routes.items():
+            fallback = route.when_unavailable
+            if fallback is not None and fallback.route is not None:
+                yield ("routes", name, "when_unavailable", "route"), fallback.route
+
+    def _calendar_references(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        for name, route in self.routes.items():
+            if route.hours is not None:
+                yield ("routes", name, "hours"), route.hours
+        for index, rule in enumerate(self.rules):
+            for path, condition in iter_conditions(rule.when, ("rules", index, "when")):
+                if isinstance(condition, BusinessHours):
+                    yield (*path, "business_hours"), condition.business_hours
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; derived values (hash, ref, compiled thresholds) are computed afresh.
@@ -139,9 +243,24 @@ class Policy(BaseModel):
     def compiled(self) -> tuple[CompiledSignal, ...]:
         """The signal thresholds as plain tuples (read on every turn)."""
         return tuple(
-            CompiledSignal(name, rule.reason, rule.offer, rule.handoff, rule.release_level)
+            CompiledSignal(
+                name,
+                rule.reason,
+                rule.offer,
+                rule.handoff,
+                rule.release_level,
+                rule.route,
+                rule.message,
+            )
             for name, rule in self.signals.items()
         )
+
+    @cached_property
+    def compiled_rules(self) -> CompiledRules:
+        """The rules as predicates, built once (read on every turn)."""
+        from escalate.policy.compiled import compile_rules  # noqa: PLC0415 - import cycle
+
+        return compile_rules(self)
 
     @cached_property
     def ref(self) -> PolicyRef:
@@ -149,4 +268,12 @@ class Policy(BaseModel):
         return PolicyRef(name=self.name, version=self.version, hash=self.content_hash)
 
 
-_DERIVED = ("content_hash", "ref", "compiled")
+_DERIVED = ("content_hash", "ref", "compiled", "compiled_rules")
+
+
+def _unknown(what: str, name: str, known: Mapping[str, object]) -> str:
+    from escalate.policy.suggest import did_you_mean  # noqa: PLC0415 - rapidfuzz, on error only
+
+    section = "routes" if what == "route" else "hours"
+    listed = ", ".join(sorted(known)) or f"none yet; define it under {section}:"
+    return f"unknown {what} {name!r}{did_you_mean(name, known)} (defined: {listed})"

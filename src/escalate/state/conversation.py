@@ -138,8 +138,13 @@ class EscalationMemory:
     """The customer asked to stay with the bot ("don't transfer me")."""
     handed_off: bool = False
     handoff_reasons: list[Reason] = field(default_factory=list)
+    handoff_route: str | None = None
     last_levels: dict[str, float] = field(default_factory=dict)
     """Every signal's level at the last decision (a decline is measured against these)."""
+    windows: dict[str, int] = field(default_factory=dict)
+    """Counters of the policy's windowed conditions ("for 2 user turns"), by window key."""
+    meta: dict[str, JsonValue] = field(default_factory=dict)
+    """Last value of each turn ``meta`` key the policy's conditions read."""
 
 
 @dataclass(slots=True)
