@@ -28,6 +28,7 @@ from escalate.policy.engine import (
     rule_facts,
 )
 from escalate.policy.loader import PolicySource, load_policy
+from escalate.policy.trace import TurnTrace, trace_turn
 from escalate.signals import BUNDLED_LEXICONS, default_detectors, evidence_kinds
 from escalate.signals._lexicon import load_lexicon, real_words
 from escalate.signals._scanner import Scanner
@@ -204,7 +205,33 @@ class Escalator:
                 "escalate could not emit %s for %s", DECISION_EVENT, decision.decision_id
             )
 
-    def _decide_turn(self, state: ConversationState, turn: Turn, started: float) -> Decision:
+    def explain(
+        self, conversation_id: str, turn: Turn | Mapping[str, Any]
+    ) -> tuple[Decision, TurnTrace | None]:
+        """``evaluate``, plus a trace of every threshold and rule the policy weighed.
+
+        For tools and tests (``escalate policy explain``, failing policy tests): the trace costs
+        more than the decision. It is ``None`` when the engine failed on the turn.
+        """
+        started = time.perf_counter()
+        valid = _validated(conversation_id, turn)
+        traces: list[TurnTrace] = []
+        try:
+            decision = self._store.update(
+                conversation_id, lambda state: self._decide_turn(state, valid, started, traces)
+            )
+        except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
+            decision = self._fail_safe(conversation_id, valid, started, exc, None)
+        self._emit(decision)
+        return decision, traces[-1] if traces else None
+
+    def _decide_turn(
+        self,
+        state: ConversationState,
+        turn: Turn,
+        started: float,
+        traces: list[TurnTrace] | None = None,
+    ) -> Decision:
         """One turn through detectors and policy: pure computation on the given state."""
         policy = self._policy  # read once: a reload mid-turn does not mix two policies
         index = state.turns
@@ -257,6 +284,8 @@ class Escalator:
             remember_verdict(
                 verdict, levels, cues, state.escalation, role=turn.role, user_turn=user_turn
             )
+            if traces is not None:
+                traces.append(trace_turn(policy, readings, facts))
         except Exception as exc:  # noqa: BLE001 - an engine bug must not break the host bot
             return self._fail_safe(
                 state.conversation_id, turn, started, exc, (index, state.user_turns, previous)

@@ -7,6 +7,7 @@
     ├── PolicyError (ValueError)            a policy file or object is invalid (PolicyProblem each)
     ├── LexiconError (ValueError)           a lexicon data file is invalid
     ├── TranscriptError (ValueError)        a line of a JSON Lines transcript is invalid
+    ├── CaseFileError (ValueError)          a policy test case file is invalid
     └── MissingDependencyError (ImportError) an optional extra is not installed
 
 Failures *inside* the engine never surface as exceptions: ``evaluate`` returns the policy's
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
+    "CaseFileError",
     "EscalateError",
     "InvalidInputError",
     "LexiconError",
@@ -94,6 +96,19 @@ class TranscriptError(EscalateError, ValueError):
         self.field = field
         where = f"{source}:{line}" + (f": field '{field}'" if field else "")
         super().__init__(f"{where}: {message}")
+
+
+class CaseFileError(EscalateError, ValueError):
+    """A policy test case file is invalid; ``problems`` locate each fault like a policy's."""
+
+    def __init__(self, source: str, problems: Sequence[PolicyProblem | str]) -> None:
+        self.source = source
+        self.problems = tuple(
+            problem if isinstance(problem, PolicyProblem) else PolicyProblem(problem)
+            for problem in problems
+        )
+        listed = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"case file {source} is invalid:\n{listed}")
 
 
 class MissingDependencyError(EscalateError, ImportError):

@@ -23,15 +23,10 @@ from pydantic import BaseModel, ValidationError
 
 from escalate.exceptions import PolicyError, PolicyProblem
 from escalate.policy import conditions, hours, rules
-from escalate.policy.conditions import CONDITION_SUBJECTS, CONDITION_TAGS, EvidenceCount
-from escalate.policy.locate import (
-    Location,
-    SourceMap,
-    dotted_path,
-    parse_toml_positions,
-    yaml_with_positions,
-)
+from escalate.policy.conditions import CONDITION_SUBJECTS, EvidenceCount
+from escalate.policy.locate import SourceMap, parse_toml_positions, yaml_with_positions
 from escalate.policy.model import CooldownPolicy, OptOutPolicy, Policy, SignalPolicy
+from escalate.policy.problems import at, from_pydantic
 from escalate.policy.suggest import did_you_mean
 
 __all__ = ["PolicySource", "default_policy", "load_policy", "policy_data"]
@@ -119,7 +114,7 @@ def _extended(
     if not isinstance(base_name, str) or not base_name:
         raise PolicyError(
             source,
-            [_at(positions, data, ("extends",), "expected 'default' or a file path")],
+            [at(positions, data, ("extends",), "expected 'default' or a file path")],
         )
     if base_name == "default":
         base: Any = default_policy().model_dump(mode="json", by_alias=True, exclude_defaults=True)
@@ -129,7 +124,7 @@ def _extended(
             cycle = " -> ".join(str(p) for p in (*chain, base_path))
             raise PolicyError(
                 source,
-                [_at(positions, data, ("extends",), f"a policy cannot extend itself ({cycle})")],
+                [at(positions, data, ("extends",), f"a policy cannot extend itself ({cycle})")],
             )
         base = _extended(
             _read(base_path, positions),
@@ -257,10 +252,11 @@ def _validated(
         policy = Policy.model_validate(data, context={"references_checked_by_caller": True})
     except ValidationError as exc:
         raise PolicyError(
-            source, [_from_pydantic(error, data, positions) for error in exc.errors()]
+            source,
+            [from_pydantic(error, data, positions, _field_names()) for error in exc.errors()],
         ) from None
     problems = [
-        _at(positions, data, reference.path, reference.message)
+        at(positions, data, reference.path, reference.message)
         for reference in policy.reference_problems()
     ]
     if problems:
@@ -295,7 +291,7 @@ def _signal_problems(
     ]
     used.extend(policy.condition_signals())
     return [
-        _at(
+        at(
             positions,
             data,
             path,
@@ -316,7 +312,7 @@ def _evidence_problems(
             if isinstance(condition, EvidenceCount) and condition.evidence not in known:
                 kind = condition.evidence
                 problems.append(
-                    _at(
+                    at(
                         positions,
                         data,
                         (*path, "evidence"),
@@ -325,48 +321,6 @@ def _evidence_problems(
                     )
                 )
     return problems
-
-
-def _at(
-    positions: SourceMap,
-    data: Any,
-    path: tuple[str | int, ...],
-    message: str,
-    *,
-    key: bool = False,
-) -> PolicyProblem:
-    location: Location | None = positions.locate(data, path, key=key)
-    if location is None:
-        return PolicyProblem(message, dotted_path(path))
-    return PolicyProblem(message, dotted_path(path), *location)
-
-
-def _from_pydantic(error: Mapping[str, Any], data: Any, positions: SourceMap) -> PolicyProblem:
-    path = tuple(part for part in error["loc"] if part not in CONDITION_TAGS)
-    kind = error["type"]
-    given = error.get("input")
-    if kind == "extra_forbidden":
-        name = str(path[-1])
-        return _at(
-            positions,
-            data,
-            path,
-            f"unknown field{did_you_mean(name, _field_names())}",
-            key=True,
-        )
-    if kind == "missing":
-        return _at(positions, data, path, "required field is missing")
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "condition_subject" and isinstance(given, Mapping):
-        keys = ", ".join(repr(key) for key in given) or "none"
-        hints = [did_you_mean(str(key), CONDITION_SUBJECTS) for key in given]
-        message += f"; got {keys}" + next((hint for hint in hints if hint), "")
-    elif kind in {"enum", "literal_error"} and isinstance(given, str):
-        options = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
-        message += f" (got {given!r}){did_you_mean(given, options)}"
-    elif not isinstance(given, Mapping | list):
-        message += f" (got {given!r})"
-    return _at(positions, data, path, message)
 
 
 @cache
