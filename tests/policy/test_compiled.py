@@ -42,7 +42,7 @@ def leaf() -> st.SearchStrategy[dict[str, Any]]:
     ).filter(lambda c: "above" in c or "at_most" in c)
     meta = st.fixed_dictionaries(
         {"meta": st.sampled_from(["tier", "channel"])},
-        optional={"equals": st.sampled_from(["gold", "web", None])},
+        optional={"equals": st.sampled_from(["gold", "web"])},
     ).map(lambda c: c if "equals" in c else {**c, "exists": True})
     role = st.fixed_dictionaries({"role": st.sampled_from(["user", "bot", ["user", "agent"]])})
     return st.one_of(signal, windowed, evidence, fact, meta, role)

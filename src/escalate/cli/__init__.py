@@ -19,7 +19,9 @@ from rich.console import Console
 
 from escalate.cli._common import PolicyOption, events_log, fail, make_escalator
 from escalate.cli.evaluate import evaluate
+from escalate.cli.policy import policy_app
 from escalate.cli.render import render_timeline
+from escalate.cli.run_tests import run_policy_tests
 from escalate.cli.score import ScoreRun, score_lines, write_jsonl
 from escalate.cli.tune import tune_command
 from escalate.events import library_version
@@ -134,6 +136,8 @@ def demo(
 
 app.command("eval")(evaluate)
 app.command("tune")(tune_command)
+app.command("test")(run_policy_tests)
+app.add_typer(policy_app)
 
 
 def main() -> None:

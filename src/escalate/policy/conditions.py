@@ -147,11 +147,10 @@ class MetaMatch(BaseModel):
 
     @model_validator(mode="after")
     def _one_test(self) -> Self:
-        # `equals: null` is a real test (the host sent null), so ask what was given, not what
-        # is None.
-        given = {"equals", "in_", "exists"} & self.model_fields_set
+        # null means "not given", so an exported policy (every field written out) reads back.
+        given = [value for value in (self.equals, self.in_, self.exists) if value is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of equals, in and exists")
+            raise ValueError("give exactly one of equals, in and exists (not null)")
         return self
 
 

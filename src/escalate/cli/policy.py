@@ -1,0 +1,283 @@
+"""``escalate policy ...``: validate, show, explain and compare policies; export the schema."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+import yaml
+
+from escalate.cli._common import events_log, fail, make_escalator
+from escalate.exceptions import PolicyError, TranscriptError
+from escalate.models import Decision
+from escalate.policy.trace import NEAR_MISS_MARGIN
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from escalate.transcript import TranscriptLine
+
+__all__ = ["policy_app"]
+
+policy_app = typer.Typer(
+    name="policy",
+    help="Validate, show, explain and compare policy files.",
+    no_args_is_help=True,
+)
+
+PolicyFile = Annotated[Path, typer.Argument(help="Policy file (.yaml, .yml, .toml, .json).")]
+Transcripts = Annotated[
+    list[Path], typer.Argument(help="Transcripts (JSON Lines, one turn a line).")
+]
+
+
+@policy_app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Policy files to check.")],
+) -> None:
+    """Check policy files: schema, names (signals, evidence kinds, routes, calendars), extends.
+
+    Prints one line per valid file; every problem with its file:line:column otherwise (exit 2).
+    """
+    from escalate.policy.loader import load_policy  # noqa: PLC0415 - loads the detectors' names
+    from escalate.signals import default_detectors, evidence_kinds  # noqa: PLC0415
+
+    signals = [detector.name for detector in default_detectors()]
+    broken = 0
+    for file in files:
+        try:
+            policy = load_policy(file, signals=signals, evidence_kinds=evidence_kinds())
+        except PolicyError as error:
+            broken += 1
+            typer.echo(f"error: {error}", err=True)
+            continue
+        enabled = sum(rule.enabled for rule in policy.rules)
+        typer.echo(
+            f"ok {file}: {policy.name} {policy.version} (hash {policy.content_hash[:12]},"
+            f" {enabled} rule(s), {len(policy.routes)} route(s))"
+        )
+    if broken:
+        raise typer.Exit(2)
+
+
+@policy_app.command()
+def show(
+    file: Annotated[
+        Path | None, typer.Argument(help="Policy file; default: the bundled policy.")
+    ] = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="yaml or json.")] = "yaml",
+) -> None:
+    """Print the effective policy: after ``extends``, with every default filled in."""
+    from escalate.policy.loader import load_policy  # noqa: PLC0415
+
+    if output not in {"yaml", "json"}:
+        fail(f"--format: expected yaml or json, got {output!r}")
+    try:
+        policy = load_policy(file)
+    except PolicyError as error:
+        fail(str(error))
+    data = policy.model_dump(mode="json", by_alias=True)
+    if output == "json":
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+
+
+@policy_app.command()
+def schema(
+    cases: Annotated[
+        bool, typer.Option("--cases", help="The schema of policy test case files instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of policy files (or case files), for editors and CI checks."""
+    from escalate.policy.model import Policy  # noqa: PLC0415
+    from escalate.policy_tests.model import CaseFile  # noqa: PLC0415
+
+    model = CaseFile if cases else Policy
+    document = model.model_json_schema(by_alias=True)
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@policy_app.command()
+def kinds() -> None:
+    """List the evidence kinds and cues ``evidence`` conditions can name."""
+    from escalate.signals import evidence_kinds  # noqa: PLC0415
+
+    for kind in sorted(evidence_kinds()):
+        typer.echo(kind)
+
+
+@policy_app.command()
+def explain(
+    file: PolicyFile,
+    transcripts: Transcripts,
+    everything: Annotated[
+        bool,
+        typer.Option("--all", help="Show every threshold and rule, not only those that mattered."),
+    ] = False,
+    margin: Annotated[
+        float,
+        typer.Option(help="How close (0..1) a missed rule must come to count as a near miss."),
+    ] = NEAR_MISS_MARGIN,
+) -> None:
+    """Per turn: the decision, the rules that matched, and those that nearly did and why not."""
+    with events_log(None) as logger:
+        escalator = make_escalator(file, logger)
+        for line in _transcript_lines(transcripts):
+            decision, trace = escalator.explain(line.conversation_id, line.turn)
+            typer.echo(
+                f"{line.conversation_id} #{decision.turn_index} {line.turn.role.value}:"
+                f" {_short(line.turn.text)!r}"
+            )
+            typer.echo(f"  -> {_summary(decision)}")
+            for note in decision.notes:
+                typer.echo(f"     note: {note}")
+            if trace is not None:
+                for text in trace.lines(margin, everything=everything):
+                    typer.echo(f"     {text}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    conversation_id: str
+    turn_index: int
+    text: str
+    old: Decision
+    new: Decision
+
+
+@policy_app.command()
+def diff(  # noqa: PLR0917 - typer maps each parameter to an argument or option
+    old: Annotated[Path, typer.Argument(help="The policy in force.")],
+    new: Annotated[Path, typer.Argument(help="The candidate policy.")],
+    transcripts: Transcripts,
+    examples: Annotated[int, typer.Option(help="Examples to print per kind of change.")] = 3,
+    output: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fail_on_change: Annotated[
+        bool, typer.Option("--fail-on-change", help="Exit 1 if any decision changes (for CI).")
+    ] = False,
+) -> None:
+    """The decisions that would change from OLD to NEW on the transcripts, with counts."""
+    if output not in {"text", "json"}:
+        fail(f"--format: expected text or json, got {output!r}")
+    with events_log(None) as logger:
+        before, after = make_escalator(old, logger), make_escalator(new, logger)
+        turns = 0
+        changes: list[_Change] = []
+        for line in _transcript_lines(transcripts):
+            turns += 1
+            was = before.evaluate(line.conversation_id, line.turn)
+            now = after.evaluate(line.conversation_id, line.turn)
+            if _outcome(was) != _outcome(now):
+                changes.append(
+                    _Change(line.conversation_id, was.turn_index, line.turn.text, was, now)
+                )
+    report = _diff_report(turns, changes, examples)
+    if output == "json":
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        _print_diff(report)
+    if fail_on_change and changes:
+        raise typer.Exit(1)
+
+
+def _outcome(decision: Decision) -> tuple[str, tuple[str, ...], str | None]:
+    return (
+        decision.action.value,
+        tuple(code.value for code in decision.reason_codes),
+        decision.route,
+    )
+
+
+def _diff_report(turns: int, changes: list[_Change], examples: int) -> dict[str, Any]:
+    by_action = Counter(_change_kind(change) for change in changes)
+    by_reason: Counter[str] = Counter()
+    for change in changes:
+        old_codes = set(change.old.reason_codes)
+        new_codes = set(change.new.reason_codes)
+        by_reason.update(f"+{code.value}" for code in new_codes - old_codes)
+        by_reason.update(f"-{code.value}" for code in old_codes - new_codes)
+    shown: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        key = _change_kind(change)
+        if len(shown.setdefault(key, [])) < examples:
+            shown[key].append(
+                {
+                    "conversation_id": change.conversation_id,
+                    "turn_index": change.turn_index,
+                    "text": _short(change.text),
+                    "old": _summary(change.old),
+                    "new": _summary(change.new),
+                }
+            )
+    return {
+        "turns": turns,
+        "changed": len(changes),
+        "conversations_changed": len({c.conversation_id for c in changes}),
+        "by_action": dict(by_action.most_common()),
+        "by_reason": dict(by_reason.most_common()),
+        "examples": shown,
+    }
+
+
+def _change_kind(change: _Change) -> str:
+    """``offer_human -> handoff@security``: the actions, and the routes when they differ."""
+    old, new = change.old, change.new
+    if old.route == new.route:
+        return f"{old.action.value} -> {new.action.value}"
+    return f"{old.action.value}{_at(old.route)} -> {new.action.value}{_at(new.route)}"
+
+
+def _at(route: str | None) -> str:
+    return f"@{route}" if route else ""
+
+
+def _print_diff(report: dict[str, Any]) -> None:
+    typer.echo(
+        f"{report['changed']} of {report['turns']} decisions change"
+        f" ({report['conversations_changed']} conversation(s))"
+    )
+    for change, count in report["by_action"].items():
+        typer.echo(f"  {count:6d}  {change}")
+    if report["by_reason"]:
+        typer.echo("reasons gained (+) and lost (-):")
+        for reason, count in report["by_reason"].items():
+            typer.echo(f"  {count:6d}  {reason}")
+    for change, cases in report["examples"].items():
+        typer.echo(f"examples of {change}:")
+        for case in cases:
+            typer.echo(f"  {case['conversation_id']} #{case['turn_index']}: {case['text']!r}")
+            typer.echo(f"      old: {case['old']}")
+            typer.echo(f"      new: {case['new']}")
+
+
+def _summary(decision: Decision) -> str:
+    reasons = ", ".join(
+        f"{reason.code.value} {reason.score:.2f}" + (f" [{reason.rule}]" if reason.rule else "")
+        for reason in decision.reasons
+    )
+    route = f" -> route {decision.route}" if decision.route else ""
+    return f"{decision.action.value}" + (f" ({reasons})" if reasons else "") + route
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _transcript_lines(files: list[Path]) -> Iterator[TranscriptLine]:
+    from escalate.transcript import read_transcript  # noqa: PLC0415
+
+    for file in files:
+        try:
+            with file.open(encoding="utf-8") as handle:
+                for line in read_transcript(handle, str(file)):
+                    if isinstance(line, TranscriptError):
+                        fail(str(line))
+                    yield line
+        except OSError as exc:
+            fail(f"cannot read {file}: {exc.strerror or exc}")
