@@ -2,11 +2,14 @@
 
 Examples:
     >>> from escalate import Escalator
-    >>> from escalate.testing import quiet_logger, run_conversation
+    >>> from escalate.testing import assert_handoff, conversation, quiet_logger
     >>> esc = Escalator(logger=quiet_logger())
-    >>> decisions = run_conversation(esc, [("user", "hi"), ("bot", "Hello! How can I help?")])
-    >>> [d.action.value for d in decisions]
-    ['continue', 'continue']
+    >>> chat = conversation(esc).user("I need to log in").bot("We sent you a code.")
+    >>> decision = assert_handoff(
+    ...     chat.user("I lost my phone, I can't get the code"), reason="security_dead_end"
+    ... )
+    >>> decision.message
+    "I'm connecting you with a colleague now."
 """
 
 from __future__ import annotations
@@ -15,17 +18,32 @@ import contextlib
 import itertools
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 from escalate.events import DECISION_EVENT
-from escalate.models import Decision, Role, Turn
+from escalate.models import Action, Decision, Outcome, ReasonCode, Role, Turn
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, MutableMapping, Sequence
+    from collections.abc import Iterator, MutableMapping
+    from datetime import datetime
+
+    from pydantic import JsonValue
 
     from escalate.engine import Escalator
 
-__all__ = ["capture_decisions", "quiet_logger", "run_conversation", "user_decisions"]
+__all__ = [
+    "ConversationBuilder",
+    "assert_action",
+    "assert_handoff",
+    "assert_no_escalation",
+    "assert_offer",
+    "capture_decisions",
+    "conversation",
+    "quiet_logger",
+    "run_conversation",
+    "user_decisions",
+]
 
 _conversation_numbers = itertools.count(1)
 
@@ -84,3 +102,182 @@ def capture_decisions() -> Iterator[list[MutableMapping[str, Any]]]:
         decisions: list[MutableMapping[str, Any]] = []
         yield decisions
     decisions.extend(entry for entry in logs if entry.get("event") == DECISION_EVENT)
+
+
+class ConversationBuilder:
+    """Feed a conversation turn by turn, fluently; every decision is kept.
+
+    Examples:
+        >>> from escalate import Escalator
+        >>> chat = conversation(Escalator(logger=quiet_logger()), meta={"tier": "gold"})
+        >>> chat.user("where is my parcel?").bot("It arrives on Thursday.").last.action.value
+        'continue'
+    """
+
+    def __init__(
+        self,
+        escalator: Escalator,
+        conversation_id: str | None = None,
+        *,
+        meta: dict[str, JsonValue] | None = None,
+    ) -> None:
+        self.escalator = escalator
+        self.conversation_id = conversation_id or f"test-conversation-{next(_conversation_numbers)}"
+        self.meta = dict(meta or {})
+        """Sent with every turn; a turn's own ``meta`` is laid over it."""
+        self.decisions: list[Decision] = []
+
+    def say(
+        self,
+        role: Role | str,
+        text: str,
+        *,
+        ts: datetime | str | None = None,
+        meta: dict[str, JsonValue] | None = None,
+    ) -> Self:
+        """Add a turn by ``role``."""
+        turn = Turn.model_validate(
+            {"role": role, "text": text, "ts": ts, "meta": {**self.meta, **(meta or {})}}
+        )
+        self.decisions.append(self.escalator.evaluate(self.conversation_id, turn))
+        return self
+
+    def user(
+        self,
+        text: str,
+        *,
+        ts: datetime | str | None = None,
+        meta: dict[str, JsonValue] | None = None,
+    ) -> Self:
+        """Add a customer turn."""
+        return self.say(Role.USER, text, ts=ts, meta=meta)
+
+    def bot(
+        self,
+        text: str,
+        *,
+        ts: datetime | str | None = None,
+        meta: dict[str, JsonValue] | None = None,
+    ) -> Self:
+        """Add a bot reply."""
+        return self.say(Role.BOT, text, ts=ts, meta=meta)
+
+    def agent(self, text: str, *, ts: datetime | str | None = None) -> Self:
+        """Add a human agent's turn."""
+        return self.say(Role.AGENT, text, ts=ts)
+
+    def outcome(self, outcome: Outcome | str) -> Self:
+        """Report what happened (``offer_declined``, ``handed_off``...)."""
+        self.escalator.record_outcome(self.conversation_id, outcome)
+        return self
+
+    @property
+    def last(self) -> Decision:
+        """The latest decision."""
+        if not self.decisions:
+            raise AssertionError("the conversation has no turns yet")
+        return self.decisions[-1]
+
+
+def conversation(
+    escalator: Escalator,
+    conversation_id: str | None = None,
+    *,
+    meta: dict[str, JsonValue] | None = None,
+) -> ConversationBuilder:
+    """Start a ``ConversationBuilder`` (a fresh conversation id unless one is given)."""
+    return ConversationBuilder(escalator, conversation_id, meta=meta)
+
+
+DecisionSource = Decision | ConversationBuilder | Sequence[Decision]
+"""What the assertions take: a decision, a builder (its latest decision), or decisions."""
+
+
+def assert_action(
+    target: DecisionSource,
+    action: Action | str,
+    *,
+    reason: ReasonCode | str | None = None,
+    route: str | None = None,
+    rule: str | None = None,
+) -> Decision:
+    """Assert the (latest) decision's action and, if given, a reason, route and rule it carries.
+
+    Returns the decision; the failure message describes it in full.
+    """
+    decision = _latest(target)
+    wanted = Action(action)
+    problems = []
+    if decision.action is not wanted:
+        problems.append(f"action: expected {wanted.value}, got {decision.action.value}")
+    if reason is not None and ReasonCode(reason) not in decision.reason_codes:
+        problems.append(f"reason: expected {ReasonCode(reason).value} among the reasons")
+    if route is not None and decision.route != route:
+        problems.append(f"route: expected {route}, got {decision.route}")
+    if rule is not None and rule not in [item.rule for item in decision.reasons]:
+        problems.append(f"rule: expected {rule} behind a reason")
+    if problems:
+        raise AssertionError("; ".join(problems) + "\n" + _described(decision))
+    return decision
+
+
+def assert_handoff(
+    target: DecisionSource,
+    *,
+    reason: ReasonCode | str | None = None,
+    route: str | None = None,
+    rule: str | None = None,
+) -> Decision:
+    """Assert the (latest) decision hands off."""
+    return assert_action(target, Action.HANDOFF, reason=reason, route=route, rule=rule)
+
+
+def assert_offer(
+    target: DecisionSource,
+    *,
+    reason: ReasonCode | str | None = None,
+    route: str | None = None,
+    rule: str | None = None,
+) -> Decision:
+    """Assert the (latest) decision offers a human."""
+    return assert_action(target, Action.OFFER_HUMAN, reason=reason, route=route, rule=rule)
+
+
+def assert_no_escalation(target: DecisionSource) -> None:
+    """Assert no decision escalates (every one of a builder or sequence, or the one given)."""
+    decisions = _all(target)
+    escalated = [decision for decision in decisions if decision.escalated]
+    if escalated:
+        described = "\n".join(_described(decision) for decision in escalated)
+        raise AssertionError(f"{len(escalated)} decision(s) escalated:\n{described}")
+
+
+def _latest(target: DecisionSource) -> Decision:
+    if isinstance(target, Decision):
+        return target
+    decisions = _all(target)
+    if not decisions:
+        raise AssertionError("no decisions to check")
+    return decisions[-1]
+
+
+def _all(target: DecisionSource) -> list[Decision]:
+    if isinstance(target, Decision):
+        return [target]
+    if isinstance(target, ConversationBuilder):
+        return list(target.decisions)
+    return list(target)
+
+
+def _described(decision: Decision) -> str:
+    reasons = ", ".join(
+        f"{reason.code.value} {reason.score:.2f} via {reason.rule}" for reason in decision.reasons
+    )
+    parts = [
+        f"turn {decision.turn_index} ({decision.role.value}): {decision.action.value}",
+        f"reasons: {reasons or 'none'}",
+        f"route: {decision.route}",
+        f"signals: {decision.signals}",
+    ]
+    parts.extend(f"note: {note}" for note in decision.notes)
+    return "\n  ".join(parts)
