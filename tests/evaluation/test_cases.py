@@ -138,3 +138,49 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
     path.write_text("cases:\n- id: x\n  turns: [[user, 'hi']\n", encoding="utf-8")
     with pytest.raises(TranscriptError, match=r"s\.yaml:\d+: not valid YAML"):
         load_cases(path)
+
+
+class TestPolicyTestCaseFiles:
+    """``escalate eval`` reads the case files of ``escalate test``."""
+
+    def test_user_turn_expectations_become_checks(self, tmp_path: Path) -> None:
+        path = tmp_path / "shop.escalate.yaml"
+        path.write_text(
+            "cases:\n"
+            "  - name: asks twice\n"
+            "    meta: {channel: web}\n"
+            "    turns:\n"
+            "      - user: where is my parcel?\n"
+            "        expect: {action: continue}\n"
+            "      - bot: It arrives Thursday.\n"
+            "        expect: {action: continue}\n"
+            "      - user: a person please\n"
+            "        expect: {action: {at_least: offer_human}, reason: [human_requested]}\n"
+            "  - name: only a route check\n"
+            "    turns:\n"
+            "      - user: hi\n"
+            "        expect: {route: null}\n"
+        )
+        (case,) = load_cases(path)
+        assert case.id == "asks twice"
+        assert case.origin == f"{path}:2"
+        assert [turn.meta for turn in case.turns] == [{"channel": "web"}] * 3
+        assert [(c.expect, c.scope, c.user_turn, c.reason) for c in case.checks] == [
+            (Expect.CONTINUE, Scope.AT, 1, None),
+            (Expect.OFFER_HUMAN, Scope.AT, 2, ReasonCode.HUMAN_REQUESTED),
+        ]
+
+    def test_outcomes_cannot_be_scored(self, tmp_path: Path) -> None:
+        path = tmp_path / "x.escalate.yaml"
+        path.write_text(
+            "cases:\n  - name: declined\n    turns:\n"
+            "      - user: hi\n      - outcome: offer_declined\n"
+        )
+        with pytest.raises(TranscriptError, match=r"x\.escalate\.yaml:5.*outcomes"):
+            load_cases(path)
+
+    def test_a_bad_case_file_names_the_line(self, tmp_path: Path) -> None:
+        path = tmp_path / "x.escalate.yaml"
+        path.write_text("cases:\n  - name: x\n    turns:\n      - usr: hi\n")
+        with pytest.raises(TranscriptError, match=r"x\.escalate\.yaml:4"):
+            load_cases(path)

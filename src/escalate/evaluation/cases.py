@@ -9,6 +9,10 @@
   conversation with no ``expect`` on any turn is routine: no decision in it may escalate.
 - **Scenarios** (YAML): ``cases: [{id, turns: [[role, text], ...], expect: {...}}]`` with
   ``{min_action, by_user_turn, reason?}`` or ``{max_action}``.
+- **Policy test cases** (``*.escalate.yaml``, the format of ``escalate test``): each ``expect``
+  on a user turn becomes a check at that turn (``action`` and the first ``reason``); the other
+  fields (route, rule, message) are for ``escalate test``, and cases that report outcomes
+  cannot be scored here.
 
 The format is detected from the file (a YAML mapping with ``cases``, or the keys of the first
 JSON line). Errors name the file, the line and the field.
@@ -28,6 +32,8 @@ from escalate.transcript import json_object, read_transcript
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+
+    from escalate.policy_tests.model import ActionBounds
 
 __all__ = ["Case", "Check", "Expect", "Grade", "Scope", "load_cases"]
 
@@ -118,6 +124,8 @@ def load_cases(path: Path | str) -> list[Case]:
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     source = str(path)
+    if path.name.endswith((".escalate.yaml", ".escalate.yml")):
+        return _policy_test_cases(path)
     if path.suffix in {".yaml", ".yml"}:
         return _scenarios(text, source)
     first = next((line for line in text.splitlines() if line.strip()), "")
@@ -226,6 +234,74 @@ def _string(data: dict[str, Any], key: str, source: str, line: int) -> str:
         got = "nothing" if value is None else type(value).__name__
         raise TranscriptError(source, line, f"expected a string, got {got}", key)
     return value
+
+
+def _policy_test_cases(path: Path) -> list[Case]:
+    from escalate.exceptions import CaseFileError  # noqa: PLC0415 - case files only
+    from escalate.policy_tests import load_case_file  # noqa: PLC0415
+
+    source = str(path)
+    try:
+        loaded = load_case_file(path)
+    except CaseFileError as error:
+        problem = error.problems[0]
+        raise TranscriptError(
+            source, problem.line or 1, problem.message, problem.path or None
+        ) from None
+    cases = []
+    for item in loaded.cases:
+        turns: list[Turn] = []
+        checks: list[Check] = []
+        for step, line in zip(item.case.turns, item.step_lines, strict=True):
+            if step.role is None:
+                raise TranscriptError(
+                    source, line, "escalate eval cannot replay reported outcomes", "outcome"
+                )
+            meta = {**item.case.meta, **step.meta}
+            turns.append(Turn(role=step.role, text=step.text, ts=step.ts, meta=meta))
+            if step.role is not Role.USER or step.expect is None:
+                continue
+            wanted = _as_expect(step.expect.action)
+            if wanted is None:
+                continue
+            reasons = step.expect.reason
+            reason = reasons[0] if isinstance(reasons, list) else reasons
+            user_turn = sum(turn.role is Role.USER for turn in turns)
+            checks.append(Check(wanted, Scope.AT, user_turn, reason))
+        if checks:
+            cases.append(
+                Case(
+                    id=item.case.name,
+                    turns=tuple(turns),
+                    checks=tuple(checks),
+                    source="policy-test",
+                    label=item.case.name,
+                    origin=f"{source}:{item.line}",
+                    text=next((t.text for t in reversed(turns) if t.role is Role.USER), ""),
+                )
+            )
+    return cases
+
+
+def _as_expect(expected: Action | ActionBounds | None) -> Expect | None:
+    """An ``escalate test`` action expectation as an eval one (``None``: no equivalent)."""
+    if expected is None:
+        return None
+    if isinstance(expected, Action):
+        exact = {
+            Action.CONTINUE: Expect.CONTINUE,
+            Action.OFFER_HUMAN: Expect.OFFER_HUMAN,
+            Action.HANDOFF: Expect.HANDOFF,
+        }
+        return exact[expected]
+    low, high = expected.at_least, expected.at_most
+    if high is Action.CONTINUE:
+        return Expect.CONTINUE
+    if low is not None and low is not Action.CONTINUE:
+        return Expect.HANDOFF if low is Action.HANDOFF else Expect.OFFER_HUMAN
+    if high is Action.OFFER_HUMAN:
+        return Expect.AT_MOST_OFFER_HUMAN
+    return None
 
 
 def _scenarios(text: str, source: str) -> list[Case]:
