@@ -248,3 +248,18 @@ class TestRunningCases:
         code, out = invoke("test", files / "missing.yaml", files / "bank.escalate.yaml")
         assert code == 2
         assert "cannot read the file" in out
+
+
+@pytest.mark.parametrize(
+    ("page", "args"),
+    [("policy.md", []), ("case-file.md", ["--cases"])],
+)
+def test_the_reference_pages_are_the_generated_ones(page: str, args: list[str]) -> None:
+    """docs/reference is generated from the schema: regenerate it when a model changes."""
+    code, out = invoke("policy", "schema", "--format", "markdown", *args)
+    assert code == 0
+    committed = (Path(__file__).parents[1] / "docs" / "reference" / page).read_text()
+    assert out == committed, (
+        f"docs/reference/{page} is stale: escalate policy schema {' '.join(args)}"
+        f" --format markdown > docs/reference/{page}"
+    )

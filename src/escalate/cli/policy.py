@@ -92,13 +92,25 @@ def schema(
     cases: Annotated[
         bool, typer.Option("--cases", help="The schema of policy test case files instead.")
     ] = False,
+    output: Annotated[
+        str, typer.Option("--format", "-f", help="json (JSON Schema) or markdown (reference).")
+    ] = "json",
 ) -> None:
     """Print the JSON Schema of policy files (or case files), for editors and CI checks."""
     from escalate.policy.model import Policy  # noqa: PLC0415
+    from escalate.policy.reference import markdown_reference  # noqa: PLC0415
     from escalate.policy_tests.model import CaseFile  # noqa: PLC0415
 
+    if output not in {"json", "markdown"}:
+        fail(f"--format: expected json or markdown, got {output!r}")
     model = CaseFile if cases else Policy
     document = model.model_json_schema(by_alias=True)
+    if output == "markdown":
+        title = "Case file reference" if cases else "Policy file reference"
+        command = f"escalate policy schema{' --cases' if cases else ''} --format markdown"
+        reference = markdown_reference(document, model.__name__, title=title, command=command)
+        typer.echo(reference, nl=False)
+        return
     document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 

@@ -50,7 +50,7 @@ __all__ = [
     "iter_conditions",
 ]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 _MAX_WINDOW: Final = 50
 """Longest window a condition may look back over: the state keeps one counter per window."""
 
@@ -201,7 +201,9 @@ class AnyOf(BaseModel):
 class NotCondition(BaseModel):
     """The condition does not hold."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_attribute_docstrings=True, populate_by_name=True
+    )
 
     not_: Condition = Field(alias="not")
 

@@ -32,7 +32,7 @@ class Calendar(BaseModel):
         False
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     timezone: str = Field(min_length=1)
     """An IANA time zone name, e.g. ``Europe/Berlin``."""
@@ -45,7 +45,7 @@ class Calendar(BaseModel):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, e.g. 'Europe'
             raise ValueError(
                 f"unknown time zone {value!r}; use an IANA name like 'Europe/Berlin'"
             ) from None
@@ -76,7 +76,10 @@ class Calendar(BaseModel):
         """Whether the team is open at ``moment`` (a naive datetime is taken as UTC)."""
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-        local = moment.astimezone(self._zone)
+        try:
+            local = moment.astimezone(self._zone)
+        except OverflowError:  # within hours of year 1 or 9999: no team is open then
+            return False
         if local.date() in self.closed:
             return False
         minute = local.hour * 60 + local.minute

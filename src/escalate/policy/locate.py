@@ -85,10 +85,11 @@ class SourceMap:
         """
         found: Location | None = None
         here = data
-        for part in path:
+        last = len(path) - 1
+        for depth, part in enumerate(path):
             entry = self._entries.get(id(here), {}).get(part)
             if entry is not None:  # TOML tables leave some parents unrecorded: look deeper
-                found = entry.key if key and part == path[-1] else entry.value
+                found = entry.key if key and depth == last else entry.value
             try:
                 here = here[part]
             except (KeyError, IndexError, TypeError):

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 _DEFAULT_RELEASE_GAP = 0.1
 
 

@@ -12,7 +12,7 @@ from escalate.policy.conditions import Condition
 
 __all__ = ["MESSAGE_FIELDS", "Escalation", "Fallback", "Message", "Route", "Rule"]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 MESSAGE_FIELDS: Final = ("action", "reason", "route")
 """The placeholders a message template may use, e.g. ``"Connecting you with {route}."``."""

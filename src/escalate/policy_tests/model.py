@@ -11,7 +11,7 @@ from escalate.models import Action, Decision, Outcome, ReasonCode, Role
 
 __all__ = ["ActionBounds", "Case", "CaseFile", "Expectation", "Step"]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 class ActionBounds(BaseModel):
