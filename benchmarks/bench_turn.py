@@ -134,19 +134,88 @@ def _summary(samples: list[int]) -> dict[str, float]:
     }
 
 
+RULES_POLICY: dict[str, Any] = {
+    "extends": "default",
+    "name": "bench-rules",
+    "version": "1",
+    "hours": {"office": {"timezone": "Europe/London", "weekly": {"mon-fri": ["08:00-20:00"]}}},
+    "routes": {
+        "security": {
+            "hours": "office",
+            "when_unavailable": {"action": "offer_human", "route": "callback"},
+        },
+        "callback": {},
+    },
+    "rules": [
+        {
+            "id": "security",
+            "when": {"signal": "security_dead_end", "at_least": 0.5},
+            "action": "handoff",
+            "reason": "security_dead_end",
+            "route": "security",
+        },
+        {
+            "id": "gold-upset",
+            "when": {
+                "all": [{"meta": "tier", "equals": "gold"}, {"signal": "stress", "at_least": 0.4}]
+            },
+            "action": "offer_human",
+            "reason": "emotional_stress",
+        },
+        {
+            "id": "sustained-loop",
+            "when": {"signal": "loop", "at_least": 0.4, "for_user_turns": 2},
+            "action": "offer_human",
+            "reason": "conversation_loop",
+        },
+        {
+            "id": "fallbacks",
+            "when": {"evidence": "bot_fallback", "at_least": 2, "within_turns": 5},
+            "action": "handoff",
+            "reason": "conversation_loop",
+        },
+        {
+            "id": "long-chat",
+            "when": {"all": [{"fact": "user_turns", "at_least": 15}, {"role": "user"}]},
+            "action": "offer_human",
+            "reason": "high_effort",
+        },
+        {
+            "id": "voice-stress",
+            "when": {
+                "all": [
+                    {"not": {"meta": "channel", "in": ["web", "app"]}},
+                    {
+                        "any": [
+                            {"signal": "stress", "at_least": 0.45},
+                            {"signal": "sensitive_topic", "at_least": 0.4},
+                        ]
+                    },
+                ]
+            },
+            "action": "offer_human",
+            "reason": "emotional_stress",
+        },
+    ],
+}
+"""Six rules of every kind (windows, evidence counts, meta, facts, routes with hours)."""
+
+
 def _escalators() -> dict[str, Any]:
-    """The escalators to time, by scanner engine: the default one first.
+    """The escalators to time: the default one first.
 
     ``Escalator`` has no engine option (it shares one scanner per process, RE2 when installed),
     so the pure-Python twin gets its own ``Scanner(..., engine="python")`` over the same
     lexicons, put in place of the shared one. Same analyser, detectors and policy: only the
-    scanning differs.
+    scanning differs. ``+rules`` is the default engine under ``RULES_POLICY``: the cost of
+    policy rules.
     """
     from escalate import Escalator
     from escalate.signals._scanner import Scanner
 
     default = Escalator()
     escalators = {default._scanner.engine: default}
+    escalators[f"{default._scanner.engine}+rules"] = Escalator(RULES_POLICY)
     if default._scanner.engine == "re2":
         python = Escalator()
         python._scanner = _python_scanner(Scanner, default._scanner)

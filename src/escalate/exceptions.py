@@ -72,15 +72,8 @@ class PolicyError(EscalateError, ValueError):
 
     def __init__(self, source: str, problems: Sequence[PolicyProblem | str]) -> None:
         self.source = source
-        self.problems = tuple(
-            problem if isinstance(problem, PolicyProblem) else PolicyProblem(problem)
-            for problem in problems
-        )
-        listed = "\n".join(f"  {problem}" for problem in self.problems)
-        count = len(self.problems)
-        super().__init__(
-            f"policy {source} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listed}"
-        )
+        self.problems = _as_problems(problems)
+        super().__init__(_listing(f"policy {source}", self.problems))
 
 
 class LexiconError(EscalateError, ValueError):
@@ -103,12 +96,22 @@ class CaseFileError(EscalateError, ValueError):
 
     def __init__(self, source: str, problems: Sequence[PolicyProblem | str]) -> None:
         self.source = source
-        self.problems = tuple(
-            problem if isinstance(problem, PolicyProblem) else PolicyProblem(problem)
-            for problem in problems
-        )
-        listed = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"case file {source} is invalid:\n{listed}")
+        self.problems = _as_problems(problems)
+        super().__init__(_listing(f"case file {source}", self.problems))
+
+
+def _as_problems(problems: Sequence[PolicyProblem | str]) -> tuple[PolicyProblem, ...]:
+    return tuple(
+        problem if isinstance(problem, PolicyProblem) else PolicyProblem(problem)
+        for problem in problems
+    )
+
+
+def _listing(what: str, problems: tuple[PolicyProblem, ...]) -> str:
+    """``what is invalid (N problems):`` then one located problem a line."""
+    count = len(problems)
+    listed = "\n".join(f"  {problem}" for problem in problems)
+    return f"{what} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listed}"
 
 
 class MissingDependencyError(EscalateError, ImportError):
