@@ -39,6 +39,15 @@ def markdown_reference(
     ]
     if enums:
         sections.append("## Enumerations\n\n" + "\n".join(enums) + "\n")
+    others = [
+        f'- <a id="{name.lower()}"></a>**{name}**: {_summary(definition.get("description", ""))}'
+        if definition.get("description")
+        else f'- <a id="{name.lower()}"></a>**{name}**: any JSON value'
+        for name, definition in definitions.items()
+        if definition.get("type") != "object" and "enum" not in definition
+    ]
+    if others:
+        sections.append("## Other types\n\n" + "\n".join(others) + "\n")
     return "\n".join(sections)
 
 
