@@ -40,9 +40,13 @@ def test_score_prints_one_line_per_user_turn(tmp_path: Path) -> None:
         "user_turn",
         "action",
         "reasons",
+        "route",
+        "message",
         "signals",
     }
     assert rows[1]["action"] == "handoff"
+    assert rows[1]["message"] == "I'm connecting you with a colleague now."
+    assert rows[1]["reasons"][0]["rule"] == "signals.human_request"
     assert rows[1]["reasons"][0]["code"] == "human_requested"
     assert rows[1]["reasons"][0]["evidence"][0]["text"] == "speak to a person"
     assert 0.0 <= rows[0]["signals"]["stress"] <= 1.0

@@ -58,6 +58,8 @@ def score_row(decision: Decision) -> dict[str, Any]:
         "user_turn": decision.user_turn,
         "action": decision.action.value,
         "reasons": [reason.model_dump(mode="json") for reason in decision.reasons],
+        "route": decision.route,
+        "message": decision.message,
         "signals": decision.signals,
     }
 
