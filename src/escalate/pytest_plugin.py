@@ -1,135 +1,196 @@
-"""pytest plugin: every ``*.escalate.yaml`` policy test case file is collected, one test a case.
+"""pytest plugin: run policy test case files (``*.escalate.yaml``) as ordinary tests.
 
-Installed with escalate (entry point ``pytest11``); nothing to configure::
+Installing ``escalate`` registers this plugin (entry point ``pytest11``, name ``escalate``).
+pytest then collects every file whose name ends in ``.escalate.yaml`` (or ``.escalate.yml``)
+in the folders it searches, one test per case, named after the case::
 
-    pytest policies/                                  # collects policies/**/*.escalate.yaml
-    pytest --escalate-policy policies/bank.yaml       # the policy under test, for every file
+    $ pytest tests/policies -v
+    tests/policies/bank.escalate.yaml::asks for a person PASSED
+    tests/policies/bank.escalate.yaml::calm question FAILED
 
-Which policy a case file runs against: ``--escalate-policy`` if given, else the file's own
-``policy:``, else the ``escalate_policy`` ini option (relative to the rootdir), else the
-bundled default. A failing case reports the turn, expected against got and the rule trace,
-without a Python traceback.
+A failing case shows where and why instead of a traceback: the file and line of the turn,
+each expected and actual value, the decision and the policy's trace of the turn. An invalid
+case file is a collection error listing each problem with its line.
 
-This module is imported by every pytest run of a project that has escalate installed, so it
-imports escalate only when a case file is found.
+The policy the cases run against is, first found:
+
+1. ``--escalate-policy PATH`` on the command line (relative to the current directory);
+2. the case file's own ``policy:`` key (relative to the case file);
+3. the ini option ``escalate_policy`` (relative to the rootdir), e.g. in ``pyproject.toml``::
+
+       [tool.pytest.ini_options]
+       escalate_policy = "policies/support.yaml"
+
+4. the policy bundled with escalate.
+
+Each policy is built into one ``Escalator`` per test session, shared by every case that
+uses it; each case runs as a conversation of its own. Disable the plugin with
+``-p no:escalate``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
+
+    # Type-only: pytest annotates repr_failure with these but does not export them.
+    from _pytest._code.code import TerminalRepr, TracebackStyle
 
     from escalate.engine import Escalator
-    from escalate.policy_tests import LoadedCase
+    from escalate.exceptions import CaseFileError, PolicyError
+    from escalate.policy_tests import CaseResult, LoadedCase
+
+__all__ = ["CaseFailedError", "EscalateCaseFile", "EscalateCaseItem"]
 
 _SUFFIXES = (".escalate.yaml", ".escalate.yml")
-_escalators: dict[str, Escalator] = {}
-"""One engine per policy per session: building one costs about a second."""
+_OPTION = "escalate_policy"
+# Policy file (None: the bundled one) -> its engine, for the whole session.
+_ESCALATORS = pytest.StashKey["dict[Path | None, Escalator]"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """``--escalate-policy`` and the ``escalate_policy`` ini option."""
-    group = parser.getgroup("escalate", "escalate policy test cases")
+    """Register ``--escalate-policy`` and the ini option ``escalate_policy``."""
+    group = parser.getgroup("escalate", "escalate policy test case files (*.escalate.yaml)")
     group.addoption(
         "--escalate-policy",
-        dest="escalate_policy",
+        dest=_OPTION,
+        metavar="PATH",
         default=None,
-        help="Policy file every *.escalate.yaml case file runs against.",
+        help="Run every *.escalate.yaml case against this policy, whatever policy the file names.",
     )
     parser.addini(
-        "escalate_policy",
-        help="Policy file for case files that name none (relative to the rootdir).",
+        _OPTION,
+        type="string",
         default="",
+        help="Policy for *.escalate.yaml files that name none (relative to the rootdir).",
     )
 
 
-def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    """Collect ``*.escalate.yaml`` files."""
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EscalateCaseFile | None:
+    """Collect ``*.escalate.yaml`` and ``*.escalate.yml`` files as policy test case files."""
     if file_path.name.endswith(_SUFFIXES):
-        return CaseFileCollector.from_parent(parent, path=file_path)
+        return EscalateCaseFile.from_parent(parent, path=file_path)
     return None
 
 
-class BrokenPolicyError(Exception):
-    """The policy a case file runs against is invalid (reported without a traceback)."""
+class CaseFailedError(Exception):
+    """A case's decisions did not meet its expectations; carries the result to report."""
+
+    def __init__(self, result: CaseResult) -> None:
+        super().__init__(result.report())
+        self.result = result
 
 
-class CaseExpectationError(Exception):
-    """A case's expectations did not hold; ``args[0]`` is the readable report."""
+class EscalateCaseFile(pytest.File):
+    """A policy test case file: one ``EscalateCaseItem`` per case."""
 
+    def collect(self) -> Iterator[EscalateCaseItem]:
+        """Read the file and yield its cases; an invalid file is a collection error."""
+        import dataclasses  # noqa: PLC0415 - the plugin's module stays import-free for pytest
 
-class CaseFileCollector(pytest.File):
-    """A case file: one item per case."""
-
-    def collect(self) -> Iterator[pytest.Item]:
-        """Load the file and yield its cases."""
-        from escalate.exceptions import CaseFileError as InvalidCaseFile  # noqa: PLC0415 - lazy
-        from escalate.policy_tests import load_case_file  # noqa: PLC0415
+        from escalate.exceptions import CaseFileError  # noqa: PLC0415 - keep the plugin light
+        from escalate.policy_tests import load_case_file  # noqa: PLC0415 - keep the plugin light
 
         try:
             loaded = load_case_file(self.path)
-        except InvalidCaseFile as error:
-            raise self.CollectError(str(error)) from None
-        policy = _policy_for(self.config, loaded.policy)
+        except CaseFileError as error:
+            # CollectError prints its message alone: the problems, without our traceback.
+            raise self.CollectError(_listed(error, self.config)) from None
+        policy = _chosen_policy(self.config, loaded.policy)
+        shown = _shown_path(str(self.path), self.config)
         for case in loaded.cases:
-            yield CaseItem.from_parent(self, name=case.case.name, case=case, policy=policy)
+            yield EscalateCaseItem.from_parent(
+                self,
+                name=case.case.name,
+                loaded=dataclasses.replace(case, file=shown),
+                policy=policy,
+            )
 
 
-class CaseItem(pytest.Item):
-    """One case of a case file."""
+class EscalateCaseItem(pytest.Item):
+    """One case of a case file, run against its policy's shared ``Escalator``."""
 
-    def __init__(self, *, case: LoadedCase, policy: Path | None, **kwargs: Any) -> None:
+    def __init__(self, *, loaded: LoadedCase, policy: Path | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.case = case
+        self.loaded = loaded
         self.policy = policy
 
     def runtest(self) -> None:
-        """Run the case against its policy."""
-        from escalate.policy_tests import run_case  # noqa: PLC0415 - lazy
+        """Run the case; raise ``CaseFailedError`` when an expectation fails."""
+        from escalate.policy_tests import run_case  # noqa: PLC0415 - keep the plugin light
 
-        result = run_case(_escalator(self.policy), self.case)
+        result = run_case(_escalator(self.config, self.policy), self.loaded)
         if not result.passed:
-            raise CaseExpectationError(result.report())
+            raise CaseFailedError(result)
 
     def repr_failure(
         self,
         excinfo: pytest.ExceptionInfo[BaseException],
-        style: Any = None,
-    ) -> str:
-        """The case report, or the policy's problems; a traceback only for anything else."""
-        if isinstance(excinfo.value, CaseExpectationError | BrokenPolicyError):
-            return str(excinfo.value.args[0])
-        return str(super().repr_failure(excinfo, style=style))
+        style: TracebackStyle | None = None,
+    ) -> str | TerminalRepr:
+        """The case's failure report, or a bad policy's problems; no traceback for either."""
+        from escalate.exceptions import PolicyError  # noqa: PLC0415 - keep the plugin light
+
+        error = excinfo.value
+        if isinstance(error, CaseFailedError):
+            return error.result.report()
+        if isinstance(error, PolicyError):
+            return _listed(error, self.config)
+        return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
-        """Where the case is written (0-based line, as pytest counts)."""
-        return self.path, self.case.line - 1, f"escalate case: {self.name}"
+        """The case file and the case's line (0-based, as pytest counts), and its name."""
+        return self.path, self.loaded.line - 1, self.loaded.case.name
 
 
-def _policy_for(config: pytest.Config, named_by_file: Path | None) -> Path | None:
-    option = config.getoption("escalate_policy")
+def _chosen_policy(config: pytest.Config, own: Path | None) -> Path | None:
+    """The command line's policy, else the file's own, else the ini option's, else None."""
+    option: str | None = config.getoption(_OPTION)
     if option:
-        return Path(option)
-    if named_by_file is not None:
-        return named_by_file
-    ini = str(config.getini("escalate_policy") or "")
-    return Path(config.rootpath, ini) if ini else None
+        return (config.invocation_params.dir / option).resolve()
+    if own is not None:
+        return own.resolve()
+    ini = str(config.getini(_OPTION))
+    if ini:
+        return (config.rootpath / ini).resolve()
+    return None
 
 
-def _escalator(policy: Path | None) -> Escalator:
-    from escalate.engine import Escalator  # noqa: PLC0415 - lazy
-    from escalate.exceptions import PolicyError  # noqa: PLC0415
-    from escalate.testing import quiet_logger  # noqa: PLC0415
+def _escalator(config: pytest.Config, policy: Path | None) -> Escalator:
+    """The session's engine for ``policy``, built on first use (that takes about a second)."""
+    from escalate.engine import Escalator  # noqa: PLC0415 - keep the plugin light
+    from escalate.testing import quiet_logger  # noqa: PLC0415 - keep the plugin light
 
-    key = str(policy.resolve()) if policy is not None else "<default>"
-    if key not in _escalators:
-        try:
-            _escalators[key] = Escalator(policy, logger=quiet_logger())
-        except PolicyError as error:
-            raise BrokenPolicyError(str(error)) from None
-    return _escalators[key]
+    escalators = config.stash.setdefault(_ESCALATORS, {})
+    if policy not in escalators:
+        # A PolicyError propagates to repr_failure; it is not cached, so each case shows it.
+        escalators[policy] = Escalator(policy, logger=quiet_logger())
+    return escalators[policy]
+
+
+def _shown_path(file: str, config: pytest.Config) -> str:
+    """``file`` relative to where pytest was started when it lies below, as pytest shows paths."""
+    from pathlib import Path  # noqa: PLC0415 - the plugin's module stays import-free for pytest
+
+    try:
+        return str(Path(file).relative_to(config.invocation_params.dir))
+    except ValueError:
+        return file
+
+
+def _listed(error: CaseFileError | PolicyError, config: pytest.Config) -> str:
+    """The error's message with its files relative to where pytest was started."""
+    import dataclasses  # noqa: PLC0415 - the plugin's module stays import-free for pytest
+
+    problems = [
+        problem
+        if problem.file is None
+        else dataclasses.replace(problem, file=_shown_path(problem.file, config))
+        for problem in error.problems
+    ]
+    return str(type(error)(_shown_path(error.source, config), problems))
