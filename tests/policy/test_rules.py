@@ -293,3 +293,22 @@ class TestRulesMeetTheCustomer:
         state = esc.state("c")
         assert state is not None
         assert state.escalation.windows == {}
+
+
+def test_a_decline_typed_and_then_reported_keeps_the_offer_levels() -> None:
+    """The host reporting offer_declined after a typed "no thanks" must not reset the baseline."""
+    esc = escalator(TestRulesMeetTheCustomer.OFFER)
+    conversation = "typed-then-reported"
+    for role, text in [
+        ("user", "this is annoying, the app logged me out again"),
+        ("bot", "Would you like to talk to a person?"),
+        ("user", "no thanks, I'd rather sort it out here"),
+    ]:
+        esc.evaluate(conversation, Turn(role=role, text=text))
+    esc.record_outcome(conversation, "offer_declined")
+    later = esc.evaluate(
+        conversation,
+        Turn(role="user", text="it's still annoying, it logs me out every time I switch apps"),
+    )
+    assert later.action is Action.CONTINUE
+    assert later.suppressed

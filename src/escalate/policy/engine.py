@@ -224,9 +224,14 @@ _CONTINUE = Verdict(Action.CONTINUE)
 
 
 def record_decline(memory: EscalationMemory, user_turn: int) -> None:
-    """The customer declined a human: hold offers back at today's levels."""
+    """The customer declined a human: hold offers back at the levels the offer was made on.
+
+    A decline already recorded on this user turn (the customer typed "no thanks", then the host
+    reported the outcome) keeps its levels: the "no thanks" turn's own are not the baseline.
+    """
+    if memory.declined_user_turn != user_turn:
+        memory.declined_levels = dict(memory.last_levels)
     memory.declined_user_turn = user_turn
-    memory.declined_levels = dict(memory.last_levels)
     memory.offer_pending = False
     memory.open_offer = []
 
