@@ -119,16 +119,7 @@ class Escalator:
         ``engine_error``) and logs the exception. Raises ``InvalidInputError`` for a bad
         conversation id or turn.
         """
-        started = time.perf_counter()
-        valid = _validated(conversation_id, turn)
-        try:
-            decision = self._store.update(
-                conversation_id, lambda state: self._decide_turn(state, valid, started)
-            )
-        except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
-            decision = self._fail_safe(conversation_id, valid, started, exc, None)
-        self._emit(decision)
-        return decision
+        return self._evaluate(conversation_id, turn, None)
 
     async def aevaluate(self, conversation_id: str, turn: Turn | Mapping[str, Any]) -> Decision:
         """Async twin of ``evaluate``, with the same semantics."""
@@ -213,9 +204,19 @@ class Escalator:
         For tools and tests (``escalate policy explain``, failing policy tests): the trace costs
         more than the decision. It is ``None`` when the engine failed on the turn.
         """
+        traces: list[TurnTrace] = []
+        decision = self._evaluate(conversation_id, turn, traces)
+        return decision, traces[-1] if traces else None
+
+    def _evaluate(
+        self,
+        conversation_id: str,
+        turn: Turn | Mapping[str, Any],
+        traces: list[TurnTrace] | None,
+    ) -> Decision:
+        """``evaluate`` (``traces`` None) and ``explain`` (a list to append the trace to)."""
         started = time.perf_counter()
         valid = _validated(conversation_id, turn)
-        traces: list[TurnTrace] = []
         try:
             decision = self._store.update(
                 conversation_id, lambda state: self._decide_turn(state, valid, started, traces)
@@ -223,7 +224,7 @@ class Escalator:
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
             decision = self._fail_safe(conversation_id, valid, started, exc, None)
         self._emit(decision)
-        return decision, traces[-1] if traces else None
+        return decision
 
     def _decide_turn(
         self,
