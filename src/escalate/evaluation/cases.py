@@ -305,14 +305,21 @@ def _as_expect(expected: Action | ActionBounds | None) -> Expect | None:
 
 
 def _scenarios(text: str, source: str) -> list[Case]:
-    from escalate.evaluation._yaml import load_with_lines  # noqa: PLC0415 - YAML inputs only
+    import yaml  # noqa: PLC0415 - YAML inputs only
 
-    document, lines = load_with_lines(text, source)
+    from escalate.policy.locate import yaml_problem, yaml_with_positions  # noqa: PLC0415
+
+    try:
+        document, positions = yaml_with_positions(text, source)
+    except yaml.YAMLError as exc:
+        problem = yaml_problem(exc, source)
+        raise TranscriptError(source, problem.line or 1, problem.message) from None
     if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
         raise TranscriptError(source, 1, "expected a mapping with a list under 'cases'", "cases")
     cases = []
     for number, raw in enumerate(document["cases"]):
-        line = lines.get(id(raw), 1)
+        found = positions.locate(document, ("cases", number))
+        line = found.line if found is not None else 1
         where = f"cases[{number}]"
         if not isinstance(raw, dict):
             raise TranscriptError(source, line, "expected a mapping", where)

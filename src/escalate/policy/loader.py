@@ -24,7 +24,12 @@ from pydantic import BaseModel, ValidationError
 from escalate.exceptions import PolicyError, PolicyProblem
 from escalate.policy import conditions, hours, rules
 from escalate.policy.conditions import CONDITION_SUBJECTS, EvidenceCount
-from escalate.policy.locate import SourceMap, parse_toml_positions, yaml_with_positions
+from escalate.policy.locate import (
+    SourceMap,
+    parse_toml_positions,
+    yaml_problem,
+    yaml_with_positions,
+)
 from escalate.policy.model import CooldownPolicy, OptOutPolicy, Policy, SignalPolicy
 from escalate.policy.problems import at, from_pydantic
 from escalate.policy.suggest import did_you_mean
@@ -216,13 +221,7 @@ def _read_yaml(text: str, file: str, positions: SourceMap) -> Any:
     try:
         data, found = yaml_with_positions(text, file)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        raise PolicyError(
-            file, [PolicyProblem(f"not valid YAML: {problem}", "", file, line, column)]
-        ) from exc
+        raise PolicyError(file, [yaml_problem(exc, file)]) from exc
     positions.update(found)
     return data
 

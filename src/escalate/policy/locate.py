@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import yaml
 
+from escalate.exceptions import PolicyProblem
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -21,6 +23,7 @@ __all__ = [
     "SourceMap",
     "dotted_path",
     "parse_toml_positions",
+    "yaml_problem",
     "yaml_with_positions",
 ]
 
@@ -95,6 +98,15 @@ class SourceMap:
             except (KeyError, IndexError, TypeError):
                 break
         return found
+
+
+def yaml_problem(exc: yaml.YAMLError, file: str) -> PolicyProblem:
+    """A YAML syntax error as a problem at the line and column the parser stopped."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    return PolicyProblem(f"not valid YAML: {problem}", "", file, line, column)
 
 
 def yaml_with_positions(text: str, file: str) -> tuple[Any, SourceMap]:

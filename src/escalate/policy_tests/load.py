@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from escalate.exceptions import CaseFileError, PolicyProblem
-from escalate.policy.locate import yaml_with_positions
+from escalate.policy.locate import yaml_problem, yaml_with_positions
 from escalate.policy.problems import at, from_pydantic
 from escalate.policy_tests.model import ActionBounds, Case, CaseFile, Expectation, Step
 
@@ -53,13 +53,7 @@ def load_case_file(path: Path | str) -> LoadedFile:
     try:
         data, positions = yaml_with_positions(text, source)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise CaseFileError(
-            source, [PolicyProblem(f"not valid YAML: {problem}", "", source, line, column)]
-        ) from exc
+        raise CaseFileError(source, [yaml_problem(exc, source)]) from exc
     try:
         parsed = CaseFile.model_validate(data)
     except ValidationError as exc:
