@@ -349,7 +349,7 @@ class Escalator:
             reasons=verdict.reasons,
             suppressed=() if verdict.reasons else (reason,),
             signals={},
-            message=policy.messages.get(verdict.action.value),  # type: ignore[call-overload]
+            message=policy.message_for(verdict.action),
             policy=policy.ref,
             created_at=datetime.now(UTC),
             latency_ms=round((time.perf_counter() - started) * 1000, 3),

@@ -331,8 +331,8 @@ def _destination(
                 action, route, message = fallback.action, fallback.route, fallback.message
     if message is None and route is not None:
         message = policy.routes[route].message
-    if message is None and action is not Action.CONTINUE:
-        message = policy.messages.get(action.value)  # type: ignore[call-overload]
+    if message is None:
+        message = policy.message_for(action)
     if message is not None:
         message = message.format(
             action=action.value, reason=lead.reason.code.value, route=route or ""

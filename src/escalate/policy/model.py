@@ -161,6 +161,10 @@ class Policy(BaseModel):
     messages: dict[Literal["offer_human", "handoff"], Message] = Field(default_factory=dict)
     """Default text per action, when neither the rule nor its route has one."""
 
+    def message_for(self, action: Action) -> str | None:
+        """The default message for ``action`` from ``messages`` (``None`` if it has none)."""
+        return next((text for key, text in self.messages.items() if key == action.value), None)
+
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Self:
         # The file loader checks references itself, to point at each one's line.
