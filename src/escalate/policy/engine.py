@@ -241,31 +241,26 @@ def _candidates(
 ) -> list[_Candidate]:
     found = []
     open_offer = memory.open_offer
-    for name, reason, offer, handoff, release, route, message in policy.compiled:
-        reading = readings.get(name)
+    for signal in policy.compiled:
+        reading = readings.get(signal.name)
         if reading is None:
             continue
         level = reading.score
-        if handoff is not None and level >= handoff:
-            stage = Action.HANDOFF
-        elif offer is not None and (
-            level >= offer or (level >= release and reason.value in open_offer)
-        ):
-            stage = Action.OFFER_HUMAN
-        else:
+        stage = signal.stage(level, offer_open=signal.reason.value in open_offer)
+        if stage is Action.CONTINUE:
             continue
         found.append(
             _Candidate(
-                name,
+                signal.name,
                 stage,
                 Reason.model_construct(
-                    code=reason,
+                    code=signal.reason,
                     score=round(level, 4),
                     evidence=reading.evidence,
-                    rule=f"signals.{name}",
+                    rule=f"signals.{signal.name}",
                 ),
-                route=route,
-                message=message,
+                route=signal.route,
+                message=signal.message,
             )
         )
     return found

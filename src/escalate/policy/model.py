@@ -93,6 +93,16 @@ class CompiledSignal(NamedTuple):
     route: str | None
     message: str | None
 
+    def stage(self, level: float, *, offer_open: bool = False) -> Action:
+        """The action ``level`` reaches; an open offer stays open down to ``release``."""
+        if self.handoff is not None and level >= self.handoff:
+            return Action.HANDOFF
+        if self.offer is not None and (
+            level >= self.offer or (offer_open and level >= self.release)
+        ):
+            return Action.OFFER_HUMAN
+        return Action.CONTINUE
+
 
 class ReferenceProblem(NamedTuple):
     """One fault in a policy: where (a path of keys and list indexes) and what."""

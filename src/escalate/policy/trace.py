@@ -103,17 +103,16 @@ def trace_turn(
 ) -> TurnTrace:
     """Trace a turn that the engine has scored (``facts``: from ``rule_facts``)."""
     signals = []
-    for name, _, offer, handoff, _, _, _ in policy.compiled:
-        reading = readings.get(name)
+    for signal in policy.compiled:
+        reading = readings.get(signal.name)
         if reading is None:
             continue
         level = reading.score
-        reached = Action.CONTINUE
-        if handoff is not None and level >= handoff:
-            reached = Action.HANDOFF
-        elif offer is not None and level >= offer:
-            reached = Action.OFFER_HUMAN
-        signals.append(SignalTrace(name, round(level, 4), offer, handoff, reached))
+        signals.append(
+            SignalTrace(
+                signal.name, round(level, 4), signal.offer, signal.handoff, signal.stage(level)
+            )
+        )
     rules: tuple[RuleTrace, ...] = ()
     if facts is not None:
         rules = tuple(
