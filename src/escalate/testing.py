@@ -270,9 +270,9 @@ def _all(target: DecisionSource) -> list[Decision]:
 
 
 def _described(decision: Decision) -> str:
-    reasons = ", ".join(
-        f"{reason.code.value} {reason.score:.2f} via {reason.rule}" for reason in decision.reasons
-    )
+    from escalate.policy_tests.run import reasons_text  # noqa: PLC0415 - on failure only
+
+    reasons = reasons_text(decision.reasons)
     parts = [
         f"turn {decision.turn_index} ({decision.role.value}): {decision.action.value}",
         f"reasons: {reasons or 'none'}",

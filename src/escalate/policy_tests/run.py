@@ -11,12 +11,20 @@ from escalate.models import Decision, Outcome, Turn
 from escalate.policy_tests.load import LoadedCase
 
 if TYPE_CHECKING:
-    from escalate.engine import Escalator
+    from collections.abc import Sequence
 
-__all__ = ["CaseResult", "TurnFailure", "run_case"]
+    from escalate.engine import Escalator
+    from escalate.models import Reason
+
+__all__ = ["CaseResult", "TurnFailure", "reasons_text", "run_case"]
 
 _TEXT_SHOWN = 70
 _runs = itertools.count(1)
+
+
+def reasons_text(reasons: Sequence[Reason]) -> str:
+    """``security_dead_end 0.60 via security-team, ...``: each reason, its level and rule."""
+    return ", ".join(f"{r.code.value} {r.score:.2f} via {r.rule}" for r in reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +50,7 @@ class TurnFailure:
             f"  {field}: expected {expected}, got {got}" for field, expected, got in self.mismatches
         )
         decision = self.decision
-        reasons = ", ".join(
-            f"{reason.code.value} {reason.score:.2f} via {reason.rule}"
-            for reason in decision.reasons
-        )
+        reasons = reasons_text(decision.reasons)
         lines.append(
             f"  decision: {decision.action.value}"
             + (f" ({reasons})" if reasons else "")
