@@ -402,7 +402,6 @@ class CompiledRule:
     """One enabled rule, ready for the hot path."""
 
     id: str
-    order: int
     predicate: Predicate
     action: Action
     reason: ReasonCode
@@ -450,7 +449,6 @@ def compile_rules(policy: Policy) -> CompiledRules:
     rules = tuple(
         CompiledRule(
             id=rule.id,
-            order=order,
             predicate=builder.build(rule.when),
             action=rule.action,
             reason=rule.reason,
@@ -459,7 +457,7 @@ def compile_rules(policy: Policy) -> CompiledRules:
             message=rule.message,
             signals=_positive_signals(rule.when),
         )
-        for order, rule in enumerate(policy.rules)
+        for rule in policy.rules
         if rule.enabled
     )
     return CompiledRules(

@@ -34,7 +34,6 @@ from escalate.models import Role
 
 __all__ = [
     "CONDITION_SUBJECTS",
-    "FACTS",
     "AgentsAvailable",
     "AllOf",
     "AnyOf",
@@ -53,9 +52,6 @@ __all__ = [
 _STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 _MAX_WINDOW: Final = 50
 """Longest window a condition may look back over: the state keeps one counter per window."""
-
-FACTS: Final = ("turns", "user_turns", "elapsed_seconds")
-"""Conversation facts a ``fact`` condition can compare (``elapsed_seconds`` needs turn ``ts``)."""
 
 
 class NumericBounds(BaseModel):
@@ -133,6 +129,7 @@ class FactComparison(NumericBounds):
     """A fact about the conversation so far, counting this turn."""
 
     fact: Literal["turns", "user_turns", "elapsed_seconds"]
+    """``elapsed_seconds`` needs turns with ``ts``."""
 
 
 class MetaMatch(BaseModel):

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from escalate.exceptions import PolicyError, PolicyProblem
-from escalate.policy import conditions, hours, rules
+from escalate.policy import hours, rules
 from escalate.policy.conditions import CONDITION_SUBJECTS, EvidenceCount
 from escalate.policy.locate import (
     SourceMap,
@@ -305,21 +305,17 @@ def _signal_problems(
 def _evidence_problems(
     policy: Policy, known: Collection[str], data: Any, positions: SourceMap
 ) -> list[PolicyProblem]:
-    problems = []
-    for index, rule in enumerate(policy.rules):
-        for path, condition in conditions.iter_conditions(rule.when, ("rules", index, "when")):
-            if isinstance(condition, EvidenceCount) and condition.evidence not in known:
-                kind = condition.evidence
-                problems.append(
-                    at(
-                        positions,
-                        data,
-                        (*path, "evidence"),
-                        f"unknown evidence kind {kind!r}{did_you_mean(kind, known)}"
-                        " (`escalate policy kinds` lists them)",
-                    )
-                )
-    return problems
+    return [
+        at(
+            positions,
+            data,
+            (*path, "evidence"),
+            f"unknown evidence kind {condition.evidence!r}"
+            f"{did_you_mean(condition.evidence, known)} (`escalate policy kinds` lists them)",
+        )
+        for path, condition in policy.rule_conditions()
+        if isinstance(condition, EvidenceCount) and condition.evidence not in known
+    ]
 
 
 @cache

@@ -13,6 +13,7 @@ from escalate.models import Action, PolicyRef, ReasonCode
 from escalate.policy.conditions import (
     AgentsAvailable,
     BusinessHours,
+    Condition,
     SignalComparison,
     iter_conditions,
 )
@@ -205,12 +206,16 @@ class Policy(BaseModel):
                 problems.append(ReferenceProblem(path, _unknown("calendar", calendar, self.hours)))
         return problems
 
+    def rule_conditions(self) -> Iterator[tuple[tuple[str | int, ...], Condition]]:
+        """Every condition of every rule, nested ones included, with its path."""
+        for index, rule in enumerate(self.rules):
+            yield from iter_conditions(rule.when, ("rules", index, "when"))
+
     def condition_signals(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         """Every signal name a rule condition reads, with the path of its ``signal`` key."""
-        for index, rule in enumerate(self.rules):
-            for path, condition in iter_conditions(rule.when, ("rules", index, "when")):
-                if isinstance(condition, SignalComparison):
-                    yield (*path, "signal"), condition.signal
+        for path, condition in self.rule_conditions():
+            if isinstance(condition, SignalComparison):
+                yield (*path, "signal"), condition.signal
 
     def _route_references(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         for name, signal in self.signals.items():
@@ -219,9 +224,9 @@ class Policy(BaseModel):
         for index, rule in enumerate(self.rules):
             if rule.route is not None:
                 yield ("rules", index, "route"), rule.route
-            for path, condition in iter_conditions(rule.when, ("rules", index, "when")):
-                if isinstance(condition, AgentsAvailable):
-                    yield (*path, "agents_available"), condition.agents_available
+        for path, condition in self.rule_conditions():
+            if isinstance(condition, AgentsAvailable):
+                yield (*path, "agents_available"), condition.agents_available
         for name, route in self.routes.items():
             fallback = route.when_unavailable
             if fallback is not None and fallback.route is not None:
@@ -231,10 +236,9 @@ class Policy(BaseModel):
         for name, route in self.routes.items():
             if route.hours is not None:
                 yield ("routes", name, "hours"), route.hours
-        for index, rule in enumerate(self.rules):
-            for path, condition in iter_conditions(rule.when, ("rules", index, "when")):
-                if isinstance(condition, BusinessHours):
-                    yield (*path, "business_hours"), condition.business_hours
+        for path, condition in self.rule_conditions():
+            if isinstance(condition, BusinessHours):
+                yield (*path, "business_hours"), condition.business_hours
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; derived values (hash, ref, compiled thresholds) are computed afresh.
