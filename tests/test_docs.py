@@ -85,7 +85,13 @@ def _own_structlog_config() -> Iterator[None]:
 
 @pytest.mark.usefixtures("_own_structlog_config")
 @pytest.mark.parametrize("page", PAGES, ids=[_page_id(page) for page in PAGES])
-def test_python_blocks_run(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_python_blocks_run(
+    page: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # files an example writes (an audit trail) land here
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     for line, source in python_blocks(page):
         # Padding with blank lines makes tracebacks point at the line in the Markdown file.

@@ -11,6 +11,8 @@ def test_all_is_exactly_the_public_api() -> None:
     assert set(escalate.__all__) == {
         "Action",
         "AsyncStateStore",
+        "AuditError",
+        "AuditSink",
         "ConversationState",
         "Decision",
         "Detector",
@@ -87,3 +89,25 @@ def test_the_engine_loads_on_first_access() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True"
+
+
+def test_the_audit_package_exports_exactly_its_api() -> None:
+    import escalate.audit
+
+    assert set(escalate.audit.__all__) == {
+        "FORMAT",
+        "AuditRecord",
+        "AuditStats",
+        "AuditTrail",
+        "ChainHead",
+        "JsonlSink",
+        "Problem",
+        "Redactor",
+        "ReplayReport",
+        "SqliteSink",
+        "TextMode",
+        "VerifyReport",
+        "read_trail",
+        "replay",
+        "verify",
+    }

@@ -11,6 +11,7 @@ Examples:
 from typing import TYPE_CHECKING
 
 from escalate.exceptions import (
+    AuditError,
     EscalateError,
     InvalidInputError,
     LexiconError,
@@ -30,7 +31,7 @@ from escalate.models import (
     Role,
     Turn,
 )
-from escalate.typing import AsyncStateStore, Detector, StateStore
+from escalate.typing import AsyncStateStore, AuditSink, Detector, StateStore
 
 if TYPE_CHECKING:
     from escalate.engine import Escalator
@@ -70,6 +71,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "Action",
     "AsyncStateStore",
+    "AuditError",
+    "AuditSink",
     "ConversationState",
     "Decision",
     "Detector",

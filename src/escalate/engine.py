@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
@@ -19,15 +20,17 @@ from pydantic import ValidationError
 from escalate.events import DECISION_EVENT, ENGINE_ERROR_EVENT, OUTCOME_EVENT, decision_fields
 from escalate.exceptions import InvalidInputError
 from escalate.models import Action, Decision, Evidence, Outcome, Reason, ReasonCode, Role, Turn
+from escalate.policy.compiled import RuleFacts
 from escalate.policy.engine import (
     Verdict,
     all_cues,
+    apply_outcome,
     decide,
-    record_decline,
     remember_verdict,
     rule_facts,
 )
 from escalate.policy.loader import PolicySource, load_policy
+from escalate.policy.model import Policy
 from escalate.policy.trace import TurnTrace, trace_turn
 from escalate.signals import BUNDLED_LEXICONS, default_detectors, evidence_kinds
 from escalate.signals._lexicon import load_lexicon, real_words
@@ -40,12 +43,27 @@ from escalate.state.memory import InMemoryStore
 from escalate.typing import AsyncStateStore, Detector, StateStore
 
 if TYPE_CHECKING:
-    from escalate.policy.model import Policy
+    from escalate.audit.trail import AuditTrail
 
-__all__ = ["Escalator"]
+__all__ = ["Escalator", "ScoredTurn"]
 
 MAX_CONVERSATION_ID_LENGTH: Final = 512
 _fallback_log = logging.getLogger("escalate")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredTurn:
+    """What the detectors and the policy's rules saw on a turn: enough to decide it again."""
+
+    policy: Policy
+    readings: Mapping[str, SignalReading]
+    facts: RuleFacts | None
+    """What the rules read (``None`` for a policy without rules or routes)."""
+    turns: int
+    user_turns: int
+    elapsed_seconds: float | None
+    now: datetime
+    """The turn's time, or the clock's when the host gave none."""
 
 
 class Escalator:
@@ -59,6 +77,8 @@ class Escalator:
         logger: a structlog logger for ``escalate.*`` events (default:
             ``structlog.get_logger("escalate")``, configured by the host application; in
             production configure structlog with ``cache_logger_on_first_use=True``).
+        audit: an ``AuditTrail`` that records every decision and reported outcome, off the
+            turn. Decision events are then redacted with the trail's redactor too.
 
     Examples:
         >>> from escalate import Escalator, Turn
@@ -74,6 +94,7 @@ class Escalator:
         store: StateStore | None = None,
         detectors: Sequence[Detector] | None = None,
         logger: Any = None,
+        audit: AuditTrail | None = None,
     ) -> None:
         self._detectors = tuple(default_detectors() if detectors is None else detectors)
         # Custom detectors may report kinds we cannot know: check evidence names only without.
@@ -85,6 +106,7 @@ class Escalator:
         self._policy = self._load(policy)
         self._store: StateStore = InMemoryStore() if store is None else store
         self._log = _default_logger() if logger is None else logger
+        self._audit = audit
         self._analyser, self._scanner = _text_tools()
 
     @property
@@ -101,6 +123,11 @@ class Escalator:
     def store(self) -> StateStore:
         """The state store."""
         return self._store
+
+    @property
+    def audit(self) -> AuditTrail | None:
+        """The audit trail decisions are recorded in, if any."""
+        return self._audit
 
     def reload_policy(self, policy: PolicySource) -> Policy:
         """Validate ``policy`` and put it in force for every following turn.
@@ -119,24 +146,31 @@ class Escalator:
         ``engine_error``) and logs the exception. Raises ``InvalidInputError`` for a bad
         conversation id or turn.
         """
-        return self._evaluate(conversation_id, turn, None)
+        return self._evaluate(conversation_id, turn)[0]
 
     async def aevaluate(self, conversation_id: str, turn: Turn | Mapping[str, Any]) -> Decision:
         """Async twin of ``evaluate``, with the same semantics."""
         started = time.perf_counter()
         valid = _validated(conversation_id, turn)
+        scored: list[ScoredTurn] | None = None if self._audit is None else []
         try:
             if isinstance(self._store, AsyncStateStore):
                 decision = await self._store.aupdate(
-                    conversation_id, lambda state: self._decide_turn(state, valid, started)
+                    conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
                 )
             else:
                 decision = self._store.update(
-                    conversation_id, lambda state: self._decide_turn(state, valid, started)
+                    conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
                 )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
             decision = self._fail_safe(conversation_id, valid, started, exc, None)
+            scored = None  # the readings, if any, are not what decided
         self._emit(decision)
+        if self._audit is not None:
+            try:
+                await self._audit.arecord_decision(decision, valid, scored[-1] if scored else None)
+            except Exception:  # noqa: BLE001 - the trail counts and logs its own losses
+                _fallback_log.exception("escalate could not queue the audit record")
         return decision
 
     def record_outcome(
@@ -150,12 +184,14 @@ class Escalator:
         """
         kind = _validated_outcome(conversation_id, outcome)
         if kind is Outcome.ENDED:
+            ended = self._store.get(conversation_id) if self._audit is not None else None
             self._store.delete(conversation_id)
+            user_turns = None if ended is None else ended.user_turns
         else:
-            self._store.update(conversation_id, lambda state: _apply_outcome(state, kind))
-        self._log.info(
-            OUTCOME_EVENT, conversation_id=conversation_id, outcome=kind.value, note=note
-        )
+            user_turns = self._store.update(
+                conversation_id, lambda state: _apply_outcome(state, kind)
+            )
+        self._outcome_recorded(conversation_id, kind, note, user_turns)
 
     async def arecord_outcome(
         self, conversation_id: str, outcome: Outcome | str, note: str | None = None
@@ -163,16 +199,30 @@ class Escalator:
         """Async twin of ``record_outcome``."""
         kind = _validated_outcome(conversation_id, outcome)
         store = self._store
-        if isinstance(store, AsyncStateStore):
-            if kind is Outcome.ENDED:
-                await store.adelete(conversation_id)
-            else:
-                await store.aupdate(conversation_id, lambda state: _apply_outcome(state, kind))
-            self._log.info(
-                OUTCOME_EVENT, conversation_id=conversation_id, outcome=kind.value, note=note
-            )
-        else:
+        if not isinstance(store, AsyncStateStore):
             self.record_outcome(conversation_id, kind, note)
+            return
+        if kind is Outcome.ENDED:
+            ended = await store.aget(conversation_id) if self._audit is not None else None
+            await store.adelete(conversation_id)
+            user_turns = None if ended is None else ended.user_turns
+        else:
+            user_turns = await store.aupdate(
+                conversation_id, lambda state: _apply_outcome(state, kind)
+            )
+        self._outcome_recorded(conversation_id, kind, note, user_turns)
+
+    def _outcome_recorded(
+        self, conversation_id: str, outcome: Outcome, note: str | None, user_turns: int | None
+    ) -> None:
+        self._log.info(
+            OUTCOME_EVENT, conversation_id=conversation_id, outcome=outcome.value, note=note
+        )
+        if self._audit is not None:
+            try:
+                self._audit.record_outcome(conversation_id, outcome, note, user_turns)
+            except Exception:  # noqa: BLE001 - the trail counts and logs its own losses
+                _fallback_log.exception("escalate could not queue the audit record")
 
     def state(self, conversation_id: str) -> ConversationState | None:
         """A copy of what the engine remembers about a conversation, or ``None``."""
@@ -190,7 +240,12 @@ class Escalator:
             enabled = getattr(self._log, "is_enabled_for", None)
             if enabled is not None and not enabled(logging.INFO):
                 return  # building the event costs more than the rest of a turn: skip it
-            self._log.info(DECISION_EVENT, **decision_fields(decision))
+            fields = decision_fields(decision)
+            if self._audit is not None:  # what the trail keeps private stays out of logs too
+                redact = self._audit.redactor.redact_value
+                for key in ("reasons", "suppressed", "notes"):
+                    fields[key] = redact(fields[key])
+            self._log.info(DECISION_EVENT, **fields)
         except Exception:  # noqa: BLE001 - a broken log pipeline must not break the bot; logged below
             _fallback_log.exception(
                 "escalate could not emit %s for %s", DECISION_EVENT, decision.decision_id
@@ -204,34 +259,41 @@ class Escalator:
         For tools and tests (``escalate policy explain``, failing policy tests): the trace costs
         more than the decision. It is ``None`` when the engine failed on the turn.
         """
-        traces: list[TurnTrace] = []
-        decision = self._evaluate(conversation_id, turn, traces)
-        return decision, traces[-1] if traces else None
+        decision, scored = self._evaluate(conversation_id, turn, keep_scores=True)
+        if scored is None:
+            return decision, None
+        return decision, trace_turn(scored.policy, scored.readings, scored.facts)
 
     def _evaluate(
-        self,
-        conversation_id: str,
-        turn: Turn | Mapping[str, Any],
-        traces: list[TurnTrace] | None,
-    ) -> Decision:
-        """``evaluate`` (``traces`` None) and ``explain`` (a list to append the trace to)."""
+        self, conversation_id: str, turn: Turn | Mapping[str, Any], *, keep_scores: bool = False
+    ) -> tuple[Decision, ScoredTurn | None]:
+        """``evaluate``, and what the detectors and rules saw when asked or when auditing."""
         started = time.perf_counter()
         valid = _validated(conversation_id, turn)
+        scored: list[ScoredTurn] | None = [] if keep_scores or self._audit is not None else None
         try:
             decision = self._store.update(
-                conversation_id, lambda state: self._decide_turn(state, valid, started, traces)
+                conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
             )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
             decision = self._fail_safe(conversation_id, valid, started, exc, None)
+            scored = None  # the readings, if any, are not what decided
         self._emit(decision)
-        return decision
+        # A store may run the update more than once (a retried write): the last run counts.
+        last = scored[-1] if scored else None
+        if self._audit is not None:
+            try:
+                self._audit.record_decision(decision, valid, last)
+            except Exception:  # noqa: BLE001 - the trail counts and logs its own losses
+                _fallback_log.exception("escalate could not queue the audit record")
+        return decision, last
 
     def _decide_turn(
         self,
         state: ConversationState,
         turn: Turn,
         started: float,
-        traces: list[TurnTrace] | None = None,
+        scored: list[ScoredTurn] | None = None,
     ) -> Decision:
         """One turn through detectors and policy: pure computation on the given state."""
         policy = self._policy  # read once: a reload mid-turn does not mix two policies
@@ -285,8 +347,18 @@ class Escalator:
             remember_verdict(
                 verdict, levels, cues, state.escalation, role=turn.role, user_turn=user_turn
             )
-            if traces is not None:
-                traces.append(trace_turn(policy, readings, facts))
+            if scored is not None:
+                scored.append(
+                    ScoredTurn(
+                        policy,
+                        readings,
+                        facts,
+                        state.turns,
+                        user_turn,
+                        _elapsed(state),
+                        now if turn.ts is None else turn.ts,
+                    )
+                )
         except Exception as exc:  # noqa: BLE001 - an engine bug must not break the host bot
             return self._fail_safe(
                 state.conversation_id, turn, started, exc, (index, state.user_turns, previous)
@@ -437,26 +509,12 @@ def _check_conversation_id(conversation_id: object) -> None:
         )
 
 
-def _apply_outcome(state: ConversationState, outcome: Outcome) -> None:
-    memory = state.escalation
-    if outcome is Outcome.OFFER_DECLINED:
-        record_decline(memory, state.user_turns)
-    elif outcome in {Outcome.OFFER_ACCEPTED, Outcome.HANDED_OFF}:
-        memory.handed_off = True
-        memory.last_action = Action.HANDOFF
-        memory.offer_pending = False
-    elif outcome is Outcome.RETURNED_TO_BOT:
+def _apply_outcome(state: ConversationState, outcome: Outcome) -> int:
+    """Apply ``outcome`` to ``state``; the conversation's user turns so far."""
+    state.escalation = apply_outcome(state.escalation, outcome, state.user_turns)
+    if outcome is Outcome.RETURNED_TO_BOT:
+        # Automation starts afresh: the detectors forget too; the counters stay.
         fresh = ConversationState(state.conversation_id)
-        fresh.turns, fresh.user_turns = state.turns, state.user_turns
-        fresh.first_ts, fresh.last_ts = state.first_ts, state.last_ts
-        for name in (
-            "stress",
-            "loop",
-            "security",
-            "sensitive",
-            "human",
-            "effort",
-            "escalation",
-            "extra",
-        ):
+        for name in ("stress", "loop", "security", "sensitive", "human", "effort", "extra"):
             setattr(state, name, getattr(fresh, name))
+    return state.user_turns

@@ -8,6 +8,7 @@
     ├── LexiconError (ValueError)           a lexicon data file is invalid
     ├── TranscriptError (ValueError)        a line of a JSON Lines transcript is invalid
     ├── CaseFileError (ValueError)          a policy test case file is invalid
+    ├── AuditError                          an audit trail cannot be written, read or continued
     └── MissingDependencyError (ImportError) an optional extra is not installed
 
 Failures *inside* the engine never surface as exceptions: ``evaluate`` returns the policy's
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
+    "AuditError",
     "CaseFileError",
     "EscalateError",
     "InvalidInputError",
@@ -112,6 +114,10 @@ def _listing(what: str, problems: tuple[PolicyProblem, ...]) -> str:
     count = len(problems)
     listed = "\n".join(f"  {problem}" for problem in problems)
     return f"{what} is invalid ({count} problem{'s' if count != 1 else ''}):\n{listed}"
+
+
+class AuditError(EscalateError):
+    """An audit trail cannot be written, read or continued (the message says which file)."""
 
 
 class MissingDependencyError(EscalateError, ImportError):

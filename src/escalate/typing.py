@@ -1,16 +1,17 @@
-"""Protocols for the pieces users can plug in: detectors and state stores."""
+"""Protocols for the pieces users can plug in: detectors, state stores and audit sinks."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
+    from escalate.audit.records import RecordBody
     from escalate.signals.base import SignalReading, TurnContext
     from escalate.state.conversation import ConversationState
 
-__all__ = ["AsyncStateStore", "Detector", "StateStore"]
+__all__ = ["AsyncStateStore", "AuditSink", "Detector", "StateStore"]
 
 T = TypeVar("T")
 
@@ -68,4 +69,24 @@ class AsyncStateStore(Protocol):
 
     async def adelete(self, conversation_id: str) -> None:
         """Async twin of ``StateStore.delete``."""
+        ...
+
+
+@runtime_checkable
+class AuditSink(Protocol):
+    """Where an ``AuditTrail`` writes records (``JsonlSink``, ``SqliteSink``, or yours).
+
+    Only the trail's writer thread calls it, one call at a time.
+    """
+
+    def append(self, records: Sequence[RecordBody]) -> None:
+        """Write ``records`` durably and in order, all or none; raise on failure.
+
+        Each has its ``kind``, ``conversation_id`` and ``fields`` (a JSON object, UTF-8). The
+        built-in sinks add ``seq``, ``prev`` and ``hash`` to each (the hash chain).
+        """
+        ...
+
+    def close(self) -> None:
+        """Release the file or connection; called once, after the last ``append``."""
         ...

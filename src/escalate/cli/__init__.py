@@ -17,7 +17,8 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from escalate.cli._common import PolicyOption, events_log, fail, make_escalator
+from escalate.cli._common import PolicyOption, audit_trail, events_log, fail, make_escalator
+from escalate.cli.audit import audit_app, replay_command
 from escalate.cli.evaluate import evaluate
 from escalate.cli.policy import policy_app
 from escalate.cli.render import render_timeline
@@ -76,7 +77,7 @@ EventsOption = Annotated[
 
 
 @app.command()
-def score(
+def score(  # noqa: PLR0917 - typer: one parameter per option
     file: Annotated[
         str, typer.Argument(help="Transcript (JSON Lines, one turn a line), or - for stdin.")
     ],
@@ -89,10 +90,17 @@ def score(
         typer.Option("--on-error", help="Stop at a bad line (fail) or report it and go on (skip)."),
     ] = OnError.FAIL,
     events: EventsOption = None,
+    audit: Annotated[
+        Path | None,
+        typer.Option(
+            "--audit",
+            help="Also record every decision in this audit trail (.jsonl, or .db for SQLite).",
+        ),
+    ] = None,
 ) -> None:
     """Score a transcript: one decision per user turn (jsonl) or a coloured timeline (table)."""
-    with events_log(events) as logger:
-        escalator = make_escalator(policy, logger)
+    with events_log(events) as logger, audit_trail(audit) as trail:
+        escalator = make_escalator(policy, logger, audit=trail)
         run = ScoreRun()
         try:
             with _open(file) as lines:
@@ -137,7 +145,9 @@ def demo(
 app.command("eval")(evaluate)
 app.command("tune")(tune_command)
 app.command("test")(run_policy_tests)
+app.command("replay")(replay_command)
 app.add_typer(policy_app)
+app.add_typer(audit_app)
 
 
 def main() -> None:

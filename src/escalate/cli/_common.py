@@ -18,6 +18,7 @@ from escalate.exceptions import PolicyError, TranscriptError
 from escalate.state.memory import InMemoryStore
 
 if TYPE_CHECKING:
+    from escalate.audit import AuditTrail
     from escalate.evaluation import Case
 
 EXIT_BAD_INPUT = 2
@@ -30,16 +31,38 @@ PolicyOption = Annotated[
 ]
 
 
-def make_escalator(policy: Path | None, logger: structlog.typing.FilteringBoundLogger) -> Escalator:
+def make_escalator(
+    policy: Path | None,
+    logger: structlog.typing.FilteringBoundLogger,
+    audit: AuditTrail | None = None,
+) -> Escalator:
     try:
         # A transcript can hold many conversations, each scored once: keep them all, no expiry.
         return Escalator(
             policy,
             store=InMemoryStore(max_conversations=1_000_000, ttl_seconds=None),
             logger=logger,
+            audit=audit,
         )
     except PolicyError as error:
         fail(str(error))
+
+
+@contextlib.contextmanager
+def audit_trail(path: Path | None) -> Iterator[AuditTrail | None]:
+    """An audit trail writing to ``path`` (SQLite for .db/.sqlite, else JSON Lines), or none."""
+    if path is None:
+        yield None
+        return
+    from escalate.audit import AuditTrail, JsonlSink, SqliteSink  # noqa: PLC0415
+    from escalate.exceptions import AuditError  # noqa: PLC0415
+
+    try:
+        sink = SqliteSink(path) if path.suffix in {".db", ".sqlite"} else JsonlSink(path)
+    except (AuditError, OSError) as error:
+        fail(f"cannot open the audit trail: {error}")
+    with AuditTrail(sink) as trail:
+        yield trail
 
 
 @contextlib.contextmanager

@@ -23,7 +23,9 @@ def render_timeline(scored: Iterable[ScoredTurn], console: Console) -> None:
     for item in scored:
         conversations.setdefault(item.line.conversation_id, []).append(item)
     for conversation_id, turns in conversations.items():
-        table = Table(title=conversation_id, title_justify="left", expand=False, show_lines=False)
+        table = Table(
+            title=Text(conversation_id), title_justify="left", expand=False, show_lines=False
+        )
         table.add_column("#", justify="right", style="dim")
         table.add_column("role")
         table.add_column("text", max_width=_TEXT_WIDTH, overflow="fold")
@@ -34,7 +36,7 @@ def render_timeline(scored: Iterable[ScoredTurn], console: Console) -> None:
             table.add_row(
                 str(decision.turn_index),
                 decision.role.value,
-                item.line.turn.text,
+                Text(item.line.turn.text),  # customers' words, not rich markup
                 Text(decision.action.value, style=_STYLE[decision.action]),
                 _why(decision),
             )

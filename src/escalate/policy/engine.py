@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalate.models import Action, Reason, ReasonCode, Role
+from escalate.models import Action, Outcome, Reason, ReasonCode, Role
 from escalate.policy.compiled import CompiledRules, RuleFacts
 from escalate.signals.human_request import BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT
 from escalate.state.conversation import EVIDENCE_KEPT, EscalationMemory
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Verdict",
     "all_cues",
+    "apply_outcome",
     "decide",
     "record_decline",
     "remember_verdict",
@@ -234,6 +235,22 @@ def record_decline(memory: EscalationMemory, user_turn: int) -> None:
     memory.declined_user_turn = user_turn
     memory.offer_pending = False
     memory.open_offer = []
+
+
+def apply_outcome(memory: EscalationMemory, outcome: Outcome, user_turn: int) -> EscalationMemory:
+    """The escalation memory after the host reported ``outcome`` (a new one after a return).
+
+    ``ended`` changes nothing here: the engine forgets the whole conversation.
+    """
+    if outcome is Outcome.OFFER_DECLINED:
+        record_decline(memory, user_turn)
+    elif outcome in {Outcome.OFFER_ACCEPTED, Outcome.HANDED_OFF}:
+        memory.handed_off = True
+        memory.last_action = Action.HANDOFF
+        memory.offer_pending = False
+    elif outcome is Outcome.RETURNED_TO_BOT:
+        return EscalationMemory()
+    return memory
 
 
 def _candidates(

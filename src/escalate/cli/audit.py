@@ -1,0 +1,257 @@
+"""``escalate audit ...`` (verify, show, export) and ``escalate replay``.
+
+Exit codes: 0 intact (or done), 1 ``verify`` found a problem or ``replay --fail-on-change``
+found a change, 2 bad input (a missing or unreadable file, a bad policy).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from escalate.audit.chain import ChainHead
+from escalate.audit.export import export_csv, export_parquet
+from escalate.audit.read import AuditRecord, read_trail
+from escalate.audit.replay import ReplayReport, replay
+from escalate.audit.verify import verify as verify_trail
+from escalate.cli._common import fail
+from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
+
+__all__ = ["audit_app", "replay_command"]
+
+EXIT_PROBLEM = 1
+
+audit_app = typer.Typer(
+    name="audit",
+    help="Verify, read and export audit trails.",
+    no_args_is_help=True,
+)
+
+TrailFiles = Annotated[
+    list[Path],
+    typer.Argument(help="Audit files (JSON Lines segments in any order) or SQLite databases."),
+]
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="ESCALATE_AUDIT_KEY",
+        help="The chain's HMAC key, for a keyed trail (or set ESCALATE_AUDIT_KEY).",
+    ),
+]
+_STYLE = {"continue": "green", "offer_human": "yellow", "handoff": "bold red"}
+
+
+@audit_app.command()
+def verify(
+    files: TrailFiles,
+    key: KeyOption = None,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            "--head",
+            help="A head published earlier, SEQ:HASH: its record must still be there, unchanged.",
+        ),
+    ] = None,
+) -> None:
+    """Check every hash and link: modified, deleted, reordered, inserted or torn records.
+
+    Names the first bad record (file:line); exit 0 intact, 1 a problem, 2 unreadable input.
+    """
+    _check_exist(files)
+    report = verify_trail(files, key=key, head=_parse_head(head) if head else None)
+    for note in report.notes:
+        typer.echo(f"note: {note}")
+    if any(problem.kind == "unreadable" for problem in report.problems):
+        fail("; ".join(str(p) for p in report.problems if p.kind == "unreadable"))
+    if report.ok:
+        last = f", head {report.last}" if report.last else ""
+        typer.echo(f"ok: {report.records} records in {len(report.chains)} chain(s) verify{last}")
+        return
+    first = report.first_problem
+    assert first is not None
+    typer.echo(f"FAILED: first bad record: {first}", err=True)
+    for problem in report.problems[1:]:
+        typer.echo(f"  also: {problem}", err=True)
+    typer.echo(f"{report.records} records verify; {len(report.problems)} problem(s)", err=True)
+    raise typer.Exit(EXIT_PROBLEM)
+
+
+@audit_app.command()
+def show(
+    files: TrailFiles,
+    conversation: Annotated[
+        str, typer.Option("--conversation", "-c", help="The conversation id to show.")
+    ],
+) -> None:
+    """A readable timeline of one conversation: turns, decisions, reasons, outcomes."""
+    _check_exist(files)
+    records = [r for r in _records(files) if r.conversation_id == conversation]
+    if not records:
+        fail(f"no records of conversation {conversation!r} in {', '.join(map(str, files))}")
+    table = Table(title=Text(conversation), title_justify="left")
+    for column in ("#", "at", "role", "text", "action", "why"):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        table.add_row(*_timeline_row(record))
+    Console().print(table)
+
+
+class ExportFormat(StrEnum):
+    """Formats ``audit export`` writes."""
+
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+@audit_app.command()
+def export(
+    files: TrailFiles,
+    output_format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="csv, or parquet (escalate[parquet]).")
+    ] = ExportFormat.CSV,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (default: stdout for csv)."),
+    ] = None,
+) -> None:
+    """One row per decision and outcome, one column per field and signal."""
+    _check_exist(files)
+    records = _records(files)
+    try:
+        if output_format is ExportFormat.PARQUET:
+            if output is None:
+                fail("--format parquet needs --output FILE")
+            count = export_parquet(records, output)
+        elif output is None:
+            count = export_csv(records, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = export_csv(records, out)
+    except MissingDependencyError as error:
+        fail(str(error))
+    if output is not None:
+        typer.echo(f"wrote {count} rows to {output}", err=True)
+
+
+def replay_command(
+    files: TrailFiles,
+    policy: Annotated[
+        Path, typer.Option("--policy", "-p", help="The policy to decide the recorded turns with.")
+    ],
+    examples: Annotated[int, typer.Option(help="How many changed turns to show.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    fail_on_change: Annotated[
+        bool, typer.Option("--fail-on-change", help="Exit 1 when any turn would change.")
+    ] = False,
+) -> None:
+    """Re-decide every recorded turn under another policy; report what would change.
+
+    Reads the trail only: nothing is written to it.
+    """
+    _check_exist(files)
+    try:
+        report = replay(files, policy)
+    except (AuditError, PolicyError) as error:
+        fail(str(error))
+    if as_json:
+        typer.echo(json.dumps(report.as_json(examples), indent=2))
+    else:
+        _print_replay(report, examples)
+    if fail_on_change and report.changed:
+        raise typer.Exit(EXIT_PROBLEM)
+
+
+def _print_replay(report: ReplayReport, examples: int) -> None:
+    ref = report.policy
+    typer.echo(
+        f"replayed {report.turns} turns of {report.conversations} conversations under"
+        f" {ref.name} {ref.version} ({ref.hash[:12]}): {report.changed} would change"
+    )
+    if report.skipped:
+        typer.echo(f"skipped {report.skipped} fail-safe decisions (no readings to replay)")
+    if report.partial:
+        typer.echo(
+            f"{len(report.partial)} conversations start mid-way in the trail; their first"
+            " decisions may differ for that reason alone"
+        )
+    if report.same_policy_drift:
+        typer.echo(f"warning: {report.same_policy_drift} changes under the recording policy")
+    typer.echo("by action (recorded -> replayed):")
+    for (before, after), count in sorted(report.by_action.items()):
+        mark = "" if before is after else "  *"
+        typer.echo(f"  {before.value:>11} -> {after.value:<11} {count:>7}{mark}")
+    for title, counts in (("gained", report.reasons_gained), ("lost", report.reasons_lost)):
+        if counts:
+            listed = ", ".join(f"{code} {count}" for code, count in counts.most_common())
+            typer.echo(f"reasons {title}: {listed}")
+    for change in report.changes[:examples]:
+        typer.echo(
+            f"  {change.conversation_id} #{change.turn_index}: {change.before.value}"
+            f" -> {change.after.value} ({', '.join(change.reasons_after) or 'no reason'})"
+            + (f' "{change.text[:60]}"' if change.text else "")
+        )
+
+
+def _timeline_row(record: AuditRecord) -> tuple[str | Text, ...]:
+    data = record.data
+    at = str(data.get("at", ""))[:19].replace("T", " ")
+    if record.kind == "outcome":
+        note = Text(f"({data['note']})" if data.get("note") else "")
+        return ("", at, "host", "", Text(f"outcome: {data['outcome']}", style="cyan"), note)
+    if record.kind != "decision":
+        return (
+            "",
+            at,
+            "",
+            "",
+            Text(record.kind, style="magenta"),
+            Text(str(data.get("error", ""))),
+        )
+    decision = data["decision"]
+    why = Text()
+    for reason in decision["reasons"]:
+        quote = next((e["text"] for e in reason["evidence"] if e["text"]), "")
+        why.append(f"{reason['code']} {reason['score']:.2f}", style="bold")
+        why.append(f' "{quote[:40]}"\n' if quote else "\n", style="italic")
+    for reason in decision["suppressed"]:
+        why.append(f"held back: {reason['code']} {reason['score']:.2f}\n", style="dim")
+    if decision.get("route"):
+        why.append(f"route: {decision['route']}", style="dim")
+    action = decision["action"]
+    return (
+        str(data["turn_index"]),
+        at,
+        data["turn"]["role"],
+        Text(data["turn"].get("text") or ""),  # customers' words, not rich markup
+        Text(action, style=_STYLE.get(action, "")),
+        why,
+    )
+
+
+def _records(files: list[Path]) -> list[AuditRecord]:
+    try:
+        return list(read_trail(files))
+    except AuditError as error:
+        fail(str(error))
+
+
+def _check_exist(files: list[Path]) -> None:
+    for file in files:
+        if not file.is_file():
+            fail(f"no such file: {file}")
+
+
+def _parse_head(head: str) -> ChainHead:
+    seq, _, digest = head.partition(":")
+    if not seq.isdigit() or len(digest) != 64:  # noqa: PLR2004 - a SHA-256 hex digest
+        fail(f"--head must be SEQ:HASH (a number, a colon, 64 hex digits), got {head!r}")
+    return ChainHead("", int(seq), digest)
