@@ -278,3 +278,28 @@ def test_the_turn_does_not_wait_for_the_disk():
     sink.gate.set()
     trail.close()
     assert json.dumps(sink.bodies[0])  # records are JSON values
+
+
+def test_the_writer_survives_a_bug_and_says_so(monkeypatch, caplog):
+    sink = MemorySink()
+    trail = AuditTrail(sink)
+    esc = Escalator(audit=trail)
+    calls = {"n": 0}
+    real = AuditTrail._take_unreported
+
+    def broken_once(self):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("writer bug")
+        return real(self)
+
+    monkeypatch.setattr(AuditTrail, "_take_unreported", broken_once)
+    with caplog.at_level(logging.ERROR, logger="escalate.audit"):
+        esc.evaluate("c", turn())
+        trail.flush()
+        esc.evaluate("c", turn())
+        trail.close()
+    assert "lost a batch of 1 records to a bug" in caplog.text
+    assert trail.stats.failed == 1
+    assert trail.stats.written == 1
+    assert [b["kind"] for b in sink.bodies] == ["write_failed", "decision"]

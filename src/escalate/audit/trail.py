@@ -185,7 +185,8 @@ class AuditTrail:
             return
         self._closed = True
         atexit.unregister(self.close)
-        self._queue.put(_STOP)
+        with contextlib.suppress(queue.Full):  # a stuck writer is reported below
+            self._queue.put(_STOP, timeout=timeout)
         self._thread.join(timeout)
         if self._thread.is_alive():
             _log.error(
@@ -262,6 +263,11 @@ class AuditTrail:
             try:
                 if batch or any(self._unreported.values()):
                     self._write(batch)
+            except Exception:  # noqa: BLE001 - the writer must outlive a bug, or turns would hang
+                _log.exception("escalate audit lost a batch of %d records to a bug", len(batch))
+                with self._counts_lock:
+                    self._counts["failed"] += len(batch)
+                    self._unreported["write_failed"] += len(batch)
             finally:
                 for _ in range(taken):
                     self._queue.task_done()
