@@ -63,12 +63,13 @@ def test_decision_record_fields():
     assert reached["human_request"] == "handoff"
 
 
-def test_header_names_library_version(tmp_path):
+def test_header_and_records_name_the_library_version(tmp_path):
     path = tmp_path / "audit.jsonl"
     with AuditTrail(JsonlSink(path)) as trail:
         Escalator(audit=trail).evaluate("c", {"role": "user", "text": "hi"})
-    header = next(iter(read_trail([path]))).data
+    header, decision = (record.data for record in read_trail([path]))
     assert header["library_version"] == library_version()
+    assert decision["library_version"] == library_version()
 
 
 def test_rule_trace_is_recorded():

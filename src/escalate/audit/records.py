@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from escalate.audit.chain import dumps
+from escalate.events import library_version
 
 if TYPE_CHECKING:
     from escalate.audit.redact import Redactor
@@ -122,6 +123,8 @@ class RecordBuilder:
             {
                 "kind": "decision",
                 "at": decision.created_at.isoformat(),
+                # Per record: a file continued after an upgrade holds two versions' records.
+                "library_version": library_version(),
                 "conversation_id": decision.conversation_id,
                 "turn_index": decision.turn_index,
                 "turn": {
