@@ -35,6 +35,7 @@ from escalate.typing import AsyncStateStore, AuditSink, Detector, StateStore
 
 if TYPE_CHECKING:
     from escalate.engine import Escalator
+    from escalate.handoff import HandoffContext
     from escalate.policy import Policy, load_policy
     from escalate.state import ConversationState, InMemoryStore
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 # audit reader, a type annotation) should not pay for them, so these load on first access.
 _LAZY = {
     "Escalator": "escalate.engine",
+    "HandoffContext": "escalate.handoff",
     "Policy": "escalate.policy",
     "load_policy": "escalate.policy",
     "ConversationState": "escalate.state",
@@ -79,6 +81,7 @@ __all__ = [
     "EscalateError",
     "Escalator",
     "Evidence",
+    "HandoffContext",
     "InMemoryStore",
     "InvalidInputError",
     "LexiconError",

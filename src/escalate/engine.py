@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from escalate.events import DECISION_EVENT, ENGINE_ERROR_EVENT, OUTCOME_EVENT, decision_fields
 from escalate.exceptions import InvalidInputError
+from escalate.handoff import HandoffContext, build_handoff_context, note_turn
 from escalate.models import Action, Decision, Evidence, Outcome, Reason, ReasonCode, Role, Turn
 from escalate.policy.compiled import RuleFacts
 from escalate.policy.engine import (
@@ -43,6 +44,7 @@ from escalate.state.memory import InMemoryStore
 from escalate.typing import AsyncStateStore, Detector, StateStore
 
 if TYPE_CHECKING:
+    from escalate.audit.redact import Redactor
     from escalate.audit.trail import AuditTrail
 
 __all__ = ["Escalator", "ScoredTurn"]
@@ -224,6 +226,22 @@ class Escalator:
             except Exception:  # noqa: BLE001 - the trail counts and logs its own losses
                 _fallback_log.exception("escalate could not queue the audit record")
 
+    def handoff_context(
+        self, decision: Decision, *, redactor: Redactor | None = None
+    ) -> HandoffContext:
+        """What a human agent taking over ``decision``'s conversation needs, redacted.
+
+        The customer's goal, the last turns, what the bot already tried, the reasons and a
+        plain-text summary (see ``escalate.handoff``). ``redactor``: default the audit trail's,
+        else ``Redactor()``. Call it right after the decision, before the conversation ends.
+        """
+        if redactor is None:
+            redactor = self._audit.redactor if self._audit is not None else _default_redactor()
+        state = self._store.get(decision.conversation_id)
+        if state is None:
+            state = ConversationState(decision.conversation_id)
+        return build_handoff_context(decision, state, redactor)
+
     def state(self, conversation_id: str) -> ConversationState | None:
         """A copy of what the engine remembers about a conversation, or ``None``."""
         return self._store.get(conversation_id)
@@ -310,6 +328,7 @@ class Escalator:
         if truncated:
             text = text[: policy.max_text_chars]
         analysed = self._analyser.analyse(text)
+        note_turn(state.handoff, turn.role, text, index, ts, analysed.tokens)
         context = TurnContext(
             index, state.user_turns, turn.role, analysed, ts, turn.meta, self._scanner
         )
@@ -442,6 +461,13 @@ def _text_tools() -> tuple[TextAnalyser, Scanner]:
     targets: set[str] = set().union(*(lexicon.fuzzy for lexicon in lexicons))
     known: set[str] = set().union(*(lexicon.words for lexicon in lexicons))
     return TextAnalyser(targets, known | vader_words() | real_words()), Scanner(lexicons)
+
+
+@cache
+def _default_redactor() -> Redactor:
+    from escalate.audit.redact import Redactor  # noqa: PLC0415 - only hosts that hand off
+
+    return Redactor()
 
 
 def _default_logger() -> Any:

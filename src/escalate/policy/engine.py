@@ -232,6 +232,7 @@ def record_decline(memory: EscalationMemory, user_turn: int) -> None:
     """
     if memory.declined_user_turn != user_turn:
         memory.declined_levels = dict(memory.last_levels)
+        memory.declines += 1
     memory.declined_user_turn = user_turn
     memory.offer_pending = False
     memory.open_offer = []

@@ -20,8 +20,10 @@ __all__ = [
     "ConversationState",
     "EffortMemory",
     "EscalationMemory",
+    "HandoffMemory",
     "HumanRequestMemory",
     "LoopMemory",
+    "RecentTurn",
     "SecurityMemory",
     "SensitiveMemory",
     "StressMemory",
@@ -36,6 +38,8 @@ RECENT_TEXTS: Final = 4
 TEXT_KEPT: Final = 160
 """Characters kept of each remembered text: enough to recognise a repeat."""
 EVIDENCE_KEPT: Final = 3
+RECENT_TURNS_KEPT: Final = 6
+"""Turns a human agent is shown when taking over (the customer's goal is kept besides)."""
 """Evidence items a detector carries forward to cite on later turns."""
 
 
@@ -134,6 +138,8 @@ class EscalationMemory:
     """An offer of a human was made and the customer has not answered yet."""
     declined_user_turn: int | None = None
     declined_levels: dict[str, float] = field(default_factory=dict)
+    declines: int = 0
+    """Offers of a person the customer declined in this conversation (never reset)."""
     opted_out_user_turn: int | None = None
     """The customer asked to stay with the bot ("don't transfer me")."""
     handed_off: bool = False
@@ -145,6 +151,28 @@ class EscalationMemory:
     """Counters of the policy's windowed conditions ("for 2 user turns"), by window key."""
     meta: dict[str, JsonValue] = field(default_factory=dict)
     """Last value of each turn ``meta`` key the policy's conditions read."""
+
+
+@dataclass(slots=True)
+class RecentTurn:
+    """One of the last turns, as a human agent taking over is shown it."""
+
+    role: str
+    text: str
+    """Cut to ``TEXT_KEPT`` characters."""
+    turn_index: int
+    ts: float | None = None
+
+
+@dataclass(slots=True)
+class HandoffMemory:
+    """What a human agent needs so the customer never has to repeat themselves."""
+
+    goal: str | None = None
+    """The customer's first substantive request, as written (cut to ``TEXT_KEPT``)."""
+    goal_turn: int | None = None
+    recent: list[RecentTurn] = field(default_factory=list)
+    """The last ``RECENT_TURNS_KEPT`` turns, oldest first."""
 
 
 @dataclass(slots=True)
@@ -164,6 +192,7 @@ class ConversationState:
     human: HumanRequestMemory = field(default_factory=HumanRequestMemory)
     effort: EffortMemory = field(default_factory=EffortMemory)
     escalation: EscalationMemory = field(default_factory=EscalationMemory)
+    handoff: HandoffMemory = field(default_factory=HandoffMemory)
     extra: dict[str, JsonValue] = field(default_factory=dict)
     """Memory of custom detectors, keyed by detector name (JSON values only)."""
 

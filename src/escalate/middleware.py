@@ -1,0 +1,264 @@
+"""Wrap any bot handler ``handle(conversation_id, user_text) -> reply`` with escalation.
+
+On every turn the middleware scores the customer's message before the handler runs and the
+bot's reply before it is sent. When the decision escalates (an offer of a person, or a
+handoff), it calls your ``on_escalation`` callback once with the ``HandoffContext`` and puts
+the policy's message in the reply: appended to the bot's answer for an offer, in place of it
+for a handoff. After a handoff, the bot stays quiet (the wrapped handler returns ``None``): a
+person has the conversation until you report ``returned_to_bot``.
+
+A failure inside escalate (or in your callback) is logged and never breaks the bot: the
+handler's reply goes out as if escalate were not there. The bot's own errors are not caught.
+
+Examples:
+    >>> from escalate import Escalator
+    >>> from escalate.middleware import EscalationMiddleware
+    >>> handed_off = []
+    >>> def bot(conversation_id, text):
+    ...     return "Your order arrives on Thursday."
+    >>> chat = EscalationMiddleware(bot, escalator=Escalator(), on_escalation=handed_off.append)
+    >>> chat("c-1", "where is my order?")
+    'Your order arrives on Thursday.'
+    >>> chat("c-1", "I want to talk to a real person")
+    "I'm connecting you with a colleague now."
+    >>> handed_off[0].goal, handed_off[0].action.value
+    ('where is my order?', 'handoff')
+    >>> chat("c-1", "hello?") is None  # a person has the conversation now
+    True
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Generator
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, TypeGuard, cast
+
+from escalate.models import Action, Decision, Role, Turn
+
+if TYPE_CHECKING:
+    from escalate.engine import Escalator
+    from escalate.handoff import HandoffContext
+
+__all__ = ["AsyncEscalationMiddleware", "EscalationMiddleware", "ReplyMode"]
+
+_log = logging.getLogger("escalate.middleware")
+
+Handler = Callable[[str, str], str]
+AsyncHandler = Callable[[str, str], Awaitable[str]]
+OnEscalation = Callable[["HandoffContext"], Any]
+Mode = Literal["append", "replace", "keep"]
+
+
+class ReplyMode(StrEnum):
+    """What the policy's message does to the bot's reply."""
+
+    APPEND = "append"
+    """The bot's answer, then the message (an offer the customer can take or leave)."""
+    REPLACE = "replace"
+    """The message alone (a handoff: the bot's answer is not sent, the handler not called)."""
+    KEEP = "keep"
+    """The bot's answer alone: your callback tells the customer in its own way."""
+
+
+class _Score(NamedTuple):
+    """Score a turn; the result is the decision (``None`` if escalate failed)."""
+
+    role: Role
+    text: str
+
+
+class _Notify(NamedTuple):
+    """Call ``on_escalation`` for the decision."""
+
+    decision: Decision
+
+
+class _Answer(NamedTuple):
+    """Ask the bot's handler for its reply; the result is the reply."""
+
+
+_ANSWER: Final = _Answer()
+_Step = _Score | _Notify | _Answer
+
+
+class _Middleware:
+    """What the sync and async middleware share: the whole turn, as steps (``_steps``).
+
+    The two differ only in how they run a step: calling, or awaiting.
+    """
+
+    def __init__(
+        self,
+        escalator: Escalator | None,
+        on_escalation: OnEscalation | None,
+        offer: ReplyMode | Mode,
+        handoff: ReplyMode | Mode,
+    ) -> None:
+        if escalator is None:
+            from escalate.engine import Escalator  # noqa: PLC0415 - loads the lexicons
+
+            escalator = Escalator()
+        self.escalator = escalator
+        self.on_escalation = on_escalation
+        self.modes = {Action.OFFER_HUMAN: ReplyMode(offer), Action.HANDOFF: ReplyMode(handoff)}
+
+    @staticmethod
+    def _turn(role: Role, text: str) -> Turn:
+        return Turn(role=role, text=text)
+
+    @staticmethod
+    def _rose(decision: Decision | None) -> TypeGuard[Decision]:
+        """Whether ``decision`` escalates further than the conversation had (announce once)."""
+        return decision is not None and decision.action.rank > decision.previous_action.rank
+
+    def _context(self, decision: Decision) -> HandoffContext | None:
+        try:
+            return self.escalator.handoff_context(decision)
+        except Exception:  # noqa: BLE001 - escalate must never break the bot
+            _log.exception("escalate could not build the handoff context")
+            return None
+
+    def _skips_handler(self, decision: Decision | None) -> bool:
+        """A handoff replaces the bot: do not ask it for an answer nobody will send."""
+        if decision is None or decision.action is not Action.HANDOFF:
+            return False
+        if not self._rose(decision):
+            return True  # handed off earlier: a person has the conversation
+        return self.modes[Action.HANDOFF] is ReplyMode.REPLACE and decision.message is not None
+
+    def _steps(self, user_text: str) -> Generator[_Step, Any, str | None]:
+        """One turn, as the steps that may do I/O (the sync and async callers run them)."""
+        decision = yield _Score(Role.USER, user_text)
+        if self._rose(decision):
+            yield _Notify(decision)
+        if self._skips_handler(decision):
+            return self._compose(None, decision) if self._rose(decision) else None
+        reply: str | None = yield _ANSWER
+        if self._rose(decision):
+            reply = self._compose(reply, decision)
+        if reply:
+            after = yield _Score(Role.BOT, reply)
+            if self._rose(after):  # the bot's own answer tipped it (its third fallback)
+                yield _Notify(after)
+                reply = self._compose(reply, after)
+        return reply
+
+    def _compose(self, reply: str | None, decision: Decision) -> str | None:
+        message = decision.message
+        mode = self.modes.get(decision.action, ReplyMode.KEEP)
+        if message is None or mode is ReplyMode.KEEP:
+            return reply
+        if mode is ReplyMode.REPLACE or not reply:
+            return str(message)
+        return f"{reply}\n\n{message}"
+
+
+class EscalationMiddleware(_Middleware):
+    """Wraps a synchronous handler ``handle(conversation_id, user_text) -> reply``.
+
+    Args:
+        handler: your bot.
+        escalator: the engine (default: ``Escalator()`` with the bundled policy).
+        on_escalation: called once per escalation with the ``HandoffContext``: create the
+            ticket, page the queue, hand the chat to a person.
+        offer: what an offer does to the reply (default: appended to the bot's answer).
+        handoff: what a handoff does to the reply (default: replaces it).
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        escalator: Escalator | None = None,
+        on_escalation: OnEscalation | None = None,
+        offer: ReplyMode | Mode = ReplyMode.APPEND,
+        handoff: ReplyMode | Mode = ReplyMode.REPLACE,
+    ) -> None:
+        super().__init__(escalator, on_escalation, offer, handoff)
+        self.handler = handler
+
+    def __call__(self, conversation_id: str, user_text: str) -> str | None:
+        """The reply to send, or ``None`` when a person has the conversation."""
+        steps = self._steps(user_text)
+        result: Any = None
+        while True:
+            try:
+                step = steps.send(result)
+            except StopIteration as done:
+                return cast("str | None", done.value)
+            if isinstance(step, _Score):
+                result = self._evaluate(conversation_id, step.role, step.text)
+            elif isinstance(step, _Notify):
+                self._notify(step.decision)
+                result = None
+            else:
+                result = self.handler(conversation_id, user_text)
+
+    def _evaluate(self, conversation_id: str, role: Role, text: str) -> Decision | None:
+        try:
+            return self.escalator.evaluate(conversation_id, self._turn(role, text))
+        except Exception:  # noqa: BLE001 - escalate must never break the bot
+            _log.exception("escalate could not score a %s turn of %s", role.value, conversation_id)
+            return None
+
+    def _notify(self, decision: Decision) -> None:
+        context = self._context(decision)
+        if context is None or self.on_escalation is None:
+            return
+        try:
+            self.on_escalation(context)
+        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
+            _log.exception("the on_escalation callback failed for %s", decision.conversation_id)
+
+
+class AsyncEscalationMiddleware(_Middleware):
+    """Async twin of ``EscalationMiddleware``: an async handler; the callback may be async."""
+
+    def __init__(
+        self,
+        handler: AsyncHandler,
+        *,
+        escalator: Escalator | None = None,
+        on_escalation: OnEscalation | None = None,
+        offer: ReplyMode | Mode = ReplyMode.APPEND,
+        handoff: ReplyMode | Mode = ReplyMode.REPLACE,
+    ) -> None:
+        super().__init__(escalator, on_escalation, offer, handoff)
+        self.handler = handler
+
+    async def __call__(self, conversation_id: str, user_text: str) -> str | None:
+        """The reply to send, or ``None`` when a person has the conversation."""
+        steps = self._steps(user_text)
+        result: Any = None
+        while True:
+            try:
+                step = steps.send(result)
+            except StopIteration as done:
+                return cast("str | None", done.value)
+            if isinstance(step, _Score):
+                result = await self._evaluate(conversation_id, step.role, step.text)
+            elif isinstance(step, _Notify):
+                await self._notify(step.decision)
+                result = None
+            else:
+                result = await self.handler(conversation_id, user_text)
+
+    async def _evaluate(self, conversation_id: str, role: Role, text: str) -> Decision | None:
+        try:
+            return await self.escalator.aevaluate(conversation_id, self._turn(role, text))
+        except Exception:  # noqa: BLE001 - escalate must never break the bot
+            _log.exception("escalate could not score a %s turn of %s", role.value, conversation_id)
+            return None
+
+    async def _notify(self, decision: Decision) -> None:
+        context = self._context(decision)
+        if context is None or self.on_escalation is None:
+            return
+        try:
+            result = self.on_escalation(context)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
+            _log.exception("the on_escalation callback failed for %s", decision.conversation_id)
