@@ -24,6 +24,7 @@ from escalate.cli.policy import policy_app
 from escalate.cli.render import render_timeline
 from escalate.cli.run_tests import run_policy_tests
 from escalate.cli.score import ScoreRun, score_lines, write_jsonl
+from escalate.cli.serve import serve
 from escalate.cli.tune import tune_command
 from escalate.events import library_version
 from escalate.exceptions import TranscriptError
@@ -146,6 +147,7 @@ app.command("eval")(evaluate)
 app.command("tune")(tune_command)
 app.command("test")(run_policy_tests)
 app.command("replay")(replay_command)
+app.command("serve")(serve)
 app.add_typer(policy_app)
 app.add_typer(audit_app)
 

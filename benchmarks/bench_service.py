@@ -1,0 +1,242 @@
+"""The cost of the middleware per turn, and the HTTP service's throughput and latency.
+
+    python benchmarks/bench_service.py [--quick] [--json PATH]
+
+- **middleware**: ``EscalationMiddleware(handler)(conversation_id, text)`` against what it does
+  by hand (``evaluate`` the customer's turn, call the handler, ``evaluate`` the reply),
+  alternately on the same texts in the same run: the ratio is the wrapper's own cost.
+- **service**: ``escalate serve`` (one uvicorn worker, JSON decision events to stdout) on
+  127.0.0.1, loaded by 1, 4 and 16 concurrent httpx clients (in up to 4 client processes: one
+  Python process cannot drive 16 connections) sending a fixed number of turns
+  (10-turn conversations, user and bot turns): requests per second, and p50 / p99 latency as the
+  client sees it; beside it, ``evaluate()`` in-process on the same turns, for scale. The load
+  generator runs on the same machine and takes CPU from the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_turn import BOT_TEXTS, USER_TEXTS  # the same texts as the per-turn benchmark
+
+CLIENT_PROCESSES = 4
+
+
+def _quiet() -> None:
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        cache_logger_on_first_use=True,
+    )
+
+
+def measure_middleware(rounds: int) -> dict[str, Any]:
+    from escalate import Escalator, Turn
+    from escalate.middleware import EscalationMiddleware
+
+    _quiet()
+    reply = BOT_TEXTS[0]
+
+    def bot(conversation_id: str, text: str) -> str:
+        return reply
+
+    wrapped = EscalationMiddleware(bot, escalator=Escalator())
+    by_hand = Escalator()
+    # Turns that do not escalate on their own: both sides then do the same work on each.
+    routine = [
+        text
+        for number, text in enumerate(USER_TEXTS)
+        if not by_hand.evaluate(f"probe-{number}", Turn(role="user", text=text)).escalated
+    ]
+    samples: dict[str, list[int]] = {"middleware": [], "by hand": []}
+    clock = time.perf_counter_ns
+    for round_number in range(rounds):
+        for number, text in enumerate(routine):
+            conversation = f"r{round_number}-{number}"  # a fresh conversation per call
+            order = ("middleware", "by hand") if number % 2 else ("by hand", "middleware")
+            for name in order:
+                begin = clock()
+                if name == "middleware":
+                    wrapped(conversation, text)
+                else:
+                    by_hand.evaluate(conversation, Turn(role="user", text=text))
+                    answer = bot(conversation, text)
+                    by_hand.evaluate(conversation, Turn(role="bot", text=answer))
+                samples[name].append(clock() - begin)
+    middleware = statistics.median(samples["middleware"])
+    manual = statistics.median(samples["by hand"])
+    return {
+        "calls": len(samples["middleware"]),
+        "texts": len(routine),
+        "middleware_median_us": middleware / 1000,
+        "by_hand_median_us": manual / 1000,
+        "ratio": middleware / manual,
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _load(url: str, turns: int, concurrency: int) -> tuple[float, list[float]]:
+    import httpx
+
+    conversations = max(1, turns // 10)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for conversation in range(conversations):
+        queue.put_nowait(conversation)
+    latencies: list[float] = []
+
+    async def client(http: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            conversation = queue.get_nowait()
+            for n in range(10):
+                texts = USER_TEXTS if n % 2 == 0 else BOT_TEXTS
+                body = {
+                    "role": "user" if n % 2 == 0 else "bot",
+                    "text": texts[(conversation + n // 2) % len(texts)],
+                }
+                begin = time.perf_counter()
+                response = await http.post(
+                    f"/v1/conversations/load-{conversation}/turns", json=body
+                )
+                latencies.append(time.perf_counter() - begin)
+                response.raise_for_status()
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(http) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies
+
+
+def measure_service(turns: int, concurrencies: tuple[int, ...]) -> dict[str, Any]:
+    import httpx
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "escalate", "serve", "--port", str(port), "--log-level", "error"],
+        env={**os.environ, "ESCALATE_API_KEY": ""},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    rows = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/healthz").raise_for_status()
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        asyncio.run(_load(url, 200, max(concurrencies)))  # warm-up
+        for concurrency in concurrencies:
+            elapsed, latencies = _load_from_processes(url, turns, concurrency)
+            ordered = sorted(latencies)
+            rows.append(
+                {
+                    "concurrency": concurrency,
+                    "turns": len(latencies),
+                    "requests_per_second": len(latencies) / elapsed,
+                    "p50_ms": ordered[len(ordered) // 2] * 1000,
+                    "p99_ms": ordered[int(len(ordered) * 0.99)] * 1000,
+                }
+            )
+    finally:
+        server.terminate()
+        server.wait(10)
+    return {"loads": rows, "evaluate_median_ms": _evaluate_median() * 1000}
+
+
+def _load_from_processes(url: str, turns: int, concurrency: int) -> tuple[float, list[float]]:
+    """Load from up to 4 client processes: one Python client saturates before the server."""
+    processes = min(CLIENT_PROCESSES, concurrency)
+    command = [sys.executable, __file__, "--client", url]
+    clients = [
+        subprocess.Popen(
+            [*command, str(turns // processes), str(concurrency // processes)],
+            stdout=subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    latencies: list[float] = []
+    busy = 0.0
+    for client in clients:
+        out, _ = client.communicate(timeout=600)
+        result = json.loads(out)
+        latencies.extend(result["latencies"])
+        busy = max(busy, result["elapsed"])
+    # Throughput over the clients' own load time (their interpreter start-up excluded).
+    return busy, latencies
+
+
+def _evaluate_median() -> float:
+    from escalate import Escalator, Turn
+
+    _quiet()
+    esc = Escalator()
+    samples = []
+    for conversation in range(60):
+        for n in range(10):
+            texts = USER_TEXTS if n % 2 == 0 else BOT_TEXTS
+            turn = Turn(
+                role="user" if n % 2 == 0 else "bot",
+                text=texts[(conversation + n // 2) % len(texts)],
+            )
+            begin = time.perf_counter()
+            esc.evaluate(f"e-{conversation}", turn)
+            samples.append(time.perf_counter() - begin)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "--client":  # a load process
+        _, _, url, turns, concurrency = sys.argv
+        elapsed, latencies = asyncio.run(_load(url, int(turns), int(concurrency)))
+        print(json.dumps({"elapsed": elapsed, "latencies": latencies}))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    report = {
+        "middleware": measure_middleware(rounds=10 if args.quick else 60),
+        "service": measure_service(turns=600 if args.quick else 3000, concurrencies=(1, 4, 16)),
+    }
+    middleware, service = report["middleware"], report["service"]
+    print(
+        f"middleware: {middleware['middleware_median_us']:.0f} µs per call against"
+        f" {middleware['by_hand_median_us']:.0f} µs by hand = {middleware['ratio']:.3f}x"
+        f" ({middleware['calls']} calls)"
+    )
+    print(f"service, evaluate() in-process: {service['evaluate_median_ms']:.2f} ms per turn")
+    for row in service["loads"]:
+        print(
+            f"  {row['concurrency']:>2} clients: {row['requests_per_second']:.0f} requests/s,"
+            f" p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms ({row['turns']} turns)"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

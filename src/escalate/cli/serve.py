@@ -1,0 +1,75 @@
+"""``escalate serve``: the HTTP service (``escalate[server]``)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from escalate.cli._common import PolicyOption, audit_trail, fail, make_escalator
+from escalate.exceptions import MissingDependencyError
+
+__all__ = ["serve"]
+
+
+def serve(  # noqa: PLR0917 - typer: one parameter per option
+    policy: PolicyOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    api_key_env: Annotated[
+        str,
+        typer.Option(
+            help="Environment variable holding the API key; when it is set, /v1 requires it."
+        ),
+    ] = "ESCALATE_API_KEY",
+    max_body_bytes: Annotated[
+        int, typer.Option(help="Larger request bodies get 413 before they are parsed.")
+    ] = 64 * 1024,
+    audit: Annotated[
+        Path | None,
+        typer.Option(help="Record every decision in this audit trail (.jsonl, or .db)."),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+    events: Annotated[
+        bool,
+        typer.Option(
+            help="Print every escalate.decision event to stdout as JSON (--no-events: only "
+            "warnings and errors)."
+        ),
+    ] = True,
+) -> None:
+    """Serve decisions over HTTP: POST /v1/conversations/{id}/turns; docs at /docs.
+
+    Conversations live in this process's memory: send all turns of a conversation to it.
+    """
+    try:
+        import uvicorn  # noqa: PLC0415 - optional extra
+
+        from escalate.server import create_app  # noqa: PLC0415
+    except ImportError:  # MissingDependencyError is an ImportError too
+        fail(str(MissingDependencyError("escalate serve", "server")))
+    import structlog  # noqa: PLC0415
+
+    # One JSON object per line on stdout, as log collectors expect from a service.
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        logger_factory=structlog.PrintLoggerFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.INFO if events else logging.WARNING
+        ),
+        cache_logger_on_first_use=True,
+    )
+    with audit_trail(audit) as trail:
+        escalator = make_escalator(policy, structlog.get_logger("escalate"), audit=trail)
+        app = create_app(
+            escalator, api_key=os.environ.get(api_key_env) or None, max_body_bytes=max_body_bytes
+        )
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
