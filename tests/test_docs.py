@@ -95,7 +95,9 @@ def test_python_blocks_run(
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
     for line, source in python_blocks(page):
         # Padding with blank lines makes tracebacks point at the line in the Markdown file.
-        code = compile("\n" * (line - 1) + source, str(page), "exec")
+        # dont_inherit: this module's `from __future__ import annotations` must not leak into
+        # the pages' code (a schema class there is read at run time, as the reader runs it).
+        code = compile("\n" * (line - 1) + source, str(page), "exec", dont_inherit=True)
         try:
             exec(code, namespace)
         except Exception as error:  # noqa: BLE001 - any failure: name the page and the block
