@@ -161,7 +161,9 @@ def _redacted_reason(reason: Reason, redact: Callable[[str], str]) -> Reason:
 def _tried(state: ConversationState, redact: Callable[[str], str]) -> tuple[str, ...]:
     tried = []
     loop = state.loop
-    if loop.fallback_streak:
+    if loop.fallback_streak == 1:
+        tried.append("the bot did not understand the last message")
+    elif loop.fallback_streak:
         tried.append(f"the bot did not understand {_times(loop.fallback_streak)} in a row")
     last_bot = next((t.text for t in reversed(state.handoff.recent) if t.role == "bot"), None)
     if any(loop.bot_repeats) and last_bot is not None:

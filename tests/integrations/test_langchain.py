@@ -490,26 +490,6 @@ def test_the_middleware_builds_its_own_engine_by_default() -> None:
     assert isinstance(middleware.escalator, Escalator)
 
 
-def test_importing_escalate_does_not_import_langchain() -> None:
-    code = "import escalate, sys; assert 'langchain' not in sys.modules, 'langchain imported'"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-
-
-def test_without_the_extra_the_import_says_what_to_install() -> None:
-    code = (
-        "import sys; sys.modules['langchain'] = None\n"
-        "try:\n"
-        "    import escalate.integrations.langchain\n"
-        "except ImportError as error:\n"
-        "    print(type(error).__name__, error)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("MissingDependencyError the LangChain middleware needs")
-    assert "pip install 'escalate[langchain]'" in done.stdout
-
-
 def test_the_example_runs_offline_and_hands_off() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "langchain_agent.py")],

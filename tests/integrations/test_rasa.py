@@ -19,7 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, ConversationResumed, Restarted, SessionStarted
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from escalate import Escalator, InMemoryStore, MissingDependencyError
+from escalate import Escalator, InMemoryStore
 from escalate.integrations.rasa import EscalationCheckAction
 from escalate.testing import quiet_logger
 
@@ -525,28 +525,6 @@ class TestFailures:
 
 
 class TestPackaging:
-    def test_import_escalate_does_not_import_rasa_sdk(self) -> None:
-        code = "import escalate, sys; assert 'rasa_sdk' not in sys.modules"
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=False
-        )
-        assert done.returncode == 0, done.stderr
-
-    def test_without_rasa_sdk_the_import_says_which_extra_to_install(self) -> None:
-        code = (
-            "import sys; sys.modules['rasa_sdk'] = None\n"
-            "try:\n"
-            "    import escalate.integrations.rasa\n"
-            "except ImportError as error:\n"
-            "    print(type(error).__name__, error)\n"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.startswith(MissingDependencyError.__name__)
-        assert "pip install 'escalate[rasa]'" in done.stdout
-
     def test_the_demo_runs_the_example_action_server_offline(self) -> None:
         demo = ROOT / "examples" / "rasa" / "demo.py"
         done = subprocess.run(
