@@ -15,6 +15,7 @@ INTEGRATIONS = [
     ("escalate.integrations.langchain", "langchain", "langchain"),
     ("escalate.integrations.rasa", "rasa_sdk", "rasa"),
     ("escalate.server", "fastapi", "server"),
+    ("escalate.state.redis", "redis", "redis"),
 ]
 
 

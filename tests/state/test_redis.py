@@ -1,0 +1,299 @@
+"""The Redis store against a real redis-server, started by these tests on a free port."""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+import redis
+
+from escalate import Escalator
+from escalate.models import Action, ReasonCode
+from escalate.state.conversation import SCHEMA_VERSION, ConversationState
+from escalate.state.redis import AsyncRedisStore, RedisStore, StoreUnavailableError
+from escalate.testing import quiet_logger
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(
+    REDIS_SERVER is None, reason="redis-server is not installed (.ci/run installs it)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A throwaway redis-server: no persistence, stoppable and restartable on its port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        assert REDIS_SERVER is not None
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RedisServer]:
+    running = RedisServer()
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def store(server: RedisServer, request: pytest.FixtureRequest) -> RedisStore:
+    # A prefix per test: tests share the server but never each other's keys.
+    return RedisStore(url=server.url, prefix=f"t:{request.node.name}:")
+
+
+def engine(store) -> Escalator:
+    return Escalator(store=store, logger=quiet_logger())
+
+
+def test_update_get_delete_round_trip(store):
+    assert store.get("c") is None
+    assert store.update("c", lambda state: setattr(state, "turns", 3) or state.turns) == 3
+    state = store.get("c")
+    assert state is not None
+    assert (state.turns, state.schema_version, state.conversation_id) == (3, SCHEMA_VERSION, "c")
+    store.delete("c")
+    assert store.get("c") is None
+
+
+def test_the_value_is_compact_json_with_its_schema_and_a_ttl(store, server):
+    engine(store).evaluate("c", {"role": "user", "text": "where is my order?"})
+    raw = redis.Redis.from_url(server.url)
+    key = store.key("c")
+    value = raw.get(key)
+    assert json.loads(value)["schema_version"] == SCHEMA_VERSION
+    assert len(value) < 4096
+    assert 0 < raw.pttl(key) <= 24 * 3600 * 1000
+
+
+def test_a_conversation_continues_across_engines(store):
+    first, second = engine(store), engine(store)
+    first.evaluate("c", {"role": "bot", "text": "Sorry, I didn't understand that."})
+    first.evaluate("c", {"role": "user", "text": "cancel my plan"})
+    second.evaluate("c", {"role": "bot", "text": "Sorry, I didn't understand that."})
+    decision = second.evaluate("c", {"role": "user", "text": "cancel plan"})
+    assert decision.turn_index == 3
+    assert store.get("c").loop.fallback_streak == 2
+
+
+def _talk_in_another_process(url: str, prefix: str) -> int:
+    esc = Escalator(store=RedisStore(url=url, prefix=prefix), logger=quiet_logger())
+    return esc.evaluate("shared", {"role": "user", "text": "I said I want a human"}).turn_index
+
+
+def test_two_processes_see_one_conversation(store, server):
+    engine(store).evaluate("shared", {"role": "user", "text": "I want a human"})
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        index = pool.apply(_talk_in_another_process, (server.url, store.prefix))
+    assert index == 1
+    state = store.get("shared")
+    assert state.turns == 2
+    assert state.human.requests == 2
+
+
+def test_no_lost_updates_under_concurrent_threads(store):
+    def bump() -> None:
+        for _ in range(50):
+            store.update("hot", lambda state: setattr(state, "turns", state.turns + 1))
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.get("hot").turns == 400
+
+
+def _bump_in_a_process(url: str, prefix: str, times: int) -> None:
+    store = RedisStore(url=url, prefix=prefix, max_retries=1000)
+    for _ in range(times):
+        store.update("hot", lambda state: setattr(state, "turns", state.turns + 1))
+
+
+def test_no_lost_updates_under_concurrent_processes(store, server):
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_bump_in_a_process, args=(server.url, store.prefix, 40))
+        for _ in range(4)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0
+    assert store.get("hot").turns == 160
+
+
+def test_concurrent_engines_count_every_turn(store):
+    engines = [engine(store) for _ in range(4)]
+
+    def talk(esc: Escalator) -> None:
+        for n in range(25):
+            esc.evaluate("busy", {"role": "user" if n % 2 else "bot", "text": f"message {n}"})
+
+    threads = [threading.Thread(target=talk, args=(esc,)) for esc in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.get("busy").turns == 100
+
+
+def test_ttl_expiry(server, request):
+    store = RedisStore(url=server.url, prefix=f"t:{request.node.name}:", ttl_seconds=0.3)
+    store.update("short", lambda state: setattr(state, "turns", 5))
+    assert store.get("short").turns == 5
+    time.sleep(0.5)
+    assert store.get("short") is None
+
+
+def test_an_old_schema_is_migrated_and_garbage_is_reset(store, server, caplog):
+    raw = redis.Redis.from_url(server.url)
+    old = json.loads(ConversationState("o").to_json())
+    old["schema_version"] = 0
+    old["user_turns"] = 4
+    del old["handoff"]  # a field this version added
+    raw.set(store.key("o"), json.dumps(old))
+    migrated = store.get("o")
+    assert (migrated.user_turns, migrated.schema_version) == (4, SCHEMA_VERSION)
+    raw.set(store.key("g"), b"\x00 not json")
+    with caplog.at_level(logging.WARNING, logger="escalate.state.redis"):
+        decision = engine(store).evaluate("g", {"role": "user", "text": "hello"})
+    assert decision.turn_index == 0  # started afresh, did not crash
+    assert "could not be read" in caplog.text
+
+
+def test_outage_falls_back_locally_then_resumes(caplog, request):
+    server = RedisServer()
+    server.start()
+    try:
+        store = RedisStore(url=server.url, prefix=f"t:{request.node.name}:")
+        esc = engine(store)
+        esc.evaluate("o", {"role": "user", "text": "hello"})
+        server.stop()
+        with caplog.at_level(logging.WARNING, logger="escalate.state.redis"):
+            started = time.monotonic()
+            decision = esc.evaluate("o", {"role": "user", "text": "I want a human"})
+            assert time.monotonic() - started < 5  # bounded by the client's timeouts
+        assert decision.action is Action.HANDOFF  # the bot keeps working
+        assert "Redis is unavailable" in caplog.text
+        server.start()  # same port, empty: work resumes on Redis
+        esc.evaluate("p", {"role": "user", "text": "where is my order?"})
+        assert store.get("p").turns == 1
+    finally:
+        server.stop()
+
+
+def test_outage_with_fail_gives_the_fail_safe_decision(request):
+    server = RedisServer()
+    server.start()
+    store = RedisStore(url=server.url, prefix=f"t:{request.node.name}:", on_unavailable="fail")
+    server.stop()
+    with pytest.raises(StoreUnavailableError, match="Redis is unavailable"):
+        store.update("x", lambda state: None)
+    decision = engine(store).evaluate("x", {"role": "user", "text": "hello"})
+    assert decision.reason_codes == (ReasonCode.ENGINE_ERROR,)
+
+
+def test_bad_settings():
+    with pytest.raises(ValueError, match="max_retries"):
+        RedisStore(url="redis://127.0.0.1:1/0", max_retries=0)
+    with pytest.raises(ValueError, match="on_unavailable"):
+        RedisStore(url="redis://127.0.0.1:1/0", on_unavailable="panic")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ttl_seconds"):
+        RedisStore(url="redis://127.0.0.1:1/0", ttl_seconds=0)
+
+
+class TestAsync:
+    @pytest.mark.anyio
+    async def test_aevaluate_on_the_async_store(self, server, request):
+        store = AsyncRedisStore(url=server.url, prefix=f"t:{request.node.name}:")
+        esc = engine(store)
+        await esc.aevaluate("a", {"role": "user", "text": "my parcel never came"})
+        decision = await esc.aevaluate("a", {"role": "user", "text": "get me a human"})
+        assert (decision.turn_index, decision.action) == (1, Action.HANDOFF)
+        state = await store.aget("a")
+        assert state is not None
+        assert state.turns == 2
+        await esc.arecord_outcome("a", "ended")
+        assert await store.aget("a") is None
+        await store.client.aclose()
+
+    @pytest.mark.anyio
+    async def test_concurrent_tasks_lose_no_update(self, server, request):
+        import anyio
+
+        store = AsyncRedisStore(url=server.url, prefix=f"t:{request.node.name}:")
+
+        async def bump() -> None:
+            for _ in range(20):
+                await store.aupdate("hot", lambda state: setattr(state, "turns", state.turns + 1))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(bump)
+        state = await store.aget("hot")
+        assert state is not None
+        assert state.turns == 100
+        await store.client.aclose()
+
+    def test_the_sync_api_says_to_use_the_async_one(self, server):
+        store = AsyncRedisStore(url=server.url)
+        with pytest.raises(TypeError, match="aevaluate"):
+            store.update("x", lambda state: None)
