@@ -19,6 +19,7 @@ import uvicorn
 from escalate import Escalator
 from escalate.server import create_app
 from escalate.testing import quiet_logger
+from redis_server import REDIS_SERVER, RedisServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -288,3 +289,38 @@ def test_the_dockerfile_installs_existing_extras_and_runs_serve():
         env={**os.environ, "COLUMNS": "200"},
     ).stdout
     assert all(option in shown for option in command[2:] if option.startswith("--"))
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+def test_two_workers_share_conversations_through_redis():
+    """Two service processes' worth of apps, one Redis: turns may land on either."""
+    from escalate.state.redis import AsyncRedisStore
+
+    redis_server = RedisServer()
+    redis_server.start()
+    try:
+        apps = [
+            create_app(
+                Escalator(store=AsyncRedisStore(url=redis_server.url), logger=quiet_logger())
+            )
+            for _ in range(2)
+        ]
+        with Server(apps[0]) as first, Server(apps[1]) as second:
+            urls = [first, second]
+            texts = ["my parcel never came", "It is on its way.", "where is it??", "get me a human"]
+            roles = ["user", "bot", "user", "user"]
+            decisions = [
+                httpx.post(
+                    f"{urls[n % 2]}/v1/conversations/shared/turns",
+                    json={"role": role, "text": text},
+                ).json()
+                for n, (role, text) in enumerate(zip(roles, texts, strict=True))
+            ]
+            assert [d["turn_index"] for d in decisions] == [0, 1, 2, 3]
+            assert decisions[-1]["action"] == "handoff"
+            view = httpx.get(f"{second}/v1/conversations/shared").json()
+            assert (view["turns"], view["handed_off"]) == (4, True)
+            context = httpx.get(f"{second}/v1/conversations/shared/handoff").json()
+            assert context["goal"] == "my parcel never came"
+    finally:
+        redis_server.stop()

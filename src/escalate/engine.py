@@ -235,15 +235,33 @@ class Escalator:
         plain-text summary (see ``escalate.handoff``). ``redactor``: default the audit trail's,
         else ``Redactor()``. Call it right after the decision, before the conversation ends.
         """
+        return self._handoff_context(decision, self._store.get(decision.conversation_id), redactor)
+
+    async def ahandoff_context(
+        self, decision: Decision, *, redactor: Redactor | None = None
+    ) -> HandoffContext:
+        """Async twin of ``handoff_context`` (for an asynchronous state store)."""
+        return self._handoff_context(
+            decision, await self.astate(decision.conversation_id), redactor
+        )
+
+    def _handoff_context(
+        self, decision: Decision, state: ConversationState | None, redactor: Redactor | None
+    ) -> HandoffContext:
         if redactor is None:
             redactor = self._audit.redactor if self._audit is not None else _default_redactor()
-        state = self._store.get(decision.conversation_id)
         if state is None:
             state = ConversationState(decision.conversation_id)
         return build_handoff_context(decision, state, redactor)
 
     def state(self, conversation_id: str) -> ConversationState | None:
         """A copy of what the engine remembers about a conversation, or ``None``."""
+        return self._store.get(conversation_id)
+
+    async def astate(self, conversation_id: str) -> ConversationState | None:
+        """Async twin of ``state``."""
+        if isinstance(self._store, AsyncStateStore):
+            return await self._store.aget(conversation_id)
         return self._store.get(conversation_id)
 
     def _load(self, policy: PolicySource | None) -> Policy:

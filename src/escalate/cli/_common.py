@@ -20,6 +20,7 @@ from escalate.state.memory import InMemoryStore
 if TYPE_CHECKING:
     from escalate.audit import AuditTrail
     from escalate.evaluation import Case
+    from escalate.typing import StateStore
 
 EXIT_BAD_INPUT = 2
 
@@ -35,12 +36,13 @@ def make_escalator(
     policy: Path | None,
     logger: structlog.typing.FilteringBoundLogger,
     audit: AuditTrail | None = None,
+    store: StateStore | None = None,
 ) -> Escalator:
     try:
         # A transcript can hold many conversations, each scored once: keep them all, no expiry.
         return Escalator(
             policy,
-            store=InMemoryStore(max_conversations=1_000_000, ttl_seconds=None),
+            store=store or InMemoryStore(max_conversations=1_000_000, ttl_seconds=None),
             logger=logger,
             audit=audit,
         )

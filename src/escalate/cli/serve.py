@@ -32,6 +32,10 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
         Path | None,
         typer.Option(help="Record every decision in this audit trail (.jsonl, or .db)."),
     ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(help="Keep conversation state in Redis (escalate[redis]): workers share it."),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
     events: Annotated[
         bool,
@@ -43,7 +47,7 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
 ) -> None:
     """Serve decisions over HTTP: POST /v1/conversations/{id}/turns; docs at /docs.
 
-    Conversations live in this process's memory: send all turns of a conversation to it.
+    Conversations live in this process's memory, or in Redis with --redis-url.
     """
     try:
         import uvicorn  # noqa: PLC0415 - optional extra
@@ -67,8 +71,17 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
         ),
         cache_logger_on_first_use=True,
     )
+    store = None
+    if redis_url is not None:
+        try:
+            from escalate.state.redis import AsyncRedisStore  # noqa: PLC0415 - optional extra
+        except ImportError:
+            fail(str(MissingDependencyError("escalate serve --redis-url", "redis")))
+        store = AsyncRedisStore(url=redis_url)
     with audit_trail(audit) as trail:
-        escalator = make_escalator(policy, structlog.get_logger("escalate"), audit=trail)
+        escalator = make_escalator(
+            policy, structlog.get_logger("escalate"), audit=trail, store=store
+        )
         app = create_app(
             escalator, api_key=os.environ.get(api_key_env) or None, max_body_bytes=max_body_bytes
         )

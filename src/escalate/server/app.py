@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import time
 from collections import OrderedDict
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -20,6 +21,9 @@ from escalate.models import Action, Decision, Outcome, PolicyRef, Turn
 from escalate.server.limits import BodyLimit
 from escalate.server.metrics import ServiceMetrics
 from escalate.server.problems import PROBLEM_JSON, problem, validation_problem
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 __all__ = ["ConversationView", "OutcomeReport", "create_app"]
 
@@ -81,6 +85,27 @@ _PROBLEM: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
+def _answer_errors_as_problems(app: FastAPI) -> None:
+    """Every 4xx as ``application/problem+json``, naming what is wrong."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        return validation_problem(error.errors(), request.url.path)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, error: HTTPException) -> Response:
+        return problem(
+            error.status_code,
+            str(error.detail),
+            instance=request.url.path,
+            headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(InvalidInputError)
+    async def _bad_input(request: Request, error: InvalidInputError) -> Response:
+        return problem(400, str(error), instance=request.url.path)
+
+
 def create_app(
     escalator: Escalator | None = None,
     *,
@@ -99,29 +124,22 @@ def create_app(
     metrics = ServiceMetrics()
     last: OrderedDict[str, Decision] = OrderedDict()
 
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        close = getattr(engine.store, "aclose", None)  # a Redis store's connections
+        if close is not None:
+            await close()
+
     app = FastAPI(
         title="escalate",
         version=library_version(),
         summary="Decide, turn by turn, when a chatbot should bring in a human.",
+        lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        return validation_problem(error.errors(), request.url.path)
-
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, error: HTTPException) -> Response:
-        return problem(
-            error.status_code,
-            str(error.detail),
-            instance=request.url.path,
-            headers=getattr(error, "headers", None),
-        )
-
-    @app.exception_handler(InvalidInputError)
-    async def _bad_input(request: Request, error: InvalidInputError) -> Response:
-        return problem(400, str(error), instance=request.url.path)
+    _answer_errors_as_problems(app)
 
     def check_key(
         authorization: Annotated[str | None, Header()] = None,
@@ -162,7 +180,7 @@ def create_app(
     @v1.get("/conversations/{conversation_id}")
     async def conversation(conversation_id: ConversationId) -> ConversationView:
         """The conversation's counters and its last decision."""
-        state = engine.state(conversation_id)
+        state = await engine.astate(conversation_id)
         if state is None:
             raise HTTPException(404, f"no conversation {conversation_id!r}")
         return ConversationView(
@@ -178,9 +196,9 @@ def create_app(
     async def handoff(conversation_id: ConversationId) -> HandoffContext:
         """What a person taking over needs: goal, reasons, what was tried, last turns."""
         decision = last.get(conversation_id)
-        if decision is None or engine.state(conversation_id) is None:
+        if decision is None or await engine.astate(conversation_id) is None:
             raise HTTPException(404, f"no decision for conversation {conversation_id!r}")
-        return engine.handoff_context(decision)
+        return await engine.ahandoff_context(decision)
 
     app.include_router(v1)
 

@@ -273,6 +273,10 @@ class AsyncRedisStore(_Codec):
         except _UNAVAILABLE as error:
             self.unavailable(error, conversation_id)
 
+    async def aclose(self) -> None:
+        """Close the client's connections (the HTTP service does on shutdown)."""
+        await self.client.aclose()
+
     # The engine's sync paths (record_outcome, state, handoff_context) need these too.
     def update(self, conversation_id: str, apply: Callable[[ConversationState], T]) -> T:
         """Not available on the async store: use ``aevaluate`` and ``arecord_outcome``."""
