@@ -190,3 +190,13 @@ class TestAsync:
         with caplog.at_level(logging.ERROR, logger="escalate.middleware"):
             assert await other("d", "human now") == HANDOFF
         assert "on_escalation callback failed for d" in caplog.text
+
+
+def test_an_async_callback_on_the_sync_middleware_is_reported_not_left_unawaited(esc, caplog):
+    async def notify(context):
+        raise AssertionError("must not run")
+
+    chat = EscalationMiddleware(Bot(), escalator=esc, on_escalation=notify)
+    with caplog.at_level(logging.ERROR, logger="escalate.middleware"):
+        assert chat("c", "I want a human") == HANDOFF
+    assert "on_escalation is async but the bot runs synchronously" in caplog.text

@@ -33,7 +33,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Generator
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, NamedTuple, TypeGuard, cast
 
 from escalate.models import Action, Decision, Role, Turn
 
@@ -86,8 +86,14 @@ _Step = _Score | _Notify | _Answer
 class _Middleware:
     """What the sync and async middleware share: the whole turn, as steps (``_steps``).
 
-    The two differ only in how they run a step: calling, or awaiting.
+    The two differ only in how they run a step: calling, or awaiting. The integrations
+    (``escalate.integrations``) build on the same pieces, logging on their own logger.
     """
+
+    _log: ClassVar[logging.Logger] = _log
+    _sync_run: ClassVar[str] = (
+        "the bot runs synchronously: use the async API or pass a plain function"
+    )
 
     def __init__(
         self,
@@ -113,12 +119,75 @@ class _Middleware:
         """Whether ``decision`` escalates further than the conversation had (announce once)."""
         return decision is not None and decision.action.rank > decision.previous_action.rank
 
-    def _context(self, decision: Decision) -> HandoffContext | None:
+    def _score(self, conversation_id: str, role: Role, text: str) -> Decision | None:
+        """Decide a turn; ``None`` (and a log) if escalate failed."""
         try:
-            return self.escalator.handoff_context(decision)
+            return self.escalator.evaluate(conversation_id, self._turn(role, text))
         except Exception:  # noqa: BLE001 - escalate must never break the bot
-            _log.exception("escalate could not build the handoff context")
+            self._log.exception(
+                "escalate could not score a %s turn of %s", role.value, conversation_id
+            )
             return None
+
+    async def _ascore(self, conversation_id: str, role: Role, text: str) -> Decision | None:
+        """Async twin of ``_score``."""
+        try:
+            return await self.escalator.aevaluate(conversation_id, self._turn(role, text))
+        except Exception:  # noqa: BLE001 - escalate must never break the bot
+            self._log.exception(
+                "escalate could not score a %s turn of %s", role.value, conversation_id
+            )
+            return None
+
+    def _notify(self, decision: Decision) -> HandoffContext | None:
+        """Build the handoff context and give it to ``on_escalation``; the context."""
+        try:
+            context = self.escalator.handoff_context(decision)
+        except Exception:  # noqa: BLE001 - escalate must never break the bot
+            self._log.exception("escalate could not build the handoff context")
+            return None
+        if self.on_escalation is None:
+            return context
+        try:
+            result = self.on_escalation(context)
+        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
+            self._log.exception(
+                "the on_escalation callback failed for %s", decision.conversation_id
+            )
+            return context
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()  # never started: no "coroutine was never awaited" warning
+            self._log.error(
+                "on_escalation is async but %s; %s not notified",
+                self._sync_run,
+                decision.conversation_id,
+            )
+        return context
+
+    async def _anotify(self, decision: Decision) -> HandoffContext | None:
+        """Async twin of ``_notify``: the state is read asynchronously, the callback awaited."""
+        try:
+            context = await self.escalator.ahandoff_context(decision)
+        except Exception:  # noqa: BLE001 - escalate must never break the bot
+            self._log.exception("escalate could not build the handoff context")
+            return None
+        if self.on_escalation is None:
+            return context
+        try:
+            result = self.on_escalation(context)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
+            self._log.exception(
+                "the on_escalation callback failed for %s", decision.conversation_id
+            )
+        return context
+
+    def _replaces(self, decision: Decision) -> bool:
+        """Whether the policy's message for ``decision`` takes the place of the bot's answer."""
+        mode = self.modes.get(decision.action, ReplyMode.KEEP)
+        return mode is ReplyMode.REPLACE and decision.message is not None
 
     def _skips_handler(self, decision: Decision | None) -> bool:
         """A handoff replaces the bot: do not ask it for an answer nobody will send."""
@@ -126,7 +195,7 @@ class _Middleware:
             return False
         if not self._rose(decision):
             return True  # handed off earlier: a person has the conversation
-        return self.modes[Action.HANDOFF] is ReplyMode.REPLACE and decision.message is not None
+        return self._replaces(decision)
 
     def _steps(self, user_text: str) -> Generator[_Step, Any, str | None]:
         """One turn, as the steps that may do I/O (the sync and async callers run them)."""
@@ -189,28 +258,12 @@ class EscalationMiddleware(_Middleware):
             except StopIteration as done:
                 return cast("str | None", done.value)
             if isinstance(step, _Score):
-                result = self._evaluate(conversation_id, step.role, step.text)
+                result = self._score(conversation_id, step.role, step.text)
             elif isinstance(step, _Notify):
                 self._notify(step.decision)
                 result = None
             else:
                 result = self.handler(conversation_id, user_text)
-
-    def _evaluate(self, conversation_id: str, role: Role, text: str) -> Decision | None:
-        try:
-            return self.escalator.evaluate(conversation_id, self._turn(role, text))
-        except Exception:  # noqa: BLE001 - escalate must never break the bot
-            _log.exception("escalate could not score a %s turn of %s", role.value, conversation_id)
-            return None
-
-    def _notify(self, decision: Decision) -> None:
-        context = self._context(decision)
-        if context is None or self.on_escalation is None:
-            return
-        try:
-            self.on_escalation(context)
-        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
-            _log.exception("the on_escalation callback failed for %s", decision.conversation_id)
 
 
 class AsyncEscalationMiddleware(_Middleware):
@@ -238,27 +291,9 @@ class AsyncEscalationMiddleware(_Middleware):
             except StopIteration as done:
                 return cast("str | None", done.value)
             if isinstance(step, _Score):
-                result = await self._evaluate(conversation_id, step.role, step.text)
+                result = await self._ascore(conversation_id, step.role, step.text)
             elif isinstance(step, _Notify):
-                await self._notify(step.decision)
+                await self._anotify(step.decision)
                 result = None
             else:
                 result = await self.handler(conversation_id, user_text)
-
-    async def _evaluate(self, conversation_id: str, role: Role, text: str) -> Decision | None:
-        try:
-            return await self.escalator.aevaluate(conversation_id, self._turn(role, text))
-        except Exception:  # noqa: BLE001 - escalate must never break the bot
-            _log.exception("escalate could not score a %s turn of %s", role.value, conversation_id)
-            return None
-
-    async def _notify(self, decision: Decision) -> None:
-        context = self._context(decision)
-        if context is None or self.on_escalation is None:
-            return
-        try:
-            result = self.on_escalation(context)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
-            _log.exception("the on_escalation callback failed for %s", decision.conversation_id)

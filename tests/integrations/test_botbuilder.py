@@ -278,9 +278,10 @@ class TestHandoff:
         bot = Bot()
         adapter = chat(bot, EscalationBotMiddleware(esc))
         assert texts(await say(adapter, "I want a person")) == [HANDOFF]
+        assert store.async_reads == 1  # the handoff context read the state asynchronously too
         card = Activity(type=ActivityTypes.message, value={"choice": "refund"})
         assert await say(adapter, card) == []
-        assert store.async_reads == 1
+        assert store.async_reads == 2  # and so did the check that a person has it
         assert bot.heard == []
 
     @pytest.mark.anyio
@@ -528,10 +529,10 @@ class TestFailures:
         def explode(*args: Any, **kwargs: Any) -> None:
             raise RuntimeError("redaction bug")
 
-        monkeypatch.setattr(esc, "handoff_context", explode)
+        monkeypatch.setattr(esc, "ahandoff_context", explode)
         contexts: list[HandoffContext] = []
         adapter = chat(Bot(), EscalationBotMiddleware(esc, on_escalation=contexts.append))
-        with caplog.at_level(logging.ERROR, logger="escalate.middleware"):
+        with caplog.at_level(logging.ERROR, logger="escalate.integrations.botbuilder"):
             sent = await say(adapter, "I want a human")
         assert texts(sent) == [HANDOFF]
         (event,) = handoff_events(sent)

@@ -58,7 +58,6 @@ Examples:
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -70,7 +69,6 @@ from escalate.exceptions import MissingDependencyError
 from escalate.handoff import HandoffContext
 from escalate.middleware import ReplyMode, _Middleware
 from escalate.models import Action, Decision, Outcome, Role, Turn
-from escalate.typing import AsyncStateStore
 
 try:
     from botbuilder.core import Middleware, TurnContext
@@ -222,6 +220,8 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
         }
     )
 
+    _log = _log
+
     def __init__(
         self,
         escalator: Escalator | None = None,
@@ -295,7 +295,7 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
         except Exception:  # noqa: BLE001 - escalate must never break the bot
             _log.exception("escalate could not score the customer's message; the bot answers")
             return _Turn(None)
-        handoff_context = await self._escalate(decision) if self._rose(decision) else None
+        handoff_context = await self._anotify(decision) if self._rose(decision) else None
         if self._skips_handler(decision):
             if self._rose(decision):
                 await self._hand_off(context, decision, handoff_context)
@@ -370,7 +370,7 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
                 turn.pending = turn.pending_context = None
             after = await self._score_reply(conversation_id, text)
             if self._rose(after):  # the bot's own answer tipped it (its third fallback)
-                announced.append((after, await self._escalate(after)))
+                announced.append((after, await self._anotify(after)))
                 text = self._compose(text, after) or text
             if any(self._replaces(decision) for decision, _ in announced):
                 # The bot's answer is not sent: neither are its cards, buttons or speech.
@@ -387,11 +387,6 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
                 )
                 turn.silenced = True
         return reviewed
-
-    def _replaces(self, decision: Decision) -> bool:
-        """Whether the policy's message for ``decision`` takes the place of the bot's answer."""
-        mode = self.modes.get(decision.action, ReplyMode.KEEP)
-        return mode is ReplyMode.REPLACE and decision.message is not None
 
     async def _score_reply(self, conversation_id: str, text: str) -> Decision | None:
         try:
@@ -418,25 +413,8 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
             _log.exception("escalate could not build the handoff.initiate event")
             return []
 
-    async def _escalate(self, decision: Decision) -> HandoffContext | None:
-        """The handoff context of a new escalation, after the callback had it."""
-        handoff_context = self._context(decision)
-        if handoff_context is None or self.on_escalation is None:
-            return handoff_context
-        try:
-            result = self.on_escalation(handoff_context)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
-            _log.exception("the on_escalation callback failed for %s", decision.conversation_id)
-        return handoff_context
-
     async def _handed_off(self, conversation_id: str) -> bool:
-        store = self.escalator.store
-        if isinstance(store, AsyncStateStore):
-            state = await store.aget(conversation_id)
-        else:
-            state = store.get(conversation_id)
+        state = await self.escalator.astate(conversation_id)
         return state is not None and state.escalation.last_action is Action.HANDOFF
 
     async def _follow_status(self, context: TurnContext) -> None:

@@ -40,7 +40,6 @@ Examples:
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, NotRequired, TypeVar
@@ -147,6 +146,12 @@ class _Scorer(_Middleware):
     could not be built).
     """
 
+    _log = _log
+    _sync_run = (
+        "the agent runs synchronously (invoke, stream): run it with ainvoke or astream, or pass "
+        "a plain function"
+    )
+
     def __init__(
         self,
         escalator: Escalator | None,
@@ -190,7 +195,7 @@ class _Scorer(_Middleware):
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
             if isinstance(step, _Score):
-                result = self._evaluate(conversation_id, step.role, step.text)
+                result = self._score(conversation_id, step.role, step.text)
             else:
                 result = self._notify(step.decision)
 
@@ -202,54 +207,9 @@ class _Scorer(_Middleware):
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
             if isinstance(step, _Score):
-                result = await self._aevaluate(conversation_id, step.role, step.text)
+                result = await self._ascore(conversation_id, step.role, step.text)
             else:
                 result = await self._anotify(step.decision)
-
-    def _evaluate(self, conversation_id: str, role: Role, text: str) -> Decision | None:
-        try:
-            return self.escalator.evaluate(conversation_id, self._turn(role, text))
-        except Exception:  # noqa: BLE001 - escalate must never break the agent
-            _log.exception("escalate could not score a %s turn of %s", role.value, conversation_id)
-            return None
-
-    async def _aevaluate(self, conversation_id: str, role: Role, text: str) -> Decision | None:
-        try:
-            return await self.escalator.aevaluate(conversation_id, self._turn(role, text))
-        except Exception:  # noqa: BLE001 - escalate must never break the agent
-            _log.exception("escalate could not score a %s turn of %s", role.value, conversation_id)
-            return None
-
-    def _notify(self, decision: Decision) -> HandoffContext | None:
-        context = self._context(decision)
-        if context is None or self.on_escalation is None:
-            return context
-        try:
-            result = self.on_escalation(context)
-        except Exception:  # noqa: BLE001 - the host's callback must not break the agent either
-            _log.exception("the on_escalation callback failed for %s", decision.conversation_id)
-            return context
-        if inspect.isawaitable(result):
-            if inspect.iscoroutine(result):
-                result.close()  # never started: no "coroutine was never awaited" warning
-            _log.error(
-                "on_escalation is async but the agent runs synchronously (invoke, stream): "
-                "run it with ainvoke or astream, or pass a plain function; %s not notified",
-                decision.conversation_id,
-            )
-        return context
-
-    async def _anotify(self, decision: Decision) -> HandoffContext | None:
-        context = self._context(decision)
-        if context is None or self.on_escalation is None:
-            return context
-        try:
-            result = self.on_escalation(context)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:  # noqa: BLE001 - the host's callback must not break the agent either
-            _log.exception("the on_escalation callback failed for %s", decision.conversation_id)
-        return context
 
 
 class EscalationAgentMiddleware(_Scorer, AgentMiddleware[EscalationAgentState, Any]):
@@ -295,55 +255,59 @@ class EscalationAgentMiddleware(_Scorer, AgentMiddleware[EscalationAgentState, A
         self, state: EscalationAgentState, runtime: Runtime[Any]
     ) -> dict[str, Any] | None:
         """Score the customer's new messages; on a handoff, answer for the model and end."""
-        conversation_id = self._conversation()
-        if conversation_id is None:
-            return None
-        try:
-            return self._drive(conversation_id, self._user_turns(state))
-        except Exception:  # noqa: BLE001 - escalate must never break the agent
-            _log.exception("escalate failed before the model ran for %s", conversation_id)
-            return None
+        return self._hook(self._user_turns, state, "before")
 
     @hook_config(can_jump_to=["end"])
     async def abefore_model(
         self, state: EscalationAgentState, runtime: Runtime[Any]
     ) -> dict[str, Any] | None:
         """Async twin of ``before_model``."""
-        conversation_id = self._conversation()
-        if conversation_id is None:
-            return None
-        try:
-            return await self._adrive(conversation_id, self._user_turns(state))
-        except Exception:  # noqa: BLE001 - escalate must never break the agent
-            _log.exception("escalate failed before the model ran for %s", conversation_id)
-            return None
+        return await self._ahook(self._user_turns, state, "before")
 
     @hook_config(can_jump_to=["end"])
     def after_model(
         self, state: EscalationAgentState, runtime: Runtime[Any]
     ) -> dict[str, Any] | None:
         """Score the model's reply; append an offer to it, or replace it by a handoff."""
-        conversation_id = self._conversation()
-        if conversation_id is None:
-            return None
-        try:
-            return self._drive(conversation_id, self._bot_turn(state))
-        except Exception:  # noqa: BLE001 - escalate must never break the agent
-            _log.exception("escalate failed after the model ran for %s", conversation_id)
-            return None
+        return self._hook(self._bot_turn, state, "after")
 
     @hook_config(can_jump_to=["end"])
     async def aafter_model(
         self, state: EscalationAgentState, runtime: Runtime[Any]
     ) -> dict[str, Any] | None:
         """Async twin of ``after_model``."""
+        return await self._ahook(self._bot_turn, state, "after")
+
+    def _hook(
+        self,
+        steps_for: Callable[[Mapping[str, Any]], _Steps[dict[str, Any] | None]],
+        state: Mapping[str, Any],
+        when: str,
+    ) -> dict[str, Any] | None:
+        """Run a hook's steps for the current run's conversation (none: escalate sits out)."""
         conversation_id = self._conversation()
         if conversation_id is None:
             return None
         try:
-            return await self._adrive(conversation_id, self._bot_turn(state))
+            return self._drive(conversation_id, steps_for(state))
         except Exception:  # noqa: BLE001 - escalate must never break the agent
-            _log.exception("escalate failed after the model ran for %s", conversation_id)
+            _log.exception("escalate failed %s the model ran for %s", when, conversation_id)
+            return None
+
+    async def _ahook(
+        self,
+        steps_for: Callable[[Mapping[str, Any]], _Steps[dict[str, Any] | None]],
+        state: Mapping[str, Any],
+        when: str,
+    ) -> dict[str, Any] | None:
+        """Async twin of ``_hook``."""
+        conversation_id = self._conversation()
+        if conversation_id is None:
+            return None
+        try:
+            return await self._adrive(conversation_id, steps_for(state))
+        except Exception:  # noqa: BLE001 - escalate must never break the agent
+            _log.exception("escalate failed %s the model ran for %s", when, conversation_id)
             return None
 
     def _user_turns(self, state: Mapping[str, Any]) -> _Steps[dict[str, Any] | None]:
