@@ -13,23 +13,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from bench_turn import BOT_TEXTS, USER_TEXTS  # the same texts as the per-turn benchmark
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from redis_server import REDIS_SERVER, RedisServer  # the tests' throwaway redis-server
 
 
 def measure(conversations: int) -> dict[str, Any]:
@@ -43,37 +37,13 @@ def measure(conversations: int) -> dict[str, Any]:
         wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
         cache_logger_on_first_use=True,
     )
-    server_binary = shutil.which("redis-server")
-    if server_binary is None:
+    if REDIS_SERVER is None:
         raise SystemExit("redis-server is not installed (apt-get install redis-server)")
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            server_binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
+    server = RedisServer()
+    server.start()
+    url = server.url
     try:
         client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
         engines = {
             "memory": Escalator(store=InMemoryStore()),
             "redis": Escalator(store=RedisStore(url=url)),
@@ -101,8 +71,7 @@ def measure(conversations: int) -> dict[str, Any]:
             )
         sizes["200 turns"] = len(client.get(store.key("long")) or b"")
     finally:
-        server.terminate()
-        server.wait(10)
+        server.stop()
     result: dict[str, Any] = {"turns": len(samples["memory"]), "stored_bytes": sizes}
     for name, values in samples.items():
         ordered = sorted(values)
