@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from escalate.audit.chain import Chain, ChainHead
 from escalate.exceptions import AuditError
@@ -64,6 +64,7 @@ class SqliteSink:
             isolation_level=None,
             check_same_thread=False,
         )
+        self._header_record: dict[str, Any] | None = None
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
@@ -117,18 +118,26 @@ class SqliteSink:
         self.close()
 
     def _read_head(self) -> ChainHead | None:
+        # Read in every write transaction: another process may have moved it.
         last = self._db.execute(
             "SELECT record FROM audit_records ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         if last is None:
             return None
-        first = self._db.execute("SELECT record FROM audit_records ORDER BY seq LIMIT 1").fetchone()
-        header, record = json.loads(first[0]), json.loads(last[0])
-        return ChainHead(header["chain"], record["seq"], record["hash"])
+        record = json.loads(last[0])
+        return ChainHead(self._header()["chain"], record["seq"], record["hash"])
+
+    def _header(self) -> dict[str, Any]:
+        """The chain's header (read once: it never changes)."""
+        if self._header_record is None:
+            first = self._db.execute(
+                "SELECT record FROM audit_records ORDER BY seq LIMIT 1"
+            ).fetchone()
+            self._header_record = json.loads(first[0])
+        return self._header_record
 
     def _check_algorithm(self) -> None:
-        first = self._db.execute("SELECT record FROM audit_records ORDER BY seq LIMIT 1").fetchone()
-        algorithm = json.loads(first[0]).get("algorithm")
+        algorithm = self._header().get("algorithm")
         expected = Chain(key=self._key).algorithm
         if algorithm != expected:
             self._db.close()
