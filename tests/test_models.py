@@ -73,6 +73,12 @@ def test_a_decision_describes_itself(esc: Escalator) -> None:
         "security_dead_end",
         "sensitive_topic",
         "effort",
+        "doubt",
+        "cynicism",
+        "irritation",
+        "hesitation",
+        "relief",
+        "appreciation",
     }
 
 

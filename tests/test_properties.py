@@ -55,7 +55,8 @@ def run(escalator: Escalator, turns: list[tuple[Role, str]]) -> list[Decision]:
 
 def assert_well_formed(decision: Decision, turns: list[tuple[Role, str]]) -> None:
     assert decision.reason_codes != ("engine_error",)
-    assert set(decision.signals) == set(engine().policy.signals)
+    # Every detector's level, whether or not the policy acts on it (the trust signals).
+    assert set(decision.signals) == {detector.name for detector in engine().detectors}
     assert all(0.0 <= level <= 1.0 for level in decision.signals.values())
     assert all(0.0 <= r.score <= 1.0 for r in decision.reasons + decision.suppressed)
     assert decision.escalated is (decision.action is not Action.CONTINUE)

@@ -10,11 +10,11 @@ import structlog
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalate import Decision, Escalator
+from escalate import Decision, Escalator, load_policy
 from escalate.audit import AuditTrail, JsonlSink, Redactor, TextMode
 from escalate.audit.read import read_trail
 from escalate.events import library_version
-from escalate.signals import default_detectors
+from escalate.signals import TRUST_SIGNALS, default_detectors
 
 
 class ListSink:
@@ -58,7 +58,9 @@ def test_decision_record_fields():
     assert human["evidence"][0] == ["direct_request", 0]
     assert (inputs["turns"], inputs["user_turns"]) == (1, 1)
     trace = record["trace"]
-    assert {s["name"] for s in trace["signals"]} == set(decision.signals)
+    # The trace weighs the signals the policy has thresholds for: not the trust signals.
+    assert {s["name"] for s in trace["signals"]} == set(load_policy().signals)
+    assert set(decision.signals) - set(load_policy().signals) == set(TRUST_SIGNALS)
     reached = {s["name"]: s["reached"] for s in trace["signals"]}
     assert reached["human_request"] == "handoff"
 

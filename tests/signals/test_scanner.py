@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from escalate import MissingDependencyError
 from escalate.engine import _text_tools
 from escalate.models import Role
+from escalate.signals import BUNDLED_LEXICONS
 from escalate.signals._lexicon import load_lexicon
 from escalate.signals._scanner import Scanner, _re2_source, re2_available
 
-NAMES = ("human_request", "stress", "security", "sensitive", "loop")
+NAMES = BUNDLED_LEXICONS
 
 needs_re2 = pytest.mark.skipif(not re2_available(), reason="escalate[fast] is not installed")
 

@@ -203,7 +203,9 @@ def remember_verdict(
     if OFFER_DECLINED in cues:
         # Measured against the levels the offer was made on, not the "no thanks" turn's.
         record_decline(memory, user_turn)
-    memory.last_levels = dict(levels)
+    # A level of 0 is kept as an absent key (``_rose_sharply`` reads absent as 0): most signals
+    # are at 0 on most turns, and the memory is stored after every turn.
+    memory.last_levels = {name: level for name, level in levels.items() if level}
     if verdict.action is Action.HANDOFF and not memory.handed_off:
         memory.handed_off = True
         memory.handoff_reasons = list(verdict.reasons[:EVIDENCE_KEPT])

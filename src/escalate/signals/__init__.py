@@ -17,10 +17,12 @@ from escalate.signals.loop import WRAP_UP, LoopDetector
 from escalate.signals.security import SecurityDeadEndDetector
 from escalate.signals.sensitive import SensitiveTopicDetector
 from escalate.signals.stress import StressDetector
+from escalate.signals.trust import TRUST_SIGNALS, TrustDetector
 from escalate.typing import Detector
 
 __all__ = [
     "BUNDLED_LEXICONS",
+    "TRUST_SIGNALS",
     "EffortDetector",
     "HumanRequestDetector",
     "LoopDetector",
@@ -28,6 +30,7 @@ __all__ = [
     "SensitiveTopicDetector",
     "SignalReading",
     "StressDetector",
+    "TrustDetector",
     "TurnContext",
     "default_detectors",
     "evidence_kinds",
@@ -50,7 +53,7 @@ _STRUCTURAL_KINDS: Final = frozenset(
 )
 """Evidence the built-in detectors find from structure rather than from a lexicon."""
 _CUES: Final = frozenset({BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT, WRAP_UP})
-BUNDLED_LEXICONS: Final = ("human_request", "stress", "security", "sensitive", "loop")
+BUNDLED_LEXICONS: Final = ("human_request", "stress", "security", "sensitive", "loop", "trust")
 """The lexicon files the built-in detectors read."""
 
 
@@ -69,7 +72,9 @@ def evidence_kinds() -> frozenset[str]:
 def default_detectors() -> list[Detector]:
     """Fresh instances of the built-in detectors, in the order they run.
 
-    Effort runs last because it reads the loop reading of the same turn.
+    Effort runs after loop because it reads the loop reading of the same turn; the trust
+    detectors (one per signal of ``TRUST_SIGNALS``) come last, after stress, whose lexicon
+    and sentiment they share.
     """
     return [
         HumanRequestDetector(),
@@ -78,4 +83,5 @@ def default_detectors() -> list[Detector]:
         SecurityDeadEndDetector(),
         SensitiveTopicDetector(),
         EffortDetector(),
+        *(TrustDetector(signal) for signal in TRUST_SIGNALS),
     ]

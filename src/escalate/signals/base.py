@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic import JsonValue
 
@@ -14,6 +14,8 @@ from escalate.signals._scanner import Scanner
 from escalate.signals._text import AnalysedText
 
 __all__ = ["QUIET", "SignalReading", "TurnContext", "evidence", "evidence_from", "noisy_or"]
+
+T = TypeVar("T")
 
 
 class SignalReading(NamedTuple):
@@ -47,6 +49,8 @@ class TurnContext:
     readings: dict[str, SignalReading] = field(default_factory=dict)
     """Readings of the detectors that already ran on this turn, by signal name."""
     _matches: dict[str, list[LexiconMatch]] | None = None
+    _sentiment: float | None = None
+    _shared: dict[str, Any] | None = None
 
     def matches(self, lexicon: str) -> list[LexiconMatch]:
         """Matches of a bundled lexicon in this turn (families read on this turn's role)."""
@@ -57,6 +61,30 @@ class TurnContext:
         if self._matches is None:
             self._matches = self.scanner.scan(self.text, self.role)
         return self._matches.get(lexicon, [])
+
+    def sentiment(self) -> float:
+        """VADER's compound score of this turn's text (-1..1), computed once per turn."""
+        if self._sentiment is None:
+            # Imported here: the stress module builds on this one.
+            from escalate.signals.stress import vader_analyser  # noqa: PLC0415
+
+            scores = vader_analyser().polarity_scores(self.text.raw)
+            self._sentiment = float(scores["compound"])
+        return self._sentiment
+
+    def shared(self, key: str, compute: Callable[[TurnContext], T]) -> T:
+        """``compute(self)``, run once per turn for all the detectors that ask for ``key``.
+
+        For work several detectors need: the trust detectors read their six signals in one
+        pass, and each takes its own reading from it.
+        """
+        shared = self._shared
+        if shared is None:
+            shared = self._shared = {}
+        elif key in shared:
+            return cast("T", shared[key])
+        value = shared[key] = compute(self)
+        return value
 
 
 def noisy_or(scores: Iterable[float]) -> float:

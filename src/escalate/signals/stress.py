@@ -23,12 +23,11 @@ from escalate.state.conversation import EVIDENCE_KEPT, ConversationState, rememb
 if TYPE_CHECKING:
     from escalate.signals._lexicon import LexiconMatch
 
-__all__ = ["StressDetector", "sentiment_component", "vader_words"]
+__all__ = ["NEGATIVE_FAMILIES", "StressDetector", "sentiment_component", "vader_words"]
 
 # Families that only colour a turn (they never raise stress on their own).
 _MODIFIERS: Final = frozenset({"hedge", "resolved", "sarcasm_cue"})
-# Families that make a turn unmistakably negative, so sarcastic praise and shouting count.
-_NEGATIVE: Final = frozenset(
+NEGATIVE_FAMILIES: Final = frozenset(
     {
         "insult",
         "profanity",
@@ -43,6 +42,8 @@ _NEGATIVE: Final = frozenset(
         "mild_annoyance",
     }
 )
+"""Stress families that make a turn unmistakably negative, so sarcastic praise and shouting
+count (the trust detectors read sarcasm the same way)."""
 _SHOUT_WORD = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
 _ANY_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
 _PUNCTUATION_RUN = re.compile(r"[!?]*(?:!{3,}|\?{3,}|\?!|!\?)[!?]*")
@@ -87,18 +88,18 @@ class StressDetector:
     name = "stress"
 
     def __init__(self) -> None:
-        self._vader = vader_analyser()
+        vader_analyser()  # load VADER's lexicon now, not on the first turn
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Score a user turn; other turns carry the last user turn's level."""
         memory = state.stress
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
-        compound = float(self._vader.polarity_scores(turn.text.raw)["compound"])
+        compound = turn.sentiment()
         by_family: defaultdict[str, list[LexiconMatch]] = defaultdict(list)
         for match in turn.matches("stress"):
             by_family[match.family].append(match)
-        negative = compound < 0.0 or not _NEGATIVE.isdisjoint(by_family)
+        negative = compound < 0.0 or not NEGATIVE_FAMILIES.isdisjoint(by_family)
         components = [sentiment_component(compound)]
         found: list[Evidence] = []
         for family, matches in by_family.items():

@@ -146,7 +146,8 @@ class EscalationMemory:
     handoff_reasons: list[Reason] = field(default_factory=list)
     handoff_route: str | None = None
     last_levels: dict[str, float] = field(default_factory=dict)
-    """Every signal's level at the last decision (a decline is measured against these)."""
+    """Every signal's level at the last decision, levels of 0 left out (a decline is measured
+    against these)."""
     windows: dict[str, int] = field(default_factory=dict)
     """Counters of the policy's windowed conditions ("for 2 user turns"), by window key."""
     meta: dict[str, JsonValue] = field(default_factory=dict)
