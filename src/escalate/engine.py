@@ -75,7 +75,7 @@ class Escalator:
         policy: a ``Policy``, a dict, or the path of a YAML/TOML/JSON policy file;
             ``None`` uses the bundled default.
         store: where conversation state lives between turns (default: in memory, bounded).
-        detectors: the detectors to run, in order (default: the six built-in ones).
+        detectors: the detectors to run, in order (default: ``default_detectors()``).
         logger: a structlog logger for ``escalate.*`` events (default:
             ``structlog.get_logger("escalate")``, configured by the host application; in
             production configure structlog with ``cache_logger_on_first_use=True``).
@@ -299,6 +299,17 @@ class Escalator:
         if scored is None:
             return decision, None
         return decision, trace_turn(scored.policy, scored.readings, scored.facts)
+
+    def evaluate_scored(
+        self, conversation_id: str, turn: Turn | Mapping[str, Any]
+    ) -> tuple[Decision, ScoredTurn | None]:
+        """``evaluate``, plus every detector's reading and the facts the rules read.
+
+        For analysis (``escalate report``): the readings carry the evidence and cues found on
+        the turn, which the decision only quotes for its reasons. ``None`` when the engine
+        failed on the turn.
+        """
+        return self._evaluate(conversation_id, turn, keep_scores=True)
 
     def _evaluate(
         self, conversation_id: str, turn: Turn | Mapping[str, Any], *, keep_scores: bool = False

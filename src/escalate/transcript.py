@@ -19,7 +19,7 @@ from escalate.models import Role, Turn
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-__all__ = ["TranscriptLine", "json_object", "read_transcript"]
+__all__ = ["TranscriptLine", "json_object", "parse_line", "read_transcript"]
 
 _TURN_FIELDS = frozenset({"role", "text", "ts", "meta"})
 _ROLES = ", ".join(role.value for role in Role)
@@ -47,7 +47,7 @@ def read_transcript(
         if not raw.strip():
             continue
         try:
-            yield _parse(raw, number, source)
+            yield parse_line(raw, number, source)
         except TranscriptError as error:
             yield error
 
@@ -65,7 +65,8 @@ def json_object(raw: str, number: int, source: str) -> dict[str, Any]:
     return data
 
 
-def _parse(raw: str, number: int, source: str) -> TranscriptLine:
+def parse_line(raw: str, number: int, source: str) -> TranscriptLine:
+    """Parse one line; ``TranscriptError`` names the line and field that are wrong."""
     data = json_object(raw, number, source)
     conversation_id = data.get("conversation_id")
     if not isinstance(conversation_id, str) or not conversation_id:

@@ -17,11 +17,19 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from escalate.cli._common import PolicyOption, audit_trail, events_log, fail, make_escalator
+from escalate.cli._common import (
+    OnError,
+    PolicyOption,
+    audit_trail,
+    events_log,
+    fail,
+    make_escalator,
+)
 from escalate.cli.audit import audit_app, replay_command
 from escalate.cli.evaluate import evaluate
 from escalate.cli.policy import policy_app
 from escalate.cli.render import render_timeline
+from escalate.cli.report import report_command
 from escalate.cli.run_tests import run_policy_tests
 from escalate.cli.score import ScoreRun, score_lines, write_jsonl
 from escalate.cli.serve import serve
@@ -45,13 +53,6 @@ class OutputFormat(StrEnum):
 
     JSONL = "jsonl"
     TABLE = "table"
-
-
-class OnError(StrEnum):
-    """What ``score`` does with a bad transcript line."""
-
-    FAIL = "fail"
-    SKIP = "skip"
 
 
 def _version(value: bool) -> None:
@@ -148,6 +149,7 @@ app.command("tune")(tune_command)
 app.command("test")(run_policy_tests)
 app.command("replay")(replay_command)
 app.command("serve")(serve)
+app.command("report")(report_command)
 app.add_typer(policy_app)
 app.add_typer(audit_app)
 

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
 
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
     from escalate.typing import StateStore
 
 EXIT_BAD_INPUT = 2
+
+
+class OnError(StrEnum):
+    """What a command does with a bad transcript line."""
+
+    FAIL = "fail"
+    SKIP = "skip"
+
 
 PolicyOption = Annotated[
     Path | None,

@@ -1,0 +1,27 @@
+"""Escalation insights: what escalations say about the process, across many conversations.
+
+``escalate report`` reads audit trails or scores raw transcripts into five tables
+(``escalate.insights.tables``), aggregates them with DuckDB (or Spark SQL on a cluster, see
+``escalate.insights.spark``) into an ``InsightsSummary``, and renders it as a self-contained
+HTML page, JSON or Markdown. Needs ``escalate[insights]``.
+"""
+
+from escalate.insights.aggregate import DuckDBEngine, ReportOptions, SqlEngine, summarise
+from escalate.insights.sources import InputKind, Loaded, input_kind, load_inputs
+from escalate.insights.summary import InsightsSummary
+from escalate.insights.tables import SIGNAL_COLUMNS, TRUST_SIGNALS, TurnTables
+
+__all__ = [
+    "SIGNAL_COLUMNS",
+    "TRUST_SIGNALS",
+    "DuckDBEngine",
+    "InputKind",
+    "InsightsSummary",
+    "Loaded",
+    "ReportOptions",
+    "SqlEngine",
+    "TurnTables",
+    "input_kind",
+    "load_inputs",
+    "summarise",
+]

@@ -1,0 +1,97 @@
+"""``escalate report`` end to end."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from typer.testing import CliRunner
+
+from escalate.cli import app
+from escalate.insights import InsightsSummary
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+
+def report(*args: object) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["report", *(str(arg) for arg in args)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_holds_the_whole_summary_of_a_transcript(
+    tmp_path: Path, transcript: Path, summary: InsightsSummary
+) -> None:
+    out = tmp_path / "summary.json"
+    code, stdout, stderr = report(transcript, "--json", out, "--max-meta-values", 5)
+    assert code == 0, stderr
+    written = InsightsSummary.model_validate_json(out.read_text(encoding="utf-8"))
+    assert written.model_dump(exclude={"sources"}) == summary.model_dump(exclude={"sources"})
+    assert written.sources == (str(transcript),)
+    assert stdout == ""  # only --markdown (or no output option) prints
+    assert "12 conversations, 54 turns, 9 escalated, 7 handed off" in stderr
+
+
+def test_an_audit_trail_reports_like_its_transcript(tmp_path: Path, transcript: Path) -> None:
+    trail = tmp_path / "audit.jsonl"
+    code, _, stderr = report_score(transcript, trail)
+    assert code == 0, stderr
+    from_trail, from_transcript = tmp_path / "a.json", tmp_path / "t.json"
+    assert report(trail, "--json", from_trail)[0] == 0
+    assert report(transcript, "--json", from_transcript)[0] == 0
+    a = json.loads(from_trail.read_text(encoding="utf-8"))
+    t = json.loads(from_transcript.read_text(encoding="utf-8"))
+    assert {k: v for k, v in a.items() if k != "sources"} == {
+        k: v for k, v in t.items() if k != "sources"
+    }
+
+
+def report_score(transcript: Path, trail: Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["score", str(transcript), "--audit", str(trail)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_bucket_and_top_options_reach_the_summary(tmp_path: Path, transcript: Path) -> None:
+    out = tmp_path / "s.json"
+    assert report(transcript, "--json", out, "--bucket", "week", "--top", 1)[0] == 0
+    summary = InsightsSummary.model_validate_json(out.read_text(encoding="utf-8"))
+    assert summary.overview.bucket_seconds == 7 * 86_400
+    assert len(summary.preceding_escalations) == 1
+
+
+def test_a_bad_line_fails_with_its_place_or_is_skipped(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"conversation_id": "a", "role": "user", "text": "hi"}\nnot json\n', encoding="utf-8"
+    )
+    code, _, stderr = report(bad, "--json", tmp_path / "s.json")
+    assert code == 2
+    assert "bad.jsonl:2" in stderr
+    assert "not valid JSON" in stderr
+    code, _, stderr = report(bad, "--json", tmp_path / "s.json", "--on-error", "skip")
+    assert code == 0, stderr
+    assert "skipped 1 bad line(s)" in stderr
+
+
+def test_a_missing_input_and_an_unwritable_output_are_clear_errors(tmp_path: Path) -> None:
+    code, _, stderr = report(tmp_path / "nowhere.jsonl")
+    assert code == 2
+    assert "nowhere.jsonl" in stderr
+    transcript = tmp_path / "t.jsonl"
+    transcript.write_text('{"conversation_id": "a", "role": "user", "text": "hi"}\n')
+    code, _, stderr = report(transcript, "--json", tmp_path)  # a directory
+    assert code == 2
+    assert "cannot write the report" in stderr
+
+
+def test_a_broken_audit_trail_names_the_bad_record(tmp_path: Path, transcript: Path) -> None:
+    trail = tmp_path / "audit.jsonl"
+    assert report_score(transcript, trail)[0] == 0
+    lines = trail.read_bytes().splitlines(keepends=True)
+    lines[3] = b"garbage\n"
+    trail.write_bytes(b"".join(lines))
+    code, _, stderr = report(trail, "--json", tmp_path / "s.json")
+    assert code == 2
+    assert f"{trail}:4: not an audit record" in stderr
