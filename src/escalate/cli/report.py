@@ -11,10 +11,9 @@ import typer
 
 from escalate.cli._common import OnError, PolicyOption, events_log, fail, make_escalator
 from escalate.exceptions import AuditError, MissingDependencyError, TranscriptError
+from escalate.insights.summary import BUCKETS
 
 __all__ = ["report_command"]
-
-_BUCKETS = {"hour": 3600, "day": 86_400, "week": 7 * 86_400}
 
 
 class Bucket(StrEnum):
@@ -80,7 +79,7 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
         options = ReportOptions(
             top=top,
             max_meta_values=max_meta_values,
-            bucket_seconds=_BUCKETS.get(bucket.value),
+            bucket_seconds=BUCKETS.get(bucket.value),
         )
         with events_log(None) as logger:
             loaded = load_inputs(

@@ -9,9 +9,9 @@ inject markup.
 from __future__ import annotations
 
 import io
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from escalate._templates import html_template
 from escalate.exceptions import MissingDependencyError
 
 if TYPE_CHECKING:
@@ -24,17 +24,15 @@ _LABELS_CHARTED = 20
 
 def render_html(report: EvalReport) -> str:
     """The report as an HTML document."""
-    try:
-        import jinja2  # noqa: PLC0415 - optional, escalate[eval]
-    except ImportError:
-        raise MissingDependencyError("the HTML report", "eval") from None
+    template = html_template(
+        "escalate.evaluation",
+        "report.html.j2",
+        {"marked": _marked},
+        report="the HTML report",
+        extra="eval",
+    )
     from markupsafe import Markup  # noqa: PLC0415 - installed with jinja2
 
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    environment.filters["marked"] = _marked
-    template = environment.from_string(
-        resources.files("escalate.evaluation").joinpath("report.html.j2").read_text("utf-8")
-    )
     expected_rows = sorted({cell.expected for cell in report.confusion})
     counts = {(cell.expected, cell.got): cell.count for cell in report.confusion}
     return template.render(

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from escalate.events import library_version
 from escalate.exceptions import MissingDependencyError
 from escalate.insights.summary import (
+    DAY,
+    HOUR,
+    WEEK,
     BotMessage,
     DeadEndKind,
     Declines,
@@ -44,10 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DuckDBEngine", "ReportOptions", "SqlEngine", "queries", "summarise"]
 
-_HOUR: Final = 3600
-_DAY: Final = 86_400
-_WEEK: Final = 7 * _DAY
-_MONDAY: Final = 4 * _DAY
+_MONDAY: Final = 4 * DAY
 """1970-01-05, the first Monday after the epoch."""
 _DIGITS: Final = 4
 """Levels, rates and percentiles are rounded to this many decimals."""
@@ -164,7 +164,7 @@ def summarise(
     overview = _overview(engine.query(_sql("overview"))[0], options)
     bucket = overview.bucket_seconds
     # 1970-01-01 was a Thursday: weeks counted from the epoch would start on Thursdays.
-    offset = _MONDAY if bucket == _WEEK else 0
+    offset = _MONDAY if bucket == WEEK else 0
     engine.execute(_sql("preceding", loop_onset=options.loop_onset))
     engine.execute(_sql("effort"))
     engine.execute(_sql("time_to_human"))
@@ -261,11 +261,11 @@ def _overview(row: dict[str, Any], options: ReportOptions) -> Overview:
 def _bucket_for(first: float | None, last: float | None) -> int:
     """An hour for up to two days, a day for up to 90, else a week."""
     span = 0.0 if first is None or last is None else last - first
-    if span <= 2 * _DAY:
-        return _HOUR
-    if span <= 90 * _DAY:
-        return _DAY
-    return _WEEK
+    if span <= 2 * DAY:
+        return HOUR
+    if span <= 90 * DAY:
+        return DAY
+    return WEEK
 
 
 def _rates(rows: list[dict[str, Any]]) -> tuple[RatePoint, ...]:

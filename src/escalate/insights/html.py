@@ -13,9 +13,9 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from datetime import UTC, datetime
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Final
 
+from escalate._templates import html_template
 from escalate.exceptions import MissingDependencyError
 from escalate.insights.sections import (
     PHASES,
@@ -25,6 +25,7 @@ from escalate.insights.sections import (
     bucket_name,
     sections,
 )
+from escalate.insights.summary import DAY
 from escalate.insights.tables import TRUST_SIGNALS
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ _CONFIG: Final = {
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
     "toImageButtonOptions": {"format": "png", "scale": 2},
 }
-_DAY: Final = 86_400
 _TICKS_NAMED: Final = 14
 """Up to this many time buckets, each gets a named tick."""
 _MIN_SLOTS: Final = 6
@@ -86,19 +86,20 @@ def render_html(summary: InsightsSummary, *, title: str = "Escalation insights")
         >>> page = render_html(summary)  # doctest: +SKIP
         >>> Path("report.html").write_text(page, encoding="utf-8")  # doctest: +SKIP
     """
+    template = html_template(
+        "escalate.insights",
+        "report.html.j2",
+        {"breakable": _breakable},
+        report="the HTML insights report",
+        extra="insights",
+    )
     try:
-        import jinja2  # noqa: PLC0415 - optional, escalate[insights]
-        import plotly.io  # noqa: PLC0415
+        import plotly.io  # noqa: PLC0415 - optional, escalate[insights]
         import plotly.offline  # noqa: PLC0415
     except ImportError:
         raise MissingDependencyError("the HTML insights report", "insights") from None
     from markupsafe import Markup  # noqa: PLC0415 - installed with jinja2
 
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    environment.filters["breakable"] = _breakable
-    template = environment.from_string(
-        resources.files("escalate.insights").joinpath("report.html.j2").read_text("utf-8")
-    )
     parts = sections(summary)
     charts: dict[ChartRef, Markup] = {}
     for number, ref in enumerate((ref for part in parts for ref in part.charts), start=1):
@@ -188,15 +189,15 @@ def _time_axis(summary: InsightsSummary, buckets: Sequence[float]) -> dict[str, 
         axis["tickvals"] = [_iso(bucket + width / 2) for bucket in buckets]
         axis["ticktext"] = [_tick(bucket, width) for bucket in buckets]
     else:
-        axis["tickformat"] = "%b %d" if width >= _DAY else "%b %d %H:%M"
+        axis["tickformat"] = "%b %d" if width >= DAY else "%b %d %H:%M"
     return axis
 
 
 def _tick(bucket: float, width: int) -> str:
     moment = datetime.fromtimestamp(bucket, tz=UTC)
-    if width == _DAY:
+    if width == DAY:
         return moment.strftime("%a %b %d")
-    return moment.strftime("%b %d" if width % _DAY == 0 else "%b %d %H:%M")
+    return moment.strftime("%b %d" if width % DAY == 0 else "%b %d %H:%M")
 
 
 def _rate_by_reason(summary: InsightsSummary, _key: str) -> Any:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING, Final, Literal
 
+from escalate.insights.summary import BUCKETS, DAY, HOUR, WEEK
 from escalate.insights.tables import TRUST_SIGNALS
 
 if TYPE_CHECKING:
@@ -36,10 +37,7 @@ __all__ = [
     "sections",
 ]
 
-_HOUR: Final = 3600
-_DAY: Final = 86_400
-_WEEK: Final = 7 * _DAY
-_BUCKET_NAMES: Final = {_HOUR: "hour", _DAY: "day", _WEEK: "week"}
+_BUCKET_NAMES: Final = {width: name for name, width in BUCKETS.items()}
 _DASH: Final = "\N{EN DASH}"
 
 STARTED_BY: Final = {"request": "asked for a person", "dead_end": "security dead end"}
@@ -167,7 +165,7 @@ def duration(seconds: float | None) -> str:
     whole = round(seconds)
     if whole < 60:  # noqa: PLR2004 - a minute
         return f"{sign}{whole} s"
-    units = (("d", _DAY), ("h", _HOUR), ("min", 60), ("s", 1))
+    units = (("d", DAY), ("h", HOUR), ("min", 60), ("s", 1))
     for (unit, size), (smaller, small_size) in pairwise(units):
         if whole >= size:
             amount, rest = divmod(whole, size)
@@ -188,11 +186,11 @@ def bucket_name(width: int) -> str:
 def bucket_label(start: float, width: int) -> str:
     """A time bucket as a person names it (UTC)."""
     moment = _moment(start)
-    if width == _DAY:
+    if width == DAY:
         return moment.strftime("%Y-%m-%d (%a)")
-    if width == _WEEK:
+    if width == WEEK:
         return moment.strftime("week from %Y-%m-%d")
-    if width % _DAY == 0:
+    if width % DAY == 0:
         return moment.strftime("%Y-%m-%d")
     return moment.strftime("%Y-%m-%d %H:%M")
 

@@ -7,9 +7,15 @@ seconds; ``None`` means "not measurable here" (no times in the input, nothing to
 
 from __future__ import annotations
 
+from typing import Final
+
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
+    "BUCKETS",
+    "DAY",
+    "HOUR",
+    "WEEK",
     "BotMessage",
     "DeadEndKind",
     "Declines",
@@ -28,6 +34,12 @@ __all__ = [
     "TrustPhase",
     "TrustPoint",
 ]
+
+HOUR: Final = 3600
+DAY: Final = 86_400
+WEEK: Final = 7 * DAY
+BUCKETS: Final = {"hour": HOUR, "day": DAY, "week": WEEK}
+"""The named widths of the time buckets (``Overview.bucket_seconds``), in seconds."""
 
 FORMAT = "escalate-insights/1"
 
