@@ -166,6 +166,21 @@ def test_a_record_that_cannot_be_built_leaves_an_error_record(monkeypatch):
     assert "alice@example.com" not in record["error"]
 
 
+def test_an_error_record_is_redacted_before_it_is_cut(monkeypatch):
+    sink = MemorySink()
+    trail = AuditTrail(sink)
+
+    def broken(self, entry):
+        raise RuntimeError("x" * 180 + " alice@example.com")  # the address spans the cut
+
+    monkeypatch.setattr("escalate.audit.records.RecordBuilder.decision", broken)
+    with trail:
+        Escalator(audit=trail).evaluate("c", turn())
+    (record,) = sink.bodies
+    assert "alice" not in record["error"]
+    assert len(record["error"]) == 200
+
+
 def test_concurrent_threads_share_one_chain(tmp_path):
     path = tmp_path / "audit.jsonl"
     with AuditTrail(JsonlSink(path), batch_size=16) as trail:

@@ -99,6 +99,16 @@ def test_transcripts_are_redacted_before_anything_is_kept(tmp_path: Path) -> Non
     assert turns["bot_message"] == [None, "we sent a code to <email>"]
 
 
+def test_a_long_text_is_redacted_before_it_is_cut(tmp_path: Path) -> None:
+    """Cut first, an address across the cut would lose its '@' and be kept in part."""
+    transcript = tmp_path / "t.jsonl"
+    text = "x" * 290 + " jane.doe@example.com is my address"
+    line = {"conversation_id": "x", "role": "user", "text": text}
+    transcript.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    [kept] = load_inputs([transcript], Escalator, Redactor()).tables.columns["turns"]["text"]
+    assert kept == "x" * 290 + " [EMAIL] i"
+
+
 def test_a_bad_transcript_line_names_its_line_or_is_skipped(tmp_path: Path) -> None:
     transcript = tmp_path / "t.jsonl"
     transcript.write_text(

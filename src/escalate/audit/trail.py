@@ -320,7 +320,8 @@ class AuditTrail:
             "kind": "error",
             "at": now_iso(),
             "conversation_id": conversation,
-            "error": self.redactor.redact(f"{type(error).__name__}: {error}"[:200]),
+            # Redacted whole, then cut: an address across the cut would be kept in part.
+            "error": self.redactor.redact(f"{type(error).__name__}: {error}")[:200],
         }
         return RecordBody("error", conversation, dumps(fields))
 

@@ -193,8 +193,11 @@ class TableBuilder:
             self.add(turn)
 
     def _kept(self, text: str) -> str:
-        text = text[:_TEXT_KEPT]
-        return text if self._redactor is None else self._redactor.redact(text)
+        # Redacted whole, then cut: an address or number across the cut would not be
+        # recognised in part, and would be kept.
+        if self._redactor is not None:
+            text = self._redactor.redact(text)
+        return text[:_TEXT_KEPT]
 
     def _add_meta(self, conversation_id: str, meta: Mapping[str, Any]) -> None:
         seen = self._meta_seen.setdefault(conversation_id, set())
