@@ -16,8 +16,8 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
+from escalate.core import LONG_WORD, MIN_TYPO_LENGTH, fold
 from escalate.signals._lexicon import load_lexicon
-from escalate.signals._text import LONG_WORD, MIN_TYPO_LENGTH, fold
 
 LEXICONS = ("human_request", "stress", "security", "sensitive", "loop")
 OUT = Path(__file__).resolve().parents[1] / "src/escalate/signals/lexicons/real_words.txt"

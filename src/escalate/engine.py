@@ -1,7 +1,8 @@
 """The ``Escalator``: feed it every turn, get back a decision.
 
-Everything that does no I/O (text analysis, detectors, the policy) runs in ``_decide_turn``,
-shared by the sync and async entry points; they differ only in how they reach the state store.
+A thin shell around the core's turn step (``escalate.core.step``): it validates the input, runs
+the step inside the state store's update, emits the decision event and records the audit trail.
+The sync and async entry points differ only in how they reach the store and the trail.
 """
 
 from __future__ import annotations
@@ -9,63 +10,42 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 
+from escalate.core import (
+    ConversationState,
+    Decision,
+    Detector,
+    Outcome,
+    ScoredTurn,
+    Turn,
+    fail_safe_decision,
+    step,
+)
 from escalate.events import DECISION_EVENT, ENGINE_ERROR_EVENT, OUTCOME_EVENT, decision_fields
 from escalate.exceptions import InvalidInputError
-from escalate.handoff import HandoffContext, build_handoff_context, note_turn
-from escalate.models import Action, Decision, Evidence, Outcome, Reason, ReasonCode, Role, Turn
-from escalate.policy.compiled import RuleFacts
-from escalate.policy.engine import (
-    Verdict,
-    all_cues,
-    apply_outcome,
-    decide,
-    remember_verdict,
-    rule_facts,
-)
+from escalate.handoff import HandoffContext, build_handoff_context
+from escalate.policy.engine import apply_outcome
 from escalate.policy.loader import PolicySource, load_policy
-from escalate.policy.model import Policy
-from escalate.policy.trace import TurnTrace, trace_turn
-from escalate.signals import BUNDLED_LEXICONS, default_detectors, evidence_kinds
-from escalate.signals._lexicon import load_lexicon, real_words
-from escalate.signals._scanner import Scanner
-from escalate.signals._text import TextAnalyser
-from escalate.signals.base import SignalReading, TurnContext
-from escalate.signals.stress import vader_words
-from escalate.state.conversation import ConversationState
+from escalate.policy.trace import TurnTrace, scored_by, trace_turn
+from escalate.signals import detector_set
 from escalate.state.memory import InMemoryStore
-from escalate.typing import AsyncStateStore, Detector, StateStore
+from escalate.typing import AsyncStateStore, StateStore
 
 if TYPE_CHECKING:
     from escalate.audit.redact import Redactor
     from escalate.audit.trail import AuditTrail
+    from escalate.policy.model import Policy
 
 __all__ = ["Escalator", "ScoredTurn"]
 
 MAX_CONVERSATION_ID_LENGTH: Final = 512
 _fallback_log = logging.getLogger("escalate")
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredTurn:
-    """What the detectors and the policy's rules saw on a turn: enough to decide it again."""
-
-    policy: Policy
-    readings: Mapping[str, SignalReading]
-    facts: RuleFacts | None
-    """What the rules read (``None`` for a policy without rules or routes)."""
-    turns: int
-    user_turns: int
-    elapsed_seconds: float | None
-    now: datetime
-    """The turn's time, or the clock's when the host gave none."""
 
 
 class Escalator:
@@ -81,6 +61,8 @@ class Escalator:
             production configure structlog with ``cache_logger_on_first_use=True``).
         audit: an ``AuditTrail`` that records every decision and reported outcome, off the
             turn. Decision events are then redacted with the trail's redactor too.
+        clock: the time decisions are stamped with (default: now, in UTC).
+        new_id: makes each decision's id (default: ``new_decision_id``, time-sortable).
 
     Examples:
         >>> from escalate import Escalator, Turn
@@ -97,19 +79,16 @@ class Escalator:
         detectors: Sequence[Detector] | None = None,
         logger: Any = None,
         audit: AuditTrail | None = None,
+        clock: Callable[[], datetime] | None = None,
+        new_id: Callable[[], str] | None = None,
     ) -> None:
-        self._detectors = tuple(default_detectors() if detectors is None else detectors)
-        # Custom detectors may report kinds we cannot know: check evidence names only without.
-        self._evidence_kinds = evidence_kinds() if detectors is None else None
-        names = [detector.name for detector in self._detectors]
-        duplicated = sorted({name for name in names if names.count(name) > 1})
-        if duplicated:
-            raise ValueError(f"two detectors produce the same signal: {', '.join(duplicated)}")
+        self._detectors = detector_set(detectors)
         self._policy = self._load(policy)
         self._store: StateStore = InMemoryStore() if store is None else store
         self._log = _default_logger() if logger is None else logger
         self._audit = audit
-        self._analyser, self._scanner = _text_tools()
+        self._clock = _utc_now if clock is None else clock
+        self._new_id = new_decision_id if new_id is None else new_id
 
     @property
     def policy(self) -> Policy:
@@ -119,7 +98,7 @@ class Escalator:
     @property
     def detectors(self) -> tuple[Detector, ...]:
         """The detectors, in the order they run."""
-        return self._detectors
+        return self._detectors.detectors
 
     @property
     def store(self) -> StateStore:
@@ -165,7 +144,7 @@ class Escalator:
                     conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
                 )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
-            decision = self._fail_safe(conversation_id, valid, started, exc, None)
+            decision = self._fail_safe(conversation_id, valid, started, exc)
             scored = None  # the readings, if any, are not what decided
         self._emit(decision)
         if self._audit is not None:
@@ -267,8 +246,8 @@ class Escalator:
     def _load(self, policy: PolicySource | None) -> Policy:
         return load_policy(
             policy,
-            signals=[detector.name for detector in self._detectors],
-            evidence_kinds=self._evidence_kinds,
+            signals=self._detectors.names,
+            evidence_kinds=self._detectors.evidence_kinds,
         )
 
     def _emit(self, decision: Decision) -> None:
@@ -298,7 +277,8 @@ class Escalator:
         decision, scored = self._evaluate(conversation_id, turn, keep_scores=True)
         if scored is None:
             return decision, None
-        return decision, trace_turn(scored.policy, scored.readings, scored.facts)
+        policy, facts = scored_by(scored)
+        return decision, trace_turn(policy, scored.readings, facts)
 
     def evaluate_scored(
         self, conversation_id: str, turn: Turn | Mapping[str, Any]
@@ -323,7 +303,7 @@ class Escalator:
                 conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
             )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
-            decision = self._fail_safe(conversation_id, valid, started, exc, None)
+            decision = self._fail_safe(conversation_id, valid, started, exc)
             scored = None  # the readings, if any, are not what decided
         self._emit(decision)
         # A store may run the update more than once (a retried write): the last run counts.
@@ -342,138 +322,36 @@ class Escalator:
         started: float,
         scored: list[ScoredTurn] | None = None,
     ) -> Decision:
-        """One turn through detectors and policy: pure computation on the given state."""
-        policy = self._policy  # read once: a reload mid-turn does not mix two policies
-        index = state.turns
-        state.turns += 1
-        if turn.role is Role.USER:
-            state.user_turns += 1
-        ts = None if turn.ts is None else turn.ts.timestamp()
-        if ts is not None:
-            state.first_ts = ts if state.first_ts is None else state.first_ts
-            state.last_ts = ts
-        text = turn.text
-        truncated = len(text) > policy.max_text_chars
-        if truncated:
-            text = text[: policy.max_text_chars]
-        analysed = self._analyser.analyse(text)
-        note_turn(state.handoff, turn.role, text, index, ts, analysed.tokens)
-        context = TurnContext(
-            index, state.user_turns, turn.role, analysed, ts, turn.meta, self._scanner
+        """One turn through the core step, on the state the store hands over."""
+        result = step(
+            self._policy,  # read once: a reload mid-turn does not mix two policies
+            self._detectors,
+            state,
+            turn,
+            now=self._clock(),
+            decision_id=self._new_id(),
+            started=started,
         )
-        previous = state.escalation.last_action
-        readings = context.readings
-        try:
-            for detector in self._detectors:
-                readings[detector.name] = _checked(detector, detector.observe(context, state))
-            cues = all_cues(readings)
-            levels = {name: round(reading.score, 4) for name, reading in readings.items()}
-            user_turn = state.user_turns
-            now = datetime.now(UTC)
-            facts = rule_facts(
-                policy,
-                readings,
-                state.escalation,
-                role=turn.role,
-                turn_index=index,
-                turns=state.turns,
-                user_turns=user_turn,
-                elapsed_seconds=_elapsed(state),
-                meta=turn.meta,
-                now=now if turn.ts is None else turn.ts,
-                cues=cues,
-            )
-            verdict = decide(
-                policy,
-                readings,
-                state.escalation,
-                role=turn.role,
-                user_turn=user_turn,
-                cues=cues,
-                facts=facts,
-            )
-            remember_verdict(
-                verdict, levels, cues, state.escalation, role=turn.role, user_turn=user_turn
-            )
-            if scored is not None:
-                scored.append(
-                    ScoredTurn(
-                        policy,
-                        readings,
-                        facts,
-                        state.turns,
-                        user_turn,
-                        _elapsed(state),
-                        now if turn.ts is None else turn.ts,
-                    )
-                )
-        except Exception as exc:  # noqa: BLE001 - an engine bug must not break the host bot
-            return self._fail_safe(
-                state.conversation_id, turn, started, exc, (index, state.user_turns, previous)
-            )
-        notes = verdict.notes
-        if truncated:
-            notes = (*notes, f"text cut to the policy's max_text_chars ({policy.max_text_chars})")
-        return Decision.model_construct(
-            decision_id=new_decision_id(),
-            conversation_id=state.conversation_id,
-            turn_index=index,
-            user_turn=state.user_turns,
-            role=turn.role,
-            action=verdict.action,
-            previous_action=previous,
-            reasons=verdict.reasons,
-            suppressed=verdict.suppressed,
-            signals=levels,
-            route=verdict.route,
-            message=verdict.message,
-            policy=policy.ref,
-            created_at=now,
-            latency_ms=round((time.perf_counter() - started) * 1000, 3),
-            truncated=truncated,
-            notes=notes,
-        )
+        if result.error is not None:
+            self._log_engine_error(result.error, state.conversation_id)
+        elif scored is not None and result.scored is not None:
+            scored.append(result.scored)
+        return result.decision
 
     def _fail_safe(
-        self,
-        conversation_id: str,
-        turn: Turn,
-        started: float,
-        exc: BaseException,
-        position: tuple[int, int, Action] | None,
+        self, conversation_id: str, turn: Turn, started: float, exc: BaseException
     ) -> Decision:
-        """The policy's fail-safe decision for a turn the engine could not score."""
+        """The policy's fail-safe decision for a turn whose state could not be reached."""
         self._log_engine_error(exc, conversation_id)
-        policy = self._policy
-        index, user_turn, previous = position if position is not None else (-1, -1, Action.CONTINUE)
-        reason = Reason(
-            code=ReasonCode.ENGINE_ERROR,
-            score=1.0,
-            evidence=(
-                Evidence(
-                    kind="exception", text=f"{type(exc).__name__}: {exc}"[:200], turn_index=index
-                ),
-            ),
-        )
-        verdict = Verdict(
-            policy.fail_safe, (reason,) if policy.fail_safe is not Action.CONTINUE else ()
-        )
-        return Decision(
-            decision_id=new_decision_id(),
-            conversation_id=conversation_id,
-            turn_index=index,
-            user_turn=user_turn,
-            role=turn.role,
-            action=verdict.action,
-            previous_action=previous,
-            reasons=verdict.reasons,
-            suppressed=() if verdict.reasons else (reason,),
-            signals={},
-            message=policy.message_for(verdict.action),
-            policy=policy.ref,
-            created_at=datetime.now(UTC),
+        return fail_safe_decision(
+            self._policy,
+            conversation_id,
+            turn.role,
+            exc,
+            None,
+            now=self._clock(),
+            decision_id=self._new_id(),
             latency_ms=round((time.perf_counter() - started) * 1000, 3),
-            notes=("the engine failed on this turn; this is the policy's fail-safe decision",),
         )
 
     def _log_engine_error(self, exc: BaseException, conversation_id: str) -> None:
@@ -481,15 +359,6 @@ class Escalator:
             self._log.error(ENGINE_ERROR_EVENT, conversation_id=conversation_id, exc_info=exc)
         except Exception:  # noqa: BLE001 - same: fall back to the standard library logger
             _fallback_log.exception("escalate engine error in %s", conversation_id, exc_info=exc)
-
-
-@cache
-def _text_tools() -> tuple[TextAnalyser, Scanner]:
-    """The analyser and scanner for the bundled lexicons: built once per process."""
-    lexicons = [load_lexicon(name) for name in BUNDLED_LEXICONS]
-    targets: set[str] = set().union(*(lexicon.fuzzy for lexicon in lexicons))
-    known: set[str] = set().union(*(lexicon.words for lexicon in lexicons))
-    return TextAnalyser(targets, known | vader_words() | real_words()), Scanner(lexicons)
 
 
 @cache
@@ -506,16 +375,8 @@ def _default_logger() -> Any:
     return structlog.get_logger("escalate")
 
 
-def _elapsed(state: ConversationState) -> float | None:
-    if state.first_ts is None or state.last_ts is None:
-        return None
-    return state.last_ts - state.first_ts
-
-
-def _checked(detector: Detector, reading: SignalReading) -> SignalReading:
-    if not 0.0 <= reading.score <= 1.0:
-        raise ValueError(f"detector {detector.name!r} scored {reading.score!r}, outside 0..1")
-    return reading
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def new_decision_id() -> str:

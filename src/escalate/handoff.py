@@ -27,16 +27,14 @@ from typing import TYPE_CHECKING, Final
 from pydantic import BaseModel, ConfigDict
 
 from escalate.models import Action, Decision, Reason, ReasonCode, Role
-from escalate.signals.loop import content_words
-from escalate.state.conversation import RECENT_TURNS_KEPT, TEXT_KEPT, RecentTurn, remember
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from escalate.audit.redact import Redactor
-    from escalate.state.conversation import ConversationState, HandoffMemory
+    from escalate.state.conversation import ConversationState
 
-__all__ = ["HandoffContext", "HandoffTurn", "build_handoff_context", "note_turn"]
+__all__ = ["HandoffContext", "HandoffTurn", "build_handoff_context"]
 
 _WHY: Final = {
     ReasonCode.HUMAN_REQUESTED: "asked for a person",
@@ -90,28 +88,6 @@ class HandoffContext(BaseModel):
     """A few plain-text lines for the agent's screen."""
     decision: Decision
     """The decision that triggered the handoff, evidence quotes redacted."""
-
-
-def note_turn(  # noqa: PLR0917 - the engine's hot path: no keyword overhead
-    memory: HandoffMemory,
-    role: Role,
-    text: str,
-    index: int,
-    ts: float | None,
-    tokens: tuple[str, ...],
-) -> None:
-    """Remember a turn for a later handoff (the engine calls this on every turn)."""
-    remember(memory.recent, RecentTurn(role.value, text[:TEXT_KEPT], index, ts), RECENT_TURNS_KEPT)
-    if memory.goal is None and role is Role.USER and _substantive(tokens):
-        memory.goal = text[:TEXT_KEPT]
-        memory.goal_turn = index
-
-
-def _substantive(tokens: tuple[str, ...]) -> bool:
-    """A request, not a greeting or a "yes": content words beyond the small talk."""
-    content = content_words(tokens)
-    words = 0 if not content else content.count(" ") + 1
-    return words >= 2 or (words == 1 and len(tokens) >= 3)  # noqa: PLR2004 - "where is my order"
 
 
 def build_handoff_context(

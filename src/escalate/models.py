@@ -1,17 +1,21 @@
-"""The data that crosses the API: turns in, decisions out.
+"""The data that crosses the API: turns in, decisions out (defined in ``escalate.core``).
 
 Every model is a frozen pydantic model, so a decision handed to a callback, a log processor or
 another thread can never be changed behind the engine's back, and every one serialises to JSON
 with ``model_dump_json()``.
 """
 
-from __future__ import annotations
-
-from datetime import datetime
-from enum import StrEnum
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictStr
+from escalate.core import (
+    Action,
+    Decision,
+    Evidence,
+    Outcome,
+    PolicyRef,
+    Reason,
+    ReasonCode,
+    Role,
+    Turn,
+)
 
 __all__ = [
     "Action",
@@ -24,168 +28,3 @@ __all__ = [
     "Role",
     "Turn",
 ]
-
-
-class Role(StrEnum):
-    """Who wrote a turn."""
-
-    USER = "user"
-    """The customer."""
-    BOT = "bot"
-    """The automated assistant (feed its replies before they are sent)."""
-    AGENT = "agent"
-    """A human agent; once one speaks, the conversation counts as handed off."""
-    SYSTEM = "system"
-    """Anything else the host wants on the timeline; context only."""
-
-
-class Action(StrEnum):
-    """What the host should do after a turn, in rising order of escalation."""
-
-    CONTINUE = "continue"
-    """Keep automating."""
-    OFFER_HUMAN = "offer_human"
-    """Offer a human (a button or a question); the customer chooses."""
-    HANDOFF = "handoff"
-    """Bring a human in now."""
-
-    @property
-    def rank(self) -> int:
-        """Position in the escalation order: continue 0, offer_human 1, handoff 2."""
-        return _ACTION_RANK[self]
-
-
-_ACTION_RANK = {Action.CONTINUE: 0, Action.OFFER_HUMAN: 1, Action.HANDOFF: 2}
-
-
-class ReasonCode(StrEnum):
-    """Why a decision escalates. The set is stable: codes are only ever added."""
-
-    HUMAN_REQUESTED = "human_requested"
-    EMOTIONAL_STRESS = "emotional_stress"
-    CONVERSATION_LOOP = "conversation_loop"
-    SECURITY_DEAD_END = "security_dead_end"
-    SENSITIVE_TOPIC = "sensitive_topic"
-    HIGH_EFFORT = "high_effort"
-    ENGINE_ERROR = "engine_error"
-
-
-class Outcome(StrEnum):
-    """What happened after a decision, as reported by the host."""
-
-    OFFER_DECLINED = "offer_declined"
-    """The customer said no to a human; offers pause for the policy's cooldown."""
-    OFFER_ACCEPTED = "offer_accepted"
-    """The customer took the offer; the conversation is handed off."""
-    HANDED_OFF = "handed_off"
-    """A human took over (for whatever reason); decisions stay ``handoff``."""
-    RETURNED_TO_BOT = "returned_to_bot"
-    """The human handed the conversation back; automation resumes."""
-    ENDED = "ended"
-    """The conversation is over; its state is dropped."""
-
-
-_MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid")
-
-
-class Turn(BaseModel):
-    """One message in a conversation.
-
-    Examples:
-        >>> Turn(role="user", text="I want to talk to a person").role
-        <Role.USER: 'user'>
-    """
-
-    model_config = _MODEL_CONFIG
-
-    role: Role
-    text: StrictStr
-    ts: datetime | None = None
-    """When the turn was written: a datetime, an ISO-8601 string or Unix seconds."""
-    meta: dict[str, JsonValue] = Field(default_factory=dict)
-    """Free host data (channel, language, customer tier...); kept out of scoring."""
-
-
-class Evidence(BaseModel):
-    """A piece of a conversation that moved a signal."""
-
-    model_config = _MODEL_CONFIG
-
-    kind: str
-    """What was found, e.g. ``direct_request``, ``bot_repeat``, ``shouting``, ``lost_device``."""
-    text: str
-    """The words that matched (or a short description for structural evidence)."""
-    turn_index: int
-    """The turn it was found in (0-based over all turns of the conversation)."""
-    span: tuple[int, int] | None = None
-    """Character offsets of ``text`` within that turn's text, when it is a quote."""
-
-
-class Reason(BaseModel):
-    """One reason behind an escalation, with the evidence for it."""
-
-    model_config = _MODEL_CONFIG
-
-    code: ReasonCode
-    score: Annotated[float, Field(ge=0.0, le=1.0)]
-    evidence: tuple[Evidence, ...] = ()
-    rule: str | None = None
-    """What raised it: a rule's id, or ``signals.<name>`` for a signal's threshold."""
-
-
-class PolicyRef(BaseModel):
-    """Which policy made a decision."""
-
-    model_config = _MODEL_CONFIG
-
-    name: str
-    version: str
-    hash: str
-    """SHA-256 of the policy's canonical JSON: equal hashes mean the same rules."""
-
-
-class Decision(BaseModel):
-    """The engine's answer for one turn.
-
-    ``reasons`` holds only what drove ``action`` (empty for ``continue``), strongest first.
-    ``suppressed`` holds reasons the policy held back (a declined offer's cooldown, a customer
-    who asked to stay with the bot), so the host can see what was weighed.
-    """
-
-    model_config = _MODEL_CONFIG
-
-    decision_id: str
-    conversation_id: str
-    turn_index: int
-    """0-based index of the turn over all turns of the conversation."""
-    user_turn: int
-    """How many user turns the conversation has had up to and including this turn."""
-    role: Role
-    action: Action
-    previous_action: Action
-    """The action of the conversation's previous decision: message the customer on a change."""
-    reasons: tuple[Reason, ...] = ()
-    suppressed: tuple[Reason, ...] = ()
-    signals: dict[str, float] = Field(default_factory=dict)
-    """Every signal's level (0..1) after this turn."""
-    route: str | None = None
-    """The team or queue to hand off to (from the policy's ``routes``), when escalating."""
-    message: str | None = None
-    """What the bot can tell the customer about the escalation, from the policy."""
-    policy: PolicyRef
-    created_at: datetime
-    latency_ms: float
-    truncated: bool = False
-    """The turn's text was longer than the policy's ``max_text_chars`` and was cut."""
-    notes: tuple[str, ...] = ()
-    """Plain-language remarks on how the policy reached the action."""
-
-    @property
-    def escalated(self) -> bool:
-        """Whether the action is anything but ``continue``."""
-        return self.action is not Action.CONTINUE
-
-    @property
-    def reason_codes(self) -> tuple[ReasonCode, ...]:
-        """The codes of ``reasons``, strongest first."""
-        return tuple(reason.code for reason in self.reasons)

@@ -4,34 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
+from escalate.core import Detector
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from escalate.audit.records import RecordBody
-    from escalate.signals.base import SignalReading, TurnContext
-    from escalate.state.conversation import ConversationState
+    from escalate.core import ConversationState
 
 __all__ = ["AsyncStateStore", "AuditSink", "Detector", "StateStore"]
 
 T = TypeVar("T")
-
-
-@runtime_checkable
-class Detector(Protocol):
-    """Scores one signal on every turn.
-
-    ``observe`` is called once per turn, in order, under the conversation's lock. It may read and
-    update its own part of ``state`` (``state.extra[name]`` for custom detectors, JSON values
-    only) and the readings of detectors that ran before it (``turn.readings``). It must not do
-    I/O: the engine runs it on the host's hot path. Do expensive set-up in ``__init__``.
-    """
-
-    name: str
-    """The signal's name: the key in ``Decision.signals`` and in the policy's ``signals``."""
-
-    def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
-        """Score ``turn`` given the conversation so far."""
-        ...
 
 
 @runtime_checkable

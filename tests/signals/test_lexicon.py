@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalate import LexiconError
+from escalate.core import TextAnalyser
 from escalate.models import Role
 from escalate.signals._lexicon import SEP, _alternation, compile_lexicon, load_lexicon
 from escalate.signals._scanner import Scanner
-from escalate.signals._text import TextAnalyser
 
 
 def matches(spec: dict[str, Any], text: str, role: Role = Role.USER) -> list[tuple[str, str]]:

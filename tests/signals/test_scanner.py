@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate import MissingDependencyError
-from escalate.engine import _text_tools
 from escalate.models import Role
-from escalate.signals import BUNDLED_LEXICONS
+from escalate.signals import BUNDLED_LEXICONS, detector_set
 from escalate.signals._lexicon import load_lexicon
 from escalate.signals._scanner import Scanner, _re2_source, re2_available
 
@@ -43,7 +42,7 @@ def engines() -> tuple[Scanner, Scanner]:
 
 
 def agree(text: str, role: Role) -> None:
-    analyser, _ = _text_tools()
+    analyser = detector_set().analyser
     analysed = analyser.analyse(text)
     with_re2, pure_python = engines()
     assert with_re2.scan(analysed, role) == pure_python.scan(analysed, role)

@@ -5,8 +5,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalate.engine import _text_tools
-from escalate.signals._text import TextAnalyser, fold
+from escalate.core import TextAnalyser, fold
+from escalate.signals import detector_set
 
 
 @given(st.text())
@@ -29,7 +29,7 @@ def test_typos_of_key_words_are_corrected_on_the_scan_copy_only() -> None:
 
 
 def test_real_words_near_a_key_word_are_left_alone() -> None:
-    analyser, _ = _text_tools()
+    analyser = detector_set().analyser
     for word in ("assistance", "contract", "personal", "managers", "assistanec"):
         assert analyser.analyse(word).scan == word
 

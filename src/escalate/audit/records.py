@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from escalate.audit.chain import dumps
 from escalate.events import library_version
+from escalate.policy.trace import scored_by
 
 if TYPE_CHECKING:
     from escalate.audit.redact import Redactor
-    from escalate.engine import ScoredTurn
+    from escalate.core import ScoredTurn
     from escalate.models import Decision, Outcome, Reason, Turn
 
 __all__ = ["OutcomeEntry", "RecordBody", "RecordBuilder", "TextMode", "TurnEntry"]
@@ -191,8 +192,9 @@ def _trace(scored: ScoredTurn) -> dict[str, Any]:
     for every record.
     """
     readings = scored.readings
+    policy, facts = scored_by(scored)
     signals = []
-    for signal in scored.policy.compiled:
+    for signal in policy.compiled:
         reading = readings.get(signal.name)
         if reading is not None:
             signals.append(
@@ -205,9 +207,9 @@ def _trace(scored: ScoredTurn) -> dict[str, Any]:
                 }
             )
     rules = []
-    if scored.facts is not None:
-        for rule in scored.policy.compiled_rules.rules:
-            check = rule.predicate.explain(scored.facts)
+    if facts is not None:
+        for rule in policy.compiled_rules.rules:
+            check = rule.predicate.explain(facts)
             rules.append(
                 {
                     "id": rule.id,

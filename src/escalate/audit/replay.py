@@ -17,11 +17,19 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from escalate.audit.read import AuditRecord, read_trail
-from escalate.models import Action, Evidence, Outcome, PolicyRef, Role
-from escalate.policy.engine import all_cues, apply_outcome, decide, remember_verdict, rule_facts
+from escalate.core import (
+    Action,
+    EscalationMemory,
+    Evidence,
+    Outcome,
+    PolicyInputs,
+    PolicyRef,
+    Role,
+    SignalReading,
+    all_cues,
+)
+from escalate.policy.engine import apply_outcome, policy_step
 from escalate.policy.loader import load_policy
-from escalate.signals.base import SignalReading
-from escalate.state.conversation import EscalationMemory
 
 if TYPE_CHECKING:
     import os
@@ -196,26 +204,19 @@ def _replay_turn(
         )
         for name, reading in inputs["readings"].items()
     }
-    cues = all_cues(readings)
-    user_turn = inputs["user_turns"]
-    facts = rule_facts(
-        policy,
-        readings,
-        memory,
+    turn_inputs = PolicyInputs(
+        readings=readings,
+        levels={name: round(reading.score, 4) for name, reading in readings.items()},
+        cues=all_cues(readings),
         role=role,
         turn_index=data["turn_index"],
         turns=inputs["turns"],
-        user_turns=user_turn,
+        user_turns=inputs["user_turns"],
         elapsed_seconds=inputs["elapsed_seconds"],
         meta=data["turn"]["meta"],
         now=datetime.fromisoformat(inputs["now"]),
-        cues=cues,
     )
-    verdict = decide(
-        policy, readings, memory, role=role, user_turn=user_turn, cues=cues, facts=facts
-    )
-    levels = {name: round(reading.score, 4) for name, reading in readings.items()}
-    remember_verdict(verdict, levels, cues, memory, role=role, user_turn=user_turn)
+    verdict = policy_step(policy, turn_inputs, memory).verdict
     report.turns += 1
     before = Action(recorded["action"])
     report.by_action[before, verdict.action] += 1

@@ -28,7 +28,7 @@ from escalate.audit.records import OutcomeEntry, RecordBody, RecordBuilder, Text
 from escalate.audit.redact import Redactor
 
 if TYPE_CHECKING:
-    from escalate.engine import ScoredTurn
+    from escalate.core import ScoredTurn
     from escalate.models import Decision, Outcome, Turn
     from escalate.typing import AuditSink
 

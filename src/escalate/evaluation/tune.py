@@ -2,7 +2,7 @@
 
 No model is trained: only the thresholds the policy already exposes move. The data is scored
 once, with every detector's reading recorded per turn; each candidate policy then re-decides the
-recorded readings with the policy engine alone (``decide`` is pure), which takes milliseconds
+recorded readings with the policy's step alone (``policy_step``, pure), which takes milliseconds
 instead of a full scoring run. One detail is not replayed: whether the customer's "yes" answers
 an open offer depends on the offers the candidate would have made; the recorded run's answer is
 kept. The suggestion is therefore checked at the end with a full scoring run.
@@ -15,20 +15,27 @@ one policy that ``extends`` the current one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from pydantic import JsonValue
+
+from escalate.core import (
+    Decision,
+    EscalationMemory,
+    PolicyInputs,
+    Role,
+    SignalReading,
+    all_cues,
+)
 from escalate.evaluation.cases import Case
 from escalate.evaluation.metrics import build_report
 from escalate.evaluation.run import ScoredCase, check_result
-from escalate.models import Decision, Role
-from escalate.policy.engine import all_cues, decide, remember_verdict
+from escalate.policy.engine import policy_step
 from escalate.policy.loader import load_policy
 from escalate.policy.model import Policy
-from escalate.signals.base import SignalReading
-from escalate.state.conversation import EscalationMemory
-from escalate.typing import Detector
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -36,8 +43,6 @@ if TYPE_CHECKING:
     from escalate.engine import Escalator
     from escalate.evaluation.gates import Gate
     from escalate.evaluation.report import EvalReport
-    from escalate.signals.base import TurnContext
-    from escalate.state.conversation import ConversationState
 
 __all__ = [
     "Candidate",
@@ -61,7 +66,11 @@ class _RecordedTurn:
     role: Role
     user_turn: int
     turn_index: int
-    readings: dict[str, SignalReading]
+    readings: Mapping[str, SignalReading]
+    turns: int
+    elapsed_seconds: float | None
+    meta: Mapping[str, JsonValue]
+    now: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,42 +81,34 @@ class RecordedCase:
     turns: tuple[_RecordedTurn, ...]
 
 
-@dataclass(slots=True)
-class _Recorder:
-    """Wraps a detector and keeps each reading it returns."""
-
-    inner: Detector
-    sink: list[tuple[str, SignalReading]]
-    name: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.name = self.inner.name
-
-    def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
-        reading = self.inner.observe(turn, state)
-        self.sink.append((self.name, reading))
-        return reading
-
-
 def record_readings(escalator: Escalator, cases: Sequence[Case]) -> list[RecordedCase]:
     """Score every case once and keep every detector's reading on every turn."""
     from escalate.engine import Escalator  # noqa: PLC0415 - avoids an import cycle at load time
 
-    sink: list[tuple[str, SignalReading]] = []
-    recording = Escalator(
-        escalator.policy,
-        detectors=[_Recorder(detector, sink) for detector in escalator.detectors],
-        logger=_quiet(),
-    )
+    recording = Escalator(escalator.policy, detectors=escalator.detectors, logger=_quiet())
     recorded = []
     for number, case in enumerate(cases):
         conversation_id = f"tune-{number}"
         turns = []
         for turn in case.turns:
-            sink.clear()
-            decision = recording.evaluate(conversation_id, turn)
+            decision, scored = recording.evaluate_scored(conversation_id, turn)
+            if scored is None:  # the engine failed on the turn: nothing was read
+                readings: Mapping[str, SignalReading] = {}
+                counts, elapsed, now = decision.turn_index + 1, None, decision.created_at
+            else:
+                readings, counts = scored.readings, scored.turns
+                elapsed, now = scored.elapsed_seconds, scored.now
             turns.append(
-                _RecordedTurn(turn.role, decision.user_turn, decision.turn_index, dict(sink))
+                _RecordedTurn(
+                    turn.role,
+                    decision.user_turn,
+                    decision.turn_index,
+                    readings,
+                    counts,
+                    elapsed,
+                    turn.meta,
+                    now,
+                )
             )
         recording.store.delete(conversation_id)
         recorded.append(RecordedCase(case, tuple(turns)))
@@ -127,14 +128,20 @@ def replay(policy: Policy, recorded: Sequence[RecordedCase]) -> list[ScoredCase]
         memory = EscalationMemory()
         decisions = []
         for turn in item.turns:
-            cues = all_cues(turn.readings)
-            verdict = decide(
-                policy, turn.readings, memory, role=turn.role, user_turn=turn.user_turn, cues=cues
-            )
             levels = {name: round(r.score, 4) for name, r in turn.readings.items()}
-            remember_verdict(
-                verdict, levels, cues, memory, role=turn.role, user_turn=turn.user_turn
+            inputs = PolicyInputs(
+                readings=turn.readings,
+                levels=levels,
+                cues=all_cues(turn.readings),
+                role=turn.role,
+                turn_index=turn.turn_index,
+                turns=turn.turns,
+                user_turns=turn.user_turn,
+                elapsed_seconds=turn.elapsed_seconds,
+                meta=turn.meta,
+                now=turn.now,
             )
+            verdict = policy_step(policy, inputs, memory).verdict
             if turn.role is Role.USER:
                 decisions.append(_decision(turn, verdict.action, verdict.reasons, levels, policy))
         scored.append(ScoredCase(item.case, tuple(decisions)))

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from escalate.audit.redact import Redactor
-    from escalate.engine import ScoredTurn
+    from escalate.core import ScoredTurn
     from escalate.models import Decision, Turn
 
 __all__ = [

@@ -1,9 +1,9 @@
 """From signal levels to an action: the policy's decision, with no I/O and no clock.
 
-``decide`` reads the levels and the conversation's escalation memory and returns a ``Verdict``;
-``remember_verdict`` then writes back what the next turn needs to know (an offer is open, the
-customer declined, the conversation was handed off). Keeping the two apart keeps ``decide``
-a pure function that policy tests and replays can call directly.
+``policy_step`` is the policy's whole turn, as the turn step, replays and tools call it: it
+reads what the rules need (``rule_facts``), decides (``decide``) and writes back what the next
+turn needs to know (``remember_verdict``: an offer is open, the customer declined, the
+conversation was handed off). ``decide`` alone is a pure function that policy tests call.
 """
 
 from __future__ import annotations
@@ -11,10 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalate.models import Action, Outcome, Reason, ReasonCode, Role
+from escalate.core import (
+    BOT_QUESTION,
+    EVIDENCE_KEPT,
+    HUMAN_OFFERED,
+    OFFER_DECLINED,
+    OPT_OUT,
+    Action,
+    EscalationMemory,
+    Outcome,
+    PolicyInputs,
+    PolicyResult,
+    Reason,
+    ReasonCode,
+    Role,
+    Verdict,
+    all_cues,
+)
 from escalate.policy.compiled import CompiledRules, RuleFacts
-from escalate.signals.human_request import BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT
-from escalate.state.conversation import EVIDENCE_KEPT, EscalationMemory
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -22,31 +36,19 @@ if TYPE_CHECKING:
 
     from pydantic import JsonValue
 
-    from escalate.models import Evidence
+    from escalate.core import Evidence, SignalReading
     from escalate.policy.model import Policy
-    from escalate.signals.base import SignalReading
 
 __all__ = [
     "Verdict",
     "all_cues",
     "apply_outcome",
     "decide",
+    "policy_step",
     "record_decline",
     "remember_verdict",
     "rule_facts",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The policy's answer for one turn."""
-
-    action: Action
-    reasons: tuple[Reason, ...] = ()
-    suppressed: tuple[Reason, ...] = ()
-    notes: tuple[str, ...] = ()
-    route: str | None = None
-    message: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,29 @@ class _Candidate:
     priority: int = 0
     route: str | None = None
     message: str | None = None
+
+
+def policy_step(policy: Policy, inputs: PolicyInputs, memory: EscalationMemory) -> PolicyResult:
+    """The policy's whole turn: read the rules' facts, decide, and update ``memory``."""
+    readings, cues, role, user_turns = inputs.readings, inputs.cues, inputs.role, inputs.user_turns
+    facts = rule_facts(
+        policy,
+        readings,
+        memory,
+        role=role,
+        turn_index=inputs.turn_index,
+        turns=inputs.turns,
+        user_turns=user_turns,
+        elapsed_seconds=inputs.elapsed_seconds,
+        meta=inputs.meta,
+        now=inputs.now,
+        cues=cues,
+    )
+    verdict = decide(
+        policy, readings, memory, role=role, user_turn=user_turns, cues=cues, facts=facts
+    )
+    remember_verdict(verdict, inputs.levels, cues, memory, role=role, user_turn=user_turns)
+    return PolicyResult(verdict, facts)
 
 
 def decide(
@@ -171,15 +196,6 @@ def rule_facts(
         compiled.update_windows(facts, counters)
         memory.windows = counters
     return facts
-
-
-def all_cues(readings: Mapping[str, SignalReading]) -> frozenset[str]:
-    """Every cue any detector raised on the turn."""
-    cues: frozenset[str] = frozenset()
-    for reading in readings.values():
-        if reading.cues:
-            cues = cues | reading.cues
-    return cues
 
 
 def remember_verdict(

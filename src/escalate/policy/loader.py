@@ -22,8 +22,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from escalate.exceptions import PolicyError, PolicyProblem
-from escalate.policy import hours, rules
 from escalate.policy.conditions import CONDITION_SUBJECTS, EvidenceCount
+from escalate.policy.hours import Calendar
 from escalate.policy.locate import (
     SourceMap,
     parse_toml_positions,
@@ -32,6 +32,7 @@ from escalate.policy.locate import (
 )
 from escalate.policy.model import CooldownPolicy, OptOutPolicy, Policy, SignalPolicy
 from escalate.policy.problems import at, from_pydantic
+from escalate.policy.rules import Fallback, Route, Rule
 from escalate.policy.suggest import did_you_mean
 
 __all__ = ["PolicySource", "default_policy", "load_policy", "policy_data"]
@@ -326,10 +327,10 @@ def _field_names() -> tuple[str, ...]:
         SignalPolicy,
         CooldownPolicy,
         OptOutPolicy,
-        rules.Rule,
-        rules.Route,
-        rules.Fallback,
-        hours.Calendar,
+        Rule,
+        Route,
+        Fallback,
+        Calendar,
     ]
     models.extend(CONDITION_SUBJECTS.values())
     names = {field.alias or name for model in models for name, field in model.model_fields.items()}

@@ -17,6 +17,7 @@ from escalate.policy.conditions import (
     SignalComparison,
     iter_conditions,
 )
+from escalate.policy.engine import policy_step
 from escalate.policy.hours import Calendar
 from escalate.policy.locate import dotted_path
 from escalate.policy.rules import Message, Route, Rule
@@ -24,6 +25,7 @@ from escalate.policy.rules import Message, Route, Rule
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
+    from escalate.core import EscalationMemory, PolicyInputs, PolicyResult
     from escalate.policy.compiled import CompiledRules
 
 __all__ = [
@@ -171,6 +173,10 @@ class Policy(BaseModel):
     """Named business-hours calendars, for routes and ``business_hours`` conditions."""
     messages: dict[Literal["offer_human", "handoff"], Message] = Field(default_factory=dict)
     """Default text per action, when neither the rule nor its route has one."""
+
+    def decide_turn(self, inputs: PolicyInputs, memory: EscalationMemory) -> PolicyResult:
+        """Decide a turn and update the policy's ``memory`` (see ``policy_step``)."""
+        return policy_step(self, inputs, memory)
 
     def message_for(self, action: Action) -> str | None:
         """The default message for ``action`` from ``messages`` (``None`` if it has none)."""

@@ -9,17 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from escalate.models import Action, ReasonCode
-from escalate.policy.compiled import UNMEASURED, Check
+from escalate.core import Action, ReasonCode
+from escalate.policy.compiled import UNMEASURED, Check, RuleFacts
+from escalate.policy.model import Policy
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from escalate.policy.compiled import RuleFacts
-    from escalate.policy.model import Policy
-    from escalate.signals.base import SignalReading
+    from escalate.core import ScoredTurn, SignalReading
 
-__all__ = ["NEAR_MISS_MARGIN", "RuleTrace", "SignalTrace", "TurnTrace", "trace_turn"]
+__all__ = [
+    "NEAR_MISS_MARGIN",
+    "RuleTrace",
+    "SignalTrace",
+    "TurnTrace",
+    "scored_by",
+    "trace_turn",
+]
 
 NEAR_MISS_MARGIN: Final = 0.1
 """A rule or threshold missed by at most this much (on the 0..1 scale) is a near miss."""
@@ -142,3 +148,14 @@ def _check_lines(check: Check, indent: str) -> list[str]:
     for child in check.children:
         lines.extend(_check_lines(child, indent + "    "))
     return lines
+
+
+def scored_by(scored: ScoredTurn) -> tuple[Policy, RuleFacts | None]:
+    """The policy that decided a scored turn and what its rules read.
+
+    Raises ``TypeError`` for a turn decided by another implementation of ``PolicyStep``.
+    """
+    policy, facts = scored.policy, scored.facts
+    if not isinstance(policy, Policy) or not (facts is None or isinstance(facts, RuleFacts)):
+        raise TypeError(f"not decided by an escalate Policy: {type(policy).__name__}")
+    return policy, facts

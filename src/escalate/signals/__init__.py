@@ -1,24 +1,20 @@
 """Detectors: one signal each, every one a 0..1 level with the evidence behind it."""
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Final
 
+from escalate.core import CUES, Detector, DetectorSet
+from escalate.signals._context import BUNDLED_LEXICONS, bundled_analyser, matches, sentiment
 from escalate.signals._lexicon import load_lexicon
 from escalate.signals.base import SignalReading, TurnContext
 from escalate.signals.effort import EffortDetector
-from escalate.signals.human_request import (
-    BOT_QUESTION,
-    HUMAN_OFFERED,
-    OFFER_DECLINED,
-    OPT_OUT,
-    HumanRequestDetector,
-)
-from escalate.signals.loop import WRAP_UP, LoopDetector
+from escalate.signals.human_request import HumanRequestDetector
+from escalate.signals.loop import LoopDetector
 from escalate.signals.security import SecurityDeadEndDetector
 from escalate.signals.sensitive import SensitiveTopicDetector
 from escalate.signals.stress import StressDetector
 from escalate.signals.trust import TRUST_SIGNALS, TrustDetector
-from escalate.typing import Detector
 
 __all__ = [
     "BUNDLED_LEXICONS",
@@ -33,7 +29,10 @@ __all__ = [
     "TrustDetector",
     "TurnContext",
     "default_detectors",
+    "detector_set",
     "evidence_kinds",
+    "matches",
+    "sentiment",
 ]
 
 _STRUCTURAL_KINDS: Final = frozenset(
@@ -52,9 +51,6 @@ _STRUCTURAL_KINDS: Final = frozenset(
     }
 )
 """Evidence the built-in detectors find from structure rather than from a lexicon."""
-_CUES: Final = frozenset({BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT, WRAP_UP})
-BUNDLED_LEXICONS: Final = ("human_request", "stress", "security", "sensitive", "loop", "trust")
-"""The lexicon files the built-in detectors read."""
 
 
 @cache
@@ -66,7 +62,7 @@ def evidence_kinds() -> frozenset[str]:
     from_lexicons = {
         family.kind for name in BUNDLED_LEXICONS for family in load_lexicon(name).families.values()
     }
-    return frozenset(from_lexicons) | _STRUCTURAL_KINDS | _CUES
+    return frozenset(from_lexicons) | _STRUCTURAL_KINDS | CUES
 
 
 def default_detectors() -> list[Detector]:
@@ -85,3 +81,14 @@ def default_detectors() -> list[Detector]:
         EffortDetector(),
         *(TrustDetector(signal) for signal in TRUST_SIGNALS),
     ]
+
+
+def detector_set(detectors: Sequence[Detector] | None = None) -> DetectorSet:
+    """The detectors a turn runs through, with the text analysis the built-in ones share.
+
+    ``detectors``: default ``default_detectors()``. Evidence kinds are known, and checked
+    against the policy, only for the built-in set.
+    """
+    if detectors is None:
+        return DetectorSet(tuple(default_detectors()), bundled_analyser(), evidence_kinds())
+    return DetectorSet(tuple(detectors), bundled_analyser())

@@ -38,7 +38,7 @@ from escalate.signals._lexicon import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from escalate.signals._text import AnalysedText
+    from escalate.core import AnalysedText
 
 __all__ = ["Scanner", "re2_available"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from escalate.core import WRAP_UP
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence
-from escalate.signals.loop import WRAP_UP
 
 if TYPE_CHECKING:
     from escalate.state.conversation import ConversationState

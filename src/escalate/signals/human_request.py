@@ -15,16 +15,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from escalate.core import BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT
 from escalate.models import Role
+from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
 from escalate.state.conversation import EVIDENCE_KEPT, ConversationState
 
 __all__ = ["BOT_QUESTION", "HUMAN_OFFERED", "OFFER_DECLINED", "OPT_OUT", "HumanRequestDetector"]
 
-OPT_OUT: Final = "opt_out"
-OFFER_DECLINED: Final = "offer_declined"
-HUMAN_OFFERED: Final = "human_offered"
-BOT_QUESTION: Final = "bot_question"
 
 _REQUESTS: Final = frozenset({"direct_request", "short_request", "is_it_a_bot"})
 _REPEATED_REQUEST: Final = 1.0
@@ -41,7 +39,9 @@ class HumanRequestDetector:
         """Score a user turn; note offers and questions on bot turns."""
         memory = state.human
         if turn.role is Role.BOT:
-            offered = [m for m in turn.matches("human_request") if m.family == "human_offered"]
+            offered = [
+                m for m in lexicon_matches(turn, "human_request") if m.family == "human_offered"
+            ]
             if offered:
                 return SignalReading(
                     memory.level, tuple(memory.evidence), frozenset({HUMAN_OFFERED})
@@ -50,13 +50,13 @@ class HumanRequestDetector:
             return SignalReading(memory.level, tuple(memory.evidence), cue)
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
-        matches = turn.matches("human_request")
+        matches = lexicon_matches(turn, "human_request")
         if not matches:
             memory.level = 0.0
             memory.evidence = []
             return QUIET
         requests = [m for m in matches if m.family in _REQUESTS]
-        pending = state.escalation.offer_pending
+        pending = turn.offer_pending
         if pending:
             requests += [m for m in matches if m.family == "offer_accepted"]
         cues: set[str] = set()

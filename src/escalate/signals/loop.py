@@ -9,13 +9,13 @@ when both sides repeat: that is a conversation going in circles.
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
 from typing import Final
 
 from rapidfuzz import fuzz, process
 
+from escalate.core import WRAP_UP, content_words
 from escalate.models import Evidence, Role
+from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 from escalate.state.conversation import (
     EVIDENCE_KEPT,
@@ -28,8 +28,6 @@ from escalate.state.conversation import (
 
 __all__ = ["WRAP_UP", "LoopDetector", "content_words"]
 
-WRAP_UP: Final = "wrap_up_prompt"
-"""Cue on a bot turn that asks "anything else?" (read by the effort detector)."""
 
 BOT_REPEAT_SIMILARITY: Final = 75.0
 """rapidfuzz token_sort_ratio (0-100) of content words above which two bot replies say the same."""
@@ -45,22 +43,6 @@ _USER_REPEAT_LEVELS: Final = (0.0, 0.35, 0.6, 0.8)
 _CORRECTION_SCORE: Final = 0.25
 _BOTH_SIDES_FLOOR: Final = 0.65
 _FALLBACKS_FOR_A_LOOP: Final = 2
-
-
-@cache
-def _stopwords() -> frozenset[str]:
-    text = (
-        resources.files("escalate.signals").joinpath("lexicons", "stopwords.txt").read_text("utf-8")
-    )
-    return frozenset(
-        line.strip() for line in text.splitlines() if line and not line.startswith("#")
-    )
-
-
-def content_words(tokens: tuple[str, ...]) -> str:
-    """The tokens that carry the request, joined: what two turns are compared on."""
-    stop = _stopwords()
-    return " ".join([token for token in tokens if token not in stop])
 
 
 def _repeats(content: str, earlier: list[str], cutoff: float) -> bool:
@@ -108,7 +90,7 @@ class LoopDetector:
 
     def _observe_bot(self, turn: TurnContext, memory: LoopMemory, found: list[Evidence]) -> bool:
         """Record a bot turn; return whether it asks "anything else?"."""
-        matches = turn.matches("loop")
+        matches = lexicon_matches(turn, "loop")
         fallback = [m for m in matches if m.family == "fallback"]
         text = content_words(turn.text.tokens)[:TEXT_KEPT]
         repeated = _repeats(text, memory.bot_texts, BOT_REPEAT_SIMILARITY)
@@ -123,7 +105,7 @@ class LoopDetector:
         return any(m.family == "wrap_up" for m in matches)
 
     def _observe_user(self, turn: TurnContext, memory: LoopMemory, found: list[Evidence]) -> None:
-        matches = turn.matches("loop")
+        matches = lexicon_matches(turn, "loop")
         insists = [m for m in matches if m.family == "insistence"]
         corrects = [m for m in matches if m.family == "correction"]
         content = content_words(turn.text.tokens)[:TEXT_KEPT]

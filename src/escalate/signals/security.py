@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 from rapidfuzz import fuzz
 
 from escalate.models import Evidence, Role
+from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
 from escalate.state.conversation import EVIDENCE_KEPT, TEXT_KEPT, ConversationState, SecurityMemory
 
@@ -52,7 +53,7 @@ class SecurityDeadEndDetector:
         memory = state.security
         if turn.role not in {Role.USER, Role.BOT}:
             return SignalReading(memory.level, tuple(memory.evidence))
-        matches = turn.matches("security")
+        matches = lexicon_matches(turn, "security")
         if not matches and memory.step is None and memory.level == 0.0:
             return QUIET
         found: list[Evidence] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from escalate.models import Role
+from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence_from
 from escalate.state.conversation import EVIDENCE_KEPT, ConversationState
 
@@ -30,7 +31,7 @@ class SensitiveTopicDetector:
         memory = state.sensitive
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
-        matches = turn.matches("sensitive")
+        matches = lexicon_matches(turn, "sensitive")
         if not matches and memory.level == 0.0:
             return QUIET
         faded = memory.level * FADE_PER_USER_TURN

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from functools import cache
 from typing import TYPE_CHECKING, Final
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
 from escalate.models import Evidence, Role
+from escalate.signals._context import matches as lexicon_matches
+from escalate.signals._context import sentiment, vader_analyser, vader_words
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 from escalate.state.conversation import EVIDENCE_KEPT, ConversationState, remember
 
 if TYPE_CHECKING:
     from escalate.signals._lexicon import LexiconMatch
 
-__all__ = ["NEGATIVE_FAMILIES", "StressDetector", "sentiment_component", "vader_words"]
+__all__ = [
+    "NEGATIVE_FAMILIES",
+    "StressDetector",
+    "sentiment_component",
+    "vader_analyser",
+    "vader_words",
+]
 
 # Families that only colour a turn (they never raise stress on their own).
 _MODIFIERS: Final = frozenset({"hedge", "resolved", "sarcasm_cue"})
@@ -65,13 +70,6 @@ _TRAJECTORY_FLOOR: Final = 0.3
 _SUSTAINED: Final = 0.4
 
 
-@cache
-def vader_analyser() -> SentimentIntensityAnalyzer:
-    """The process's VADER analyser (the stress detector's base, and eval's baseline)."""
-    # Loading VADER's lexicon takes ~20 ms: once per process, shared by every Escalator.
-    return SentimentIntensityAnalyzer()
-
-
 def sentiment_component(compound: float) -> float:
     """Map VADER's compound score (-1..1) to a stress contribution (0..~0.5).
 
@@ -95,9 +93,9 @@ class StressDetector:
         memory = state.stress
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
-        compound = turn.sentiment()
+        compound = sentiment(turn)
         by_family: defaultdict[str, list[LexiconMatch]] = defaultdict(list)
-        for match in turn.matches("stress"):
+        for match in lexicon_matches(turn, "stress"):
             by_family[match.family].append(match)
         negative = compound < 0.0 or not NEGATIVE_FAMILIES.isdisjoint(by_family)
         components = [sentiment_component(compound)]
@@ -167,9 +165,3 @@ class StressDetector:
             components.append(_AVERAGE_WEIGHT * average)
             found.append(evidence("sustained_stress", f"average {average:.2f}", turn.index))
         return noisy_or(components)
-
-
-@cache
-def vader_words() -> frozenset[str]:
-    """The words VADER knows: real words, never to be "corrected" as typos."""
-    return frozenset(word for word in vader_analyser().lexicon if word.isalpha())

@@ -27,6 +27,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Final
 
 from escalate.models import Role
+from escalate.signals._context import matches as lexicon_matches
+from escalate.signals._context import sentiment
 from escalate.signals._lexicon import load_lexicon
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, noisy_or
 from escalate.signals.stress import NEGATIVE_FAMILIES
@@ -110,8 +112,8 @@ class _TrustReader:
 
     def read(self, turn: TurnContext) -> dict[str, SignalReading]:
         """The turn's trust readings by signal (signals at 0 left out)."""
-        trust = turn.matches(_LEXICON)
-        stress = turn.matches("stress")
+        trust = lexicon_matches(turn, _LEXICON)
+        stress = lexicon_matches(turn, "stress")
         own: dict[str, list[LexiconMatch]] = {}
         for match in trust:
             if match.family in self._counted:
@@ -214,7 +216,7 @@ class _Context:
         if self._negative is None:
             self._negative = (
                 not NEGATIVE_FAMILIES.isdisjoint(self._stress_families)
-                or self._turn.sentiment() < 0.0
+                or sentiment(self._turn) < 0.0
             )
         return self._negative
 

@@ -14,16 +14,21 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["LONG_WORD", "MIN_TYPO_LENGTH", "AnalysedText", "TextAnalyser", "fold"]
+__all__ = [
+    "LONG_WORD",
+    "MIN_TYPO_LENGTH",
+    "AnalysedText",
+    "TextAnalyser",
+    "content_words",
+    "fold",
+]
 
 WORD = re.compile(r"[^\W_]+")
 _QUOTES = {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'}
@@ -120,6 +125,11 @@ class TextAnalyser:
             w for w in self._known - self._targets if len(w) >= MIN_TYPO_LENGTH
         )
         self._correct = lru_cache(maxsize=65536)(self._correction)
+        # rapidfuzz loads with the first analyser, not with ``import escalate``.
+        from rapidfuzz import process  # noqa: PLC0415
+        from rapidfuzz.distance import OSA  # noqa: PLC0415
+
+        self._nearest, self._distance = process.extractOne, OSA.distance
 
     def analyse(self, raw: str) -> AnalysedText:
         """Fold, correct and tokenise ``raw``."""
@@ -167,11 +177,11 @@ class TextAnalyser:
         targets = self._targets_by_letter.get(token[0])
         if not targets:
             return token
-        target = process.extractOne(token, targets, scorer=OSA.distance, score_cutoff=allowed)
+        target = self._nearest(token, targets, scorer=self._distance, score_cutoff=allowed)
         if target is None:
             return token
         others = self._others_by_letter.get(token[0], [])
-        nearer = process.extractOne(token, others, scorer=OSA.distance, score_cutoff=target[1] - 1)
+        nearer = self._nearest(token, others, scorer=self._distance, score_cutoff=target[1] - 1)
         return token if nearer is not None else str(target[0])
 
 
@@ -184,3 +194,17 @@ def _by_first_letter(words: Iterable[str]) -> dict[str, list[str]]:
 
 MIN_TYPO_LENGTH = 5
 LONG_WORD = 10
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    text = resources.files("escalate.core").joinpath("stopwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
+def content_words(tokens: tuple[str, ...]) -> str:
+    """The tokens that carry the request, joined: what two turns are compared on."""
+    stop = _stopwords()
+    return " ".join([token for token in tokens if token not in stop])
