@@ -73,6 +73,8 @@ def test_a_decision_describes_itself(esc: Escalator) -> None:
         "security_dead_end",
         "sensitive_topic",
         "effort",
+        "dissatisfaction",
+        "friction",
         "doubt",
         "cynicism",
         "irritation",

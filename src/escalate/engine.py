@@ -431,6 +431,16 @@ def _apply_outcome(state: ConversationState, outcome: Outcome) -> int:
     if outcome is Outcome.RETURNED_TO_BOT:
         # Automation starts afresh: the detectors forget too; the counters stay.
         fresh = ConversationState(state.conversation_id)
-        for name in ("stress", "loop", "security", "sensitive", "human", "effort", "extra"):
+        for name in (
+            "stress",
+            "loop",
+            "security",
+            "sensitive",
+            "human",
+            "effort",
+            "dissatisfaction",
+            "friction",
+            "extra",
+        ):
             setattr(state, name, getattr(fresh, name))
     return state.user_turns

@@ -43,6 +43,8 @@ _WHY: Final = {
     ReasonCode.SECURITY_DEAD_END: "is stuck in a security step",
     ReasonCode.SENSITIVE_TOPIC: "raised a sensitive matter",
     ReasonCode.HIGH_EFFORT: "has put in a lot for little progress",
+    ReasonCode.CUSTOMER_DISSATISFIED: "pushed back on the bot's answers",
+    ReasonCode.UNNECESSARY_FRICTION: "asked to cancel and kept getting offers instead",
     ReasonCode.ENGINE_ERROR: "could not be assessed automatically",
 }
 _QUOTES_PER_REASON: Final = 2

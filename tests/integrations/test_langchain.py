@@ -501,7 +501,7 @@ def test_the_example_runs_offline_and_hands_off() -> None:
     out = done.stdout
     assert "escalate.decision" not in out  # events are filtered, as the example says
     assert "bot:  Your order left our warehouse and arrives on Thursday." in out
-    assert "  [offered a person: emotional_stress]" in out
+    assert "  [offered a person: emotional_stress, customer_dissatisfied]" in out
     assert f"for you.\n      {OFFER}\n" in out
     assert "  [handed off: human_requested]" in out
     assert '    Customer\'s goal: "where is my order 42?"' in out

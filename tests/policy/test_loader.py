@@ -29,6 +29,8 @@ def test_no_source_gives_the_bundled_default() -> None:
         "security_dead_end",
         "sensitive_topic",
         "effort",
+        "dissatisfaction",
+        "friction",
     }
 
 

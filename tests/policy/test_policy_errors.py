@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from escalate import Escalator, PolicyError, load_policy
-from escalate.signals import evidence_kinds
+from escalate.signals import detector_set, evidence_kinds
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from escalate.exceptions import PolicyProblem
 
-SIGNALS = ["effort", "human_request", "loop", "security_dead_end", "sensitive_topic", "stress"]
+SIGNALS = list(detector_set().names)
 
 
 def problems_of(tmp_path: Path, text: str, name: str = "policy.yaml") -> list[PolicyProblem]:

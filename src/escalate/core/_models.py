@@ -67,6 +67,10 @@ class ReasonCode(StrEnum):
     SECURITY_DEAD_END = "security_dead_end"
     SENSITIVE_TOPIC = "sensitive_topic"
     HIGH_EFFORT = "high_effort"
+    CUSTOMER_DISSATISFIED = "customer_dissatisfied"
+    """The customer pushes back on what the bot said or failed to do."""
+    UNNECESSARY_FRICTION = "unnecessary_friction"
+    """The bot keeps answering a plain request (a cancellation) with offers."""
     ENGINE_ERROR = "engine_error"
 
 

@@ -18,8 +18,10 @@ from escalate.core._models import Action, Evidence, Reason
 __all__ = [
     "SCHEMA_VERSION",
     "ConversationState",
+    "DissatisfactionMemory",
     "EffortMemory",
     "EscalationMemory",
+    "FrictionMemory",
     "HandoffMemory",
     "HumanRequestMemory",
     "LoopMemory",
@@ -119,6 +121,33 @@ class HumanRequestMemory:
 
 
 @dataclass(slots=True)
+class DissatisfactionMemory:
+    """Pushback on the bot, weighed by what the bot said just before."""
+
+    level: float = 0.0
+    bot_spoke: bool = False
+    """A bot turn came before: pushback needs something to push back on."""
+    bot_failed: bool = False
+    """The last bot turn said it could not do what was asked, or repeated itself."""
+    pushes: list[bool] = field(default_factory=list)
+    """Whether each recent user turn pushed back, oldest first."""
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FrictionMemory:
+    """A cancellation the bot keeps answering with offers."""
+
+    cancel_requested: bool = False
+    retention_replies: int = 0
+    """Bot turns that answered the open cancellation with an offer to stay."""
+    repeated_requests: int = 0
+    """Cancellation requests repeated after an offer to stay."""
+    level: float = 0.0
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class EffortMemory:
     """How much the customer has put in."""
 
@@ -192,6 +221,8 @@ class ConversationState:
     sensitive: SensitiveMemory = field(default_factory=SensitiveMemory)
     human: HumanRequestMemory = field(default_factory=HumanRequestMemory)
     effort: EffortMemory = field(default_factory=EffortMemory)
+    dissatisfaction: DissatisfactionMemory = field(default_factory=DissatisfactionMemory)
+    friction: FrictionMemory = field(default_factory=FrictionMemory)
     escalation: EscalationMemory = field(default_factory=EscalationMemory)
     handoff: HandoffMemory = field(default_factory=HandoffMemory)
     extra: dict[str, JsonValue] = field(default_factory=dict)

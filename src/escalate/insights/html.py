@@ -57,6 +57,8 @@ _REASON_COLOURS: Final = {
     "security_dead_end": "#b279a2",
     "sensitive_topic": "#54a24b",
     "high_effort": "#eeca3b",
+    "customer_dissatisfied": "#ff9da6",
+    "unnecessary_friction": "#72b7b2",
     "engine_error": "#9d755d",
     "other": "#bab0ac",
 }

@@ -39,6 +39,8 @@ SIGNAL_COLUMNS: Final = (
     "security_dead_end",
     "sensitive_topic",
     "effort",
+    "dissatisfaction",
+    "friction",
     *TRUST_SIGNALS,
 )
 """Signal levels kept per turn (other signals, from custom detectors, are not reported)."""

@@ -8,7 +8,9 @@ from escalate.core import CUES, Detector, DetectorSet
 from escalate.signals._context import BUNDLED_LEXICONS, bundled_analyser, matches, sentiment
 from escalate.signals._lexicon import load_lexicon
 from escalate.signals.base import SignalReading, TurnContext
+from escalate.signals.dissatisfaction import DissatisfactionDetector
 from escalate.signals.effort import EffortDetector
+from escalate.signals.friction import FrictionDetector
 from escalate.signals.human_request import HumanRequestDetector
 from escalate.signals.loop import LoopDetector
 from escalate.signals.security import SecurityDeadEndDetector
@@ -19,7 +21,9 @@ from escalate.signals.trust import TRUST_SIGNALS, TrustDetector
 __all__ = [
     "BUNDLED_LEXICONS",
     "TRUST_SIGNALS",
+    "DissatisfactionDetector",
     "EffortDetector",
+    "FrictionDetector",
     "HumanRequestDetector",
     "LoopDetector",
     "SecurityDeadEndDetector",
@@ -37,10 +41,14 @@ __all__ = [
 
 _STRUCTURAL_KINDS: Final = frozenset(
     {
+        "after_bot_failure",
         "bot_repeat",
         "long_conversation",
         "negative_sentiment",
         "punctuation_run",
+        "pushing_again",
+        "question_marks",
+        "repeated_cancel_request",
         "repeated_request",
         "rising_stress",
         "shouting",
@@ -79,6 +87,8 @@ def default_detectors() -> list[Detector]:
         SecurityDeadEndDetector(),
         SensitiveTopicDetector(),
         EffortDetector(),
+        DissatisfactionDetector(),
+        FrictionDetector(),
         *(TrustDetector(signal) for signal in TRUST_SIGNALS),
     ]
 

@@ -29,7 +29,15 @@ __all__ = [
     "vader_words",
 ]
 
-BUNDLED_LEXICONS: Final = ("human_request", "stress", "security", "sensitive", "loop", "trust")
+BUNDLED_LEXICONS: Final = (
+    "human_request",
+    "stress",
+    "security",
+    "sensitive",
+    "loop",
+    "trust",
+    "dissatisfaction",
+)
 """The lexicon files the built-in detectors read."""
 _SCAN: Final = "escalate.lexicons"
 _SENTIMENT: Final = "escalate.vader"

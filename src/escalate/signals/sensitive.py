@@ -31,7 +31,8 @@ class SensitiveTopicDetector:
         memory = state.sensitive
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
-        matches = lexicon_matches(turn, "sensitive")
+        # Families scoring 0 only veto or give context: they are no topic of their own.
+        matches = [m for m in lexicon_matches(turn, "sensitive") if m.score > 0.0]
         if not matches and memory.level == 0.0:
             return QUIET
         faded = memory.level * FADE_PER_USER_TURN

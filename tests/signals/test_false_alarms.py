@@ -1,0 +1,40 @@
+"""Requests about someone else, advice, sign-offs and topics named in passing do not escalate."""
+
+from __future__ import annotations
+
+import pytest
+
+from escalate import Action, Escalator, ReasonCode
+from escalate.testing import run_conversation
+
+QUIET = [
+    "my brother is going to speak to a manager at his bank tomorrow",
+    "they should chat with a representative at the council about that",
+    "you could ask an agent at the airport desk",
+    "we need somebody reliable to look after the cat next week",
+    "I'm done",
+    "I'm done, that was quick, cheers",
+    "the podcast was about phishing and fraud in online shops",
+    "could you suggest a good family lawyer in Leeds",
+    "my daughter is a trainee solicitor",
+]
+STILL_ESCALATE = [
+    ("you should let me talk to a human", ReasonCode.HUMAN_REQUESTED),
+    ("I need somebody to fix my account now", ReasonCode.HUMAN_REQUESTED),
+    ("I'm totally done with this app, it never works", ReasonCode.EMOTIONAL_STRESS),
+    ("someone took money from my account, this is fraud", ReasonCode.SENSITIVE_TOPIC),
+    ("I will be taking legal action over this", ReasonCode.SENSITIVE_TOPIC),
+]
+
+
+@pytest.mark.parametrize("text", QUIET)
+def test_not_a_request_for_our_people(esc: Escalator, text: str) -> None:
+    (decision,) = run_conversation(esc, [("user", text)])
+    assert decision.action is Action.CONTINUE, decision.reasons
+
+
+@pytest.mark.parametrize(("text", "code"), STILL_ESCALATE)
+def test_the_real_thing_still_escalates(esc: Escalator, text: str, code: ReasonCode) -> None:
+    (decision,) = run_conversation(esc, [("user", text)])
+    assert decision.action is not Action.CONTINUE
+    assert code in decision.reason_codes
