@@ -6,6 +6,7 @@ Blocks that must not run use another fence language (``bash``, ``text``, ``json`
 
 from __future__ import annotations
 
+import logging
 import re
 import textwrap
 import traceback
@@ -83,7 +84,20 @@ def _own_structlog_config() -> Iterator[None]:
     structlog.configure(**saved)
 
 
-@pytest.mark.usefixtures("_own_structlog_config")
+@pytest.fixture
+def _own_logging_config() -> Iterator[None]:
+    """Pages configure logging as an application would (handlers, levels): undo it after."""
+    loggers = [logging.getLogger(), logging.getLogger("escalate")]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        for handler in [h for h in logger.handlers if h not in handlers]:
+            logger.removeHandler(handler)
+            handler.close()
+
+
+@pytest.mark.usefixtures("_own_structlog_config", "_own_logging_config")
 @pytest.mark.parametrize("page", PAGES, ids=[_page_id(page) for page in PAGES])
 def test_python_blocks_run(
     page: Path,

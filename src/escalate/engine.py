@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 
-from escalate.events import DECISION_EVENT, ENGINE_ERROR_EVENT, OUTCOME_EVENT, decision_fields
+from escalate.events import (
+    DECISION_EVENT,
+    ENGINE_ERROR_EVENT,
+    OUTCOME_EVENT,
+    EventLogger,
+    decision_fields,
+)
 from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext, build_handoff_context, note_turn
 from escalate.models import Action, Decision, Evidence, Outcome, Reason, ReasonCode, Role, Turn
@@ -76,9 +82,9 @@ class Escalator:
             ``None`` uses the bundled default.
         store: where conversation state lives between turns (default: in memory, bounded).
         detectors: the detectors to run, in order (default: ``default_detectors()``).
-        logger: a structlog logger for ``escalate.*`` events (default:
-            ``structlog.get_logger("escalate")``, configured by the host application; in
-            production configure structlog with ``cache_logger_on_first_use=True``).
+        logger: a structlog-style logger for ``escalate.*`` events (default: the standard
+            library logger ``escalate``, silent until the host configures logging; see
+            ``escalate.events.EventLogger``).
         audit: an ``AuditTrail`` that records every decision and reported outcome, off the
             turn. Decision events are then redacted with the trail's redactor too.
 
@@ -500,10 +506,8 @@ def _default_redactor() -> Redactor:
 
 
 def _default_logger() -> Any:
-    # structlog (with rich installed) costs ~100 ms to import: only when an Escalator is built.
-    import structlog  # noqa: PLC0415
-
-    return structlog.get_logger("escalate")
+    # Quiet by default (a library prints nothing of its own): the standard library logger.
+    return EventLogger()
 
 
 def _elapsed(state: ConversationState) -> float | None:
