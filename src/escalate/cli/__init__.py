@@ -25,6 +25,7 @@ from escalate.cli._common import (
     fail,
     make_escalator,
 )
+from escalate.cli._help import CONTEXT_SETTINGS, EscalateGroup
 from escalate.cli.audit import audit_app, replay_command
 from escalate.cli.evaluate import evaluate
 from escalate.cli.policy import policy_app
@@ -45,6 +46,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich markup eats [brackets] (escalate[redis])
+    cls=EscalateGroup,
+    context_settings=CONTEXT_SETTINGS,
 )
 
 
@@ -64,7 +68,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
     """Decide, turn by turn, when a chatbot should bring in a human."""

@@ -23,6 +23,7 @@ from escalate.audit.read import AuditRecord, read_trail
 from escalate.audit.replay import ReplayReport, replay
 from escalate.audit.verify import verify as verify_trail
 from escalate.cli._common import fail
+from escalate.cli._help import EscalateGroup
 from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
 
 __all__ = ["audit_app", "replay_command"]
@@ -33,6 +34,8 @@ audit_app = typer.Typer(
     name="audit",
     help="Verify, read and export audit trails.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: rich markup eats [brackets] (escalate[parquet])
+    cls=EscalateGroup,
 )
 
 TrailFiles = Annotated[
