@@ -146,6 +146,22 @@ def test_demo_runs_the_bundled_conversations() -> None:
         assert expected in result.stdout
 
 
+def test_demo_ends_with_a_sentence_that_explains_the_columns() -> None:
+    result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
+    assert result.stdout.rstrip().endswith(
+        "Each row is one turn: 'action' is what the bot should do next, and 'why' gives the "
+        "reasons for it, each with the words that triggered it."
+    )
+
+
+def test_demo_quotes_the_strongest_evidence_first() -> None:
+    result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
+    (row,) = [line for line in result.stdout.splitlines() if "Third missed delivery" in line]
+    # A complaint word ("missed", 0.12) comes first in the text; frustration (0.45) is stronger.
+    assert "emotional_stress 0." in row
+    assert '"NOBODY tells"' in row
+
+
 def test_demo_as_json_lines() -> None:
     result = runner.invoke(app, ["demo", "--format", "jsonl"])
     assert result.exit_code == 0

@@ -144,8 +144,9 @@ def demo(
         console = Console()
         render_timeline(scored, console)
         console.print(
-            "Each row is one turn; [bold]action[/] is what the bot should do next and "
-            "[bold]why[/] the reasons with the words that triggered them."
+            "Each row is one turn: 'action' is what the bot should do next, and 'why' gives the "
+            "reasons for it, each with the words that triggered it.",
+            markup=False,
         )
 
 
