@@ -1,4 +1,4 @@
-"""Help texts and parameter errors as a newcomer reads them.
+"""Help texts, parameter errors and a closed pipe, as a newcomer meets them.
 
 typer renders an argument as ``{file}`` in the usage line and ``files... <list[Path]>`` in the
 help, and a repeatable option as ``<list[str]>``; a choice it cannot coerce reads "Value error,
@@ -10,13 +10,17 @@ would eat square brackets such as ``escalate[redis]``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
+import rich.console
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
-__all__ = ["CONTEXT_SETTINGS", "EscalateGroup"]
+__all__ = ["CONTEXT_SETTINGS", "Console", "EscalateGroup", "reader_gone"]
 
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
@@ -36,6 +40,31 @@ class EscalateGroup(TyperGroup):
                     param.__class__ = _Argument
                 elif isinstance(param, TyperOption):
                     param.__class__ = _Option
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a reader that stops reading (``| head -1``) ends it with success."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            reader_gone()
+
+
+def reader_gone() -> NoReturn:
+    """Stdout's reader went away (``| head -1``): stop writing, and end with success."""
+    # What is still buffered would fail again when Python flushes stdout at exit.
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # not a real stream
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(0) from None
+
+
+class Console(rich.console.Console):
+    """rich's console, except that a closed pipe ends the command with success (rich: exit 1)."""
+
+    def on_broken_pipe(self) -> None:
+        """Called by rich when stdout's reader went away."""
+        self.quiet = True
+        reader_gone()
 
 
 def _clean(error: typer.BadParameter) -> typer.BadParameter:

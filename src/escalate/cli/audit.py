@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -23,7 +22,7 @@ from escalate.audit.read import AuditRecord, read_trail
 from escalate.audit.replay import ReplayReport, replay
 from escalate.audit.verify import verify as verify_trail
 from escalate.cli._common import fail
-from escalate.cli._help import EscalateGroup
+from escalate.cli._help import Console, EscalateGroup
 from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
 
 __all__ = ["audit_app", "replay_command"]
