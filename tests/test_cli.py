@@ -227,13 +227,12 @@ def test_a_closed_pipe_ends_quietly_with_success(tmp_path: Path, output: str) ->
         for n in range(2000)
     ]
     transcript = write_jsonl(tmp_path / "many.jsonl", lines)
+    pipeline = (
+        f'"{sys.executable}" -m escalate score -f {output} "{transcript}" | head -1 >/dev/null;'
+        ' echo "${PIPESTATUS[0]}" >&2'
+    )
     done = subprocess.run(
-        [
-            "bash",
-            "-c",
-            f'"{sys.executable}" -m escalate score -f {output} "{transcript}" | head -1 >/dev/null;'
-            ' echo "${PIPESTATUS[0]}" >&2',
-        ],
+        ["bash", "-c", pipeline],
         capture_output=True,
         text=True,
         timeout=120,
