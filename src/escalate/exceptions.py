@@ -69,13 +69,28 @@ class PolicyError(EscalateError, ValueError):
     """A policy is invalid. ``source`` names the file (or ``<dict>``), ``problems`` each fault.
 
     The message lists one problem a line, compiler style (``file:line:column: path: what``), so
-    editors and CI logs can link to it.
+    editors and CI logs can link to it. A file that is not there reads ``policy F not found: ...``
+    instead (``found`` is ``False``). ``hint``, when set, suggests the likely fix and ends the
+    message.
     """
 
-    def __init__(self, source: str, problems: Sequence[PolicyProblem | str]) -> None:
+    def __init__(
+        self,
+        source: str,
+        problems: Sequence[PolicyProblem | str],
+        *,
+        found: bool = True,
+        hint: str | None = None,
+    ) -> None:
         self.source = source
         self.problems = _as_problems(problems)
-        super().__init__(_listing(f"policy {source}", self.problems))
+        self.found = found
+        self.hint = hint
+        if found:
+            message = _listing(f"policy {source}", self.problems)
+        else:
+            message = f"policy {source} not found: {'; '.join(map(str, self.problems))}"
+        super().__init__(message if hint is None else f"{message}\n  hint: {hint}")
 
 
 class LexiconError(EscalateError, ValueError):
