@@ -21,7 +21,7 @@ from escalate.audit.export import export_csv, export_parquet
 from escalate.audit.read import AuditRecord, read_trail
 from escalate.audit.replay import ReplayReport, replay
 from escalate.audit.verify import verify as verify_trail
-from escalate.cli._common import fail
+from escalate.cli._common import counted, fail
 from escalate.cli._help import Console, EscalateGroup
 from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
 
@@ -175,15 +175,16 @@ def replay_command(
 def _print_replay(report: ReplayReport, examples: int) -> None:
     ref = report.policy
     typer.echo(
-        f"replayed {report.turns} turns of {report.conversations} conversations under"
+        f"replayed {counted(report.turns, 'turn')} of"
+        f" {counted(report.conversations, 'conversation')} under"
         f" {ref.name} {ref.version} ({ref.hash[:12]}): {report.changed} would change"
     )
     if report.skipped:
         typer.echo(f"skipped {report.skipped} fail-safe decisions (no readings to replay)")
     if report.partial:
         typer.echo(
-            f"{len(report.partial)} conversations start mid-way in the trail; their first"
-            " decisions may differ for that reason alone"
+            f"{counted(len(report.partial), 'conversation')} started before the trail did:"
+            " their first decisions may differ for that reason alone"
         )
     if report.same_policy_drift:
         typer.echo(f"warning: {report.same_policy_drift} changes under the recording policy")
