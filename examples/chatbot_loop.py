@@ -14,9 +14,11 @@ OFFER = "Would you like me to connect you with a colleague?"
 
 
 def toy_bot(text: str) -> str:
-    """A bot that only knows about opening hours."""
+    """A bot that only knows about opening hours (and its manners)."""
     if "open" in text.lower() or "hours" in text.lower():
         return "We're open 9 to 5, Monday to Friday."
+    if text.lower().startswith(("thanks", "thank you")):
+        return "You're welcome!"
     return FALLBACK
 
 

@@ -30,6 +30,7 @@ def test_chatbot_loop_holds_back_the_third_fallback() -> None:
     out = run("chatbot_loop.py")
     first, second = out.split("--- a bot stuck on its fallback")
     assert "handed to a human" not in first
+    assert "user: thanks!\nbot:  You're welcome!" in first  # thanks is no fallback
     assert second.count("Sorry, I didn't understand that") == 2
     assert "Would you like me to connect you with a colleague?" in second
     assert second.rstrip().endswith("[handed to a human: conversation_loop]")
