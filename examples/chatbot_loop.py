@@ -7,10 +7,6 @@
   it with ``record_outcome`` and escalate holds further offers back instead of repeating them.
 """
 
-import logging
-
-import structlog
-
 from escalate import Action, Escalator, Outcome, Turn
 
 FALLBACK = "Sorry, I didn't understand that. Could you rephrase?"
@@ -18,9 +14,11 @@ OFFER = "Would you like me to connect you with a colleague?"
 
 
 def toy_bot(text: str) -> str:
-    """A bot that only knows about opening hours."""
+    """A bot that only knows about opening hours (and its manners)."""
     if "open" in text.lower() or "hours" in text.lower():
         return "We're open 9 to 5, Monday to Friday."
+    if text.lower().startswith(("thanks", "thank you")):
+        return "You're welcome!"
     return FALLBACK
 
 
@@ -50,11 +48,6 @@ def chat(escalator: Escalator, conversation_id: str, user_texts: list[str]) -> N
 
 
 if __name__ == "__main__":
-    # Decision events are info-level structlog events; this demo keeps only warnings.
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-        cache_logger_on_first_use=True,
-    )
     escalator = Escalator()
     print("--- a question the bot can answer")
     chat(escalator, "c-1", ["when are you open?", "thanks!"])

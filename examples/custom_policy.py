@@ -5,10 +5,7 @@ in a file next to your bot's configuration, load it with ``load_policy`` (which 
 field) and pass it to ``Escalator``. Run with ``python examples/custom_policy.py``.
 """
 
-import logging
 from pathlib import Path
-
-import structlog
 
 from escalate import Escalator, PolicyError, Turn, load_policy
 
@@ -56,9 +53,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # Decision events are info-level structlog events; this example keeps only warnings.
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-        cache_logger_on_first_use=True,
-    )
     main()

@@ -21,7 +21,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from pyspark.sql import SparkSession
+from escalate import MissingDependencyError
+
+try:
+    from pyspark.sql import SparkSession
+except ModuleNotFoundError:  # a newcomer's first run: say what to install, not a traceback
+    sys.exit(str(MissingDependencyError("examples/insights_spark.py", "spark")))
 
 from escalate.insights import ReportOptions
 from escalate.insights.html import render_html

@@ -11,10 +11,8 @@ Runs offline: a scripted fake chat model stands in for the LLM (swap in any chat
 Needs ``pip install 'escalate[langchain]'``.
 """
 
-import logging
 from typing import Any
 
-import structlog
 from langchain.agents import create_agent
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage
@@ -93,9 +91,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # Decision events are info-level structlog events; this demo keeps only warnings.
-    structlog.configure(
-        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-        cache_logger_on_first_use=True,
-    )
     main()

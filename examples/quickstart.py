@@ -1,16 +1,7 @@
 """Score a few turns and print each decision with its reasons and evidence."""
 
-import logging
-
-import structlog
-
 from escalate import Escalator, Turn
 
-# Decision events are info-level structlog events; this example keeps only warnings.
-structlog.configure(
-    wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-    cache_logger_on_first_use=True,
-)
 escalator = Escalator()
 
 turns = [

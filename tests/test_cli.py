@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,6 +148,22 @@ def test_demo_runs_the_bundled_conversations() -> None:
         assert expected in result.stdout
 
 
+def test_demo_ends_with_a_sentence_that_explains_the_columns() -> None:
+    result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
+    assert result.stdout.rstrip().endswith(
+        "Each row is one turn: 'action' is what the bot should do next, and 'why' gives the "
+        "reasons for it, each with the words that triggered it."
+    )
+
+
+def test_demo_quotes_the_strongest_evidence_first() -> None:
+    result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
+    (row,) = [line for line in result.stdout.splitlines() if "Third missed delivery" in line]
+    # A complaint word ("missed", 0.12) comes first in the text; frustration (0.45) is stronger.
+    assert "emotional_stress 0." in row
+    assert '"NOBODY tells"' in row
+
+
 def test_demo_as_json_lines() -> None:
     result = runner.invoke(app, ["demo", "--format", "jsonl"])
     assert result.exit_code == 0
@@ -171,3 +189,53 @@ def test_the_installed_command_works_end_to_end(entry: list[str], tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.splitlines()) == 3
     assert done.stderr == ""
+
+
+def _colours(text: str) -> set[str]:
+    """The colour parameters of the ANSI SGR sequences in ``text`` (bold and italic are not)."""
+    params = {p for seq in re.findall(r"\x1b\[([0-9;]*)m", text) for p in seq.split(";")}
+    return {p for p in params if p.startswith(("3", "4", "9")) and p not in {"3", "4"}}
+
+
+def _table(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    transcript = write_jsonl(tmp_path / "t.jsonl", TRANSCRIPT)
+    return subprocess.run(
+        [sys.executable, "-m", "escalate", *args, "score", "-f", "table", str(transcript)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env,
+    )
+
+
+class TestColour:
+    def test_a_forced_terminal_gets_colour(self, tmp_path: Path) -> None:
+        assert _colours(_table(tmp_path, FORCE_COLOR="1").stdout)
+
+    def test_no_color_is_honoured(self, tmp_path: Path) -> None:
+        assert not _colours(_table(tmp_path, FORCE_COLOR="1", NO_COLOR="1").stdout)
+
+    def test_the_no_color_flag(self, tmp_path: Path) -> None:
+        assert not _colours(_table(tmp_path, "--no-color", FORCE_COLOR="1").stdout)
+
+
+@pytest.mark.parametrize("output", ["jsonl", "table"])
+def test_a_closed_pipe_ends_quietly_with_success(tmp_path: Path, output: str) -> None:
+    lines = [
+        {"conversation_id": f"c-{n}", "role": "user", "text": "where is my order?"}
+        for n in range(2000)
+    ]
+    transcript = write_jsonl(tmp_path / "many.jsonl", lines)
+    pipeline = (
+        f'"{sys.executable}" -m escalate score -f {output} "{transcript}" | head -1 >/dev/null;'
+        ' echo "${PIPESTATUS[0]}" >&2'
+    )
+    done = subprocess.run(
+        ["bash", "-c", pipeline],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stderr == "0\n"  # escalate's exit status, and nothing else on stderr

@@ -1,13 +1,21 @@
 """Every ```python block in the docs (and the README) runs, page by page, in order.
 
-The blocks of one page share a namespace, so a later block can use what an earlier one defined.
-Blocks that must not run use another fence language (``bash``, ``text``, ``json``, ``yaml``).
+The blocks of one page share a namespace, so a later block can use what an earlier one defined
+(the README's blocks must also run alone: readers paste one). Blocks that must not run use
+another fence language (``bash``, ``text``, ``json``, ``yaml``). A ``print(...)`` line with a
+trailing comment promises its output: the comment is what it prints (``...`` matches anything).
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import doctest
+import io
+import logging
 import re
 import textwrap
+import tokenize
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,6 +64,48 @@ def _failing_line(error: BaseException, page: Path) -> int | None:
     return lines[-1] if lines else None
 
 
+def _comments(source: str) -> dict[int, str]:
+    """The text of each line's trailing comment, by line number."""
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return {t.start[0]: t.string[1:].strip() for t in tokens if t.type == tokenize.COMMENT}
+
+
+def _promised_output(statement: ast.stmt, comments: dict[int, str]) -> str | None:
+    """What a top-level ``print(...)  # output`` statement says it prints, else ``None``."""
+    is_print = (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Call)
+        and isinstance(statement.value.func, ast.Name)
+        and statement.value.func.id == "print"
+    )
+    return comments.get(statement.end_lineno or statement.lineno) if is_print else None
+
+
+_CHECKER = doctest.OutputChecker()
+
+
+def run_block(page: Path, line: int, source: str, namespace: dict[str, object]) -> list[str]:
+    """Run one block, statement by statement; the promised outputs it did not print."""
+    padded = "\n" * (line - 1) + source  # tracebacks point at the line in the Markdown file
+    comments = _comments(padded)
+    broken: list[str] = []
+    for statement in ast.parse(padded, str(page)).body:
+        # dont_inherit: this module's `from __future__ import annotations` must not leak into
+        # the pages' code (a schema class there is read at run time, as the reader runs it).
+        code = compile(ast.Module([statement], []), str(page), "exec", dont_inherit=True)
+        want = _promised_output(statement, comments)
+        if want is None:
+            exec(code, namespace)
+            continue
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(code, namespace)
+        got = printed.getvalue()
+        if not _CHECKER.check_output(want + "\n", got, doctest.ELLIPSIS):
+            broken.append(f"line {statement.lineno}: says {want!r}, prints {got.rstrip()!r}")
+    return broken
+
+
 PAGES = pages()
 
 
@@ -83,7 +133,20 @@ def _own_structlog_config() -> Iterator[None]:
     structlog.configure(**saved)
 
 
-@pytest.mark.usefixtures("_own_structlog_config")
+@pytest.fixture
+def _own_logging_config() -> Iterator[None]:
+    """Pages configure logging as an application would (handlers, levels): undo it after."""
+    loggers = [logging.getLogger(), logging.getLogger("escalate")]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        for handler in [h for h in logger.handlers if h not in handlers]:
+            logger.removeHandler(handler)
+            handler.close()
+
+
+@pytest.mark.usefixtures("_own_structlog_config", "_own_logging_config")
 @pytest.mark.parametrize("page", PAGES, ids=[_page_id(page) for page in PAGES])
 def test_python_blocks_run(
     page: Path,
@@ -93,15 +156,32 @@ def test_python_blocks_run(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # files an example writes (an audit trail) land here
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem.replace('-', '_')}"}
+    broken: list[str] = []
     for line, source in python_blocks(page):
-        # Padding with blank lines makes tracebacks point at the line in the Markdown file.
-        # dont_inherit: this module's `from __future__ import annotations` must not leak into
-        # the pages' code (a schema class there is read at run time, as the reader runs it).
-        code = compile("\n" * (line - 1) + source, str(page), "exec", dont_inherit=True)
         try:
-            exec(code, namespace)
+            broken += run_block(page, line, source, namespace)
         except Exception as error:  # noqa: BLE001 - any failure: name the page and the block
             where = _failing_line(error, page)
             at = f", failing at line {where}" if where is not None else ""
             pytest.fail(f"{_page_id(page)}, block at line {line}{at}: {error!r}")
+    assert not broken, f"{_page_id(page)}: outputs differ from the comments: {broken}"
     capsys.readouterr()  # examples may print and log; keep the test output clean
+
+
+def test_a_print_comment_is_checked(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    source = "x = [1, 2, 3]\nprint(x)  # [1, ...]\nprint(len(x))  # 4\nprint('a')\n"
+    assert run_block(page, 1, source, {}) == ["line 3: says '4', prints '3'"]
+
+
+@pytest.mark.usefixtures("_own_structlog_config", "_own_logging_config")
+@pytest.mark.parametrize(
+    "line", [line for line, _ in python_blocks(README)] if README.is_file() else []
+)
+def test_readme_blocks_run_alone(
+    line: int, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = dict(python_blocks(README))[line]
+    assert run_block(README, line, source, {"__name__": "readme"}) == []
+    capsys.readouterr()

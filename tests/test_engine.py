@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 import structlog
-from structlog.testing import capture_logs
 
 from escalate import (
     Action,
@@ -21,7 +20,13 @@ from escalate import (
 from escalate.events import ENGINE_ERROR_EVENT
 from escalate.policy import default_policy
 from escalate.signals import SignalReading, TurnContext, default_detectors
-from escalate.testing import capture_decisions, quiet_logger, run_conversation, user_decisions
+from escalate.testing import (
+    capture_decisions,
+    capture_events,
+    quiet_logger,
+    run_conversation,
+    user_decisions,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -134,7 +139,7 @@ class TestFailSafe:
     )
     def test_a_failing_detector_gives_the_fail_safe_decision(self, detector: Any) -> None:
         esc = Escalator(detectors=[*default_detectors(), detector])
-        with capture_logs() as logs:
+        with capture_events() as logs:
             decisions = run_conversation(esc, [("user", "hello"), ("user", "hello again")])
         errors = [log for log in logs if log["event"] == ENGINE_ERROR_EVENT]
         assert len(errors) == 2
@@ -147,7 +152,7 @@ class TestFailSafe:
         assert decisions[0].reasons[0].evidence[0].kind == "exception"
 
     def test_the_error_is_logged_with_its_traceback(self) -> None:
-        with capture_logs() as logs:
+        with capture_events() as logs:
             esc = Escalator(detectors=[_Exploding()], policy=_policy_without_signals())
             esc.evaluate("c", Turn(role="user", text="hi"))
         errors = [entry for entry in logs if entry["event"] == "escalate.engine_error"]
@@ -224,7 +229,7 @@ class TestOutcomes:
         assert esc.state("c") is None
 
     def test_outcomes_are_logged(self) -> None:
-        with capture_logs() as logs:
+        with capture_events() as logs:
             Escalator().record_outcome("c", "handed_off", note="queue: billing")
         assert logs == [
             {
@@ -290,7 +295,7 @@ def test_custom_detectors_plug_in_with_their_own_policy_entry() -> None:
 
 
 class TestEvents:
-    def test_every_decision_is_one_structlog_event(self) -> None:
+    def test_every_decision_is_one_event(self) -> None:
         esc = Escalator()
         with capture_decisions() as events:
             decision = esc.evaluate("c", Turn(role="user", text="operator"))

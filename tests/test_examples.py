@@ -30,6 +30,7 @@ def test_chatbot_loop_holds_back_the_third_fallback() -> None:
     out = run("chatbot_loop.py")
     first, second = out.split("--- a bot stuck on its fallback")
     assert "handed to a human" not in first
+    assert "user: thanks!\nbot:  You're welcome!" in first  # thanks is no fallback
     assert second.count("Sorry, I didn't understand that") == 2
     assert "Would you like me to connect you with a colleague?" in second
     assert second.rstrip().endswith("[handed to a human: conversation_loop]")
@@ -87,3 +88,21 @@ def test_custom_policy_changes_decisions_and_rejects_a_broken_policy() -> None:
     assert "offer_human (emotional_stress)  <- differs" in out
     assert "rejected: policy <dict> is invalid (1 problem):" in out
     assert "signals.stress: 'offer' (0.9) must not be above 'handoff' (0.7)" in out
+
+
+def test_the_spark_example_without_pyspark_says_what_to_install(tmp_path: Path) -> None:
+    hide_pyspark = (
+        "import runpy, sys; sys.modules['pyspark'] = None; "  # as if it were not installed
+        f"sys.argv = ['insights_spark.py', 'x.jsonl']; "
+        f"runpy.run_path({str(EXAMPLES / 'insights_spark.py')!r}, run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", hide_pyspark],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "pip install 'escalate[spark]'" in done.stderr

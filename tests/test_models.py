@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from escalate import Action, Decision, Escalator, Turn
+from escalate import Action, Decision, Escalator, InvalidInputError, Turn
 from escalate.testing import run_conversation
 
 
@@ -13,18 +13,38 @@ class TestTurn:
             assert Turn(role=role, text="hi").role.value == role
 
     @pytest.mark.parametrize("role", ["usr", "customer", "", "USER"])
-    def test_rejects_unknown_roles(self, role: str) -> None:
-        with pytest.raises(ValidationError, match="role"):
+    def test_rejects_unknown_roles_naming_the_allowed_ones(self, role: str) -> None:
+        with pytest.raises(InvalidInputError) as raised:
             Turn(role=role, text="hi")
+        assert str(raised.value) == (
+            f"invalid turn: role: {role!r} is not a role; "
+            "expected one of 'user', 'bot', 'agent', 'system'"
+        )
+        assert raised.value.__cause__ is None  # no pydantic error (and its link) chained
+        assert raised.value.__suppress_context__
 
     @pytest.mark.parametrize("text", [42, None, b"bytes", ["a"]])
     def test_rejects_text_that_is_not_a_string(self, text: object) -> None:
-        with pytest.raises(ValidationError, match="text"):
+        with pytest.raises(InvalidInputError, match=r"^invalid turn: text: Input should be"):
             Turn(role="user", text=text)
 
     def test_rejects_unknown_fields(self) -> None:
-        with pytest.raises(ValidationError, match="speaker"):
+        with pytest.raises(InvalidInputError, match="speaker"):
             Turn(role="user", text="hi", speaker="me")  # type: ignore[call-arg]
+
+    def test_every_problem_is_named(self) -> None:
+        with pytest.raises(InvalidInputError, match=r"role: .*; text: "):
+            Turn(role="customer", text=42)
+
+    def test_invalid_input_is_a_value_error(self) -> None:
+        with pytest.raises(ValueError, match="role"):
+            Turn(role="customer", text="hi")
+
+    def test_model_validate_keeps_pydantic_semantics(self) -> None:
+        # Validation from data (model_validate, FastAPI bodies) does not run Turn.__init__.
+        with pytest.raises(ValidationError, match="role") as raised:
+            Turn.model_validate({"role": "customer", "text": "hi"})
+        assert [error["type"] for error in raised.value.errors()] == ["enum"]
 
     def test_timestamps_may_be_iso_8601_or_unix_seconds(self) -> None:
         iso = Turn(role="user", text="hi", ts="2026-11-25T10:00:00Z")

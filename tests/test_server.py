@@ -158,6 +158,21 @@ class TestErrors:
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
 
+    def test_malformed_json_names_its_line_and_column(self, client):
+        response = client.post(
+            "/v1/conversations/x/turns",
+            content=b'{"role": "user",\n "text": hi}',
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 422
+        (error,) = response.json()["errors"]
+        assert error == {
+            "loc": "body",
+            "msg": "not valid JSON at line 2, column 10: Expecting value",
+            "type": "json_invalid",
+        }
+        assert response.json()["detail"] == f"body: {error['msg']}"
+
     def test_a_body_over_the_limit(self, client):
         response = turn(client, "x", "a" * 5000)
         assert response.status_code == 413
@@ -186,6 +201,14 @@ class TestErrors:
         response = client.get("/v1/conversations/never-seen/handoff")
         assert response.status_code == 404
         assert response.json()["detail"] == "no decision for conversation 'never-seen'"
+
+    def test_an_outcome_for_an_unknown_conversation(self, client):
+        response = client.post(
+            "/v1/conversations/never-seen/outcomes", json={"outcome": "handed_off"}
+        )
+        assert response.status_code == 404  # as GET /v1/conversations/never-seen answers
+        assert response.json()["detail"] == "no conversation 'never-seen'"
+        assert client.get("/v1/conversations/never-seen").status_code == 404
 
     def test_a_bad_outcome(self, client):
         response = client.post("/v1/conversations/x/outcomes", json={"outcome": "exploded"})

@@ -9,22 +9,14 @@ is configured in a subclass that keeps the name `action_escalation_check`, so it
 unconfigured one the server also finds.
 """
 
-import logging
 from typing import Any
 
-import structlog
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.executor import CollectingDispatcher
 
 from escalate import Escalator, HandoffContext
 from escalate.integrations.rasa import EscalationCheckAction
-
-# Decision events are info-level structlog events; the example keeps only warnings.
-structlog.configure(
-    wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-    cache_logger_on_first_use=True,
-)
 
 # One engine per worker process. With several workers, give it a shared state store; without
 # one, a worker that missed turns replays them from the tracker.

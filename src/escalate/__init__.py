@@ -8,6 +8,7 @@ Examples:
     (<Action.HANDOFF: 'handoff'>, <ReasonCode.HUMAN_REQUESTED: 'human_requested'>)
 """
 
+import logging
 from typing import TYPE_CHECKING
 
 from escalate.exceptions import (
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     from escalate.handoff import HandoffContext
     from escalate.policy import Policy, load_policy
     from escalate.state import ConversationState, InMemoryStore
+
+# The logging HOWTO's rule for libraries: no output of their own, not even Python's "last resort"
+# handler for warnings and errors, until the host configures logging (docs/logging.md).
+logging.getLogger("escalate").addHandler(logging.NullHandler())
 
 # The engine loads lexicons, YAML, rapidfuzz and VADER; a host that only needs the models (an
 # audit reader, a type annotation) should not pay for them, so these load on first access.

@@ -27,7 +27,13 @@ from escalate.core import (
     fail_safe_decision,
     step,
 )
-from escalate.events import DECISION_EVENT, ENGINE_ERROR_EVENT, OUTCOME_EVENT, decision_fields
+from escalate.events import (
+    DECISION_EVENT,
+    ENGINE_ERROR_EVENT,
+    OUTCOME_EVENT,
+    EventLogger,
+    decision_fields,
+)
 from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext, build_handoff_context
 from escalate.policy.engine import apply_outcome
@@ -56,9 +62,9 @@ class Escalator:
             ``None`` uses the bundled default.
         store: where conversation state lives between turns (default: in memory, bounded).
         detectors: the detectors to run, in order (default: ``default_detectors()``).
-        logger: a structlog logger for ``escalate.*`` events (default:
-            ``structlog.get_logger("escalate")``, configured by the host application; in
-            production configure structlog with ``cache_logger_on_first_use=True``).
+        logger: a structlog-style logger for ``escalate.*`` events (default: the standard
+            library logger ``escalate``, silent until the host configures logging; see
+            ``escalate.events.EventLogger``).
         audit: an ``AuditTrail`` that records every decision and reported outcome, off the
             turn. Decision events are then redacted with the trail's redactor too.
         clock: the time decisions are stamped with (default: now, in UTC).
@@ -369,10 +375,8 @@ def _default_redactor() -> Redactor:
 
 
 def _default_logger() -> Any:
-    # structlog (with rich installed) costs ~100 ms to import: only when an Escalator is built.
-    import structlog  # noqa: PLC0415
-
-    return structlog.get_logger("escalate")
+    # Quiet by default (a library prints nothing of its own): the standard library logger.
+    return EventLogger()
 
 
 def _utc_now() -> datetime:

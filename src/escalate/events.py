@@ -1,4 +1,4 @@
-"""The structlog events ``escalate`` emits, and their fields.
+"""The events ``escalate`` emits, their fields, and where they go by default.
 
 ``escalate.decision`` (level info), one per evaluated turn, carries every field of the
 ``Decision`` as JSON values (``decision_id``, ``conversation_id``, ``turn_index``, ``user_turn``,
@@ -12,10 +12,16 @@ as-is and replay it later.
 
 ``escalate.engine_error`` (error, with the exception): the engine failed on a turn and returned
 the policy's fail-safe decision instead.
+
+By default the events go to the standard library logger ``escalate`` (``EventLogger``), which
+has only a ``NullHandler``: a library prints nothing until its host configures logging. A host
+can pass any structlog-style logger to ``Escalator(logger=...)`` instead.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -25,7 +31,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DECISION_EVENT",
     "ENGINE_ERROR_EVENT",
+    "LOGGER_NAME",
     "OUTCOME_EVENT",
+    "EventLogger",
     "decision_fields",
     "library_version",
 ]
@@ -33,6 +41,7 @@ __all__ = [
 DECISION_EVENT: Final = "escalate.decision"
 OUTCOME_EVENT: Final = "escalate.outcome"
 ENGINE_ERROR_EVENT: Final = "escalate.engine_error"
+LOGGER_NAME: Final = "escalate"
 
 
 @cache
@@ -51,3 +60,65 @@ def decision_fields(decision: Decision) -> dict[str, Any]:
     fields = decision.model_dump(mode="json")
     fields["library_version"] = library_version()
     return fields
+
+
+class EventLogger:
+    """Sends escalate's events to a standard library logger (default: ``escalate``).
+
+    The structlog-style calls the engine makes (``info(event, **fields)``, ``error(event,
+    exc_info=..., **fields)``, ``is_enabled_for(level)``) become log records whose message is
+    ``"<event> <fields as JSON>"`` (rendered only if a handler formats it) and whose
+    ``escalate`` attribute holds the event as a dict, ``{"event": ..., **fields}``, for handlers
+    that want the structure. ``exc_info`` stays the record's, so the host formats tracebacks.
+    """
+
+    __slots__ = ("_logger",)
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self._logger = logging.getLogger(LOGGER_NAME) if logger is None else logger
+
+    def is_enabled_for(self, level: int) -> bool:
+        """Whether an event at ``level`` would be handled (the engine skips building it if not)."""
+        return self._logger.isEnabledFor(level)
+
+    def debug(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at debug level with its fields."""
+        self._log(logging.DEBUG, event, fields)
+
+    def info(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at info level with its fields."""
+        self._log(logging.INFO, event, fields)
+
+    def warning(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at warning level with its fields."""
+        self._log(logging.WARNING, event, fields)
+
+    def error(self, event: str, **fields: Any) -> None:
+        """Log ``event`` at error level with its fields."""
+        self._log(logging.ERROR, event, fields)
+
+    def _log(self, level: int, event: str, fields: dict[str, Any]) -> None:
+        if not self._logger.isEnabledFor(level):
+            return
+        exc_info = fields.pop("exc_info", None)
+        self._logger.log(
+            level,
+            "%s %s",
+            event,
+            _Json(fields),
+            exc_info=exc_info,
+            extra={"escalate": {"event": event, **fields}},
+            stacklevel=3,  # the record points at the engine's call, not at this adapter
+        )
+
+
+class _Json:
+    """Fields rendered as JSON only when a handler formats the record."""
+
+    __slots__ = ("fields",)
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return json.dumps(self.fields, ensure_ascii=False, default=str)

@@ -193,4 +193,9 @@ def _listed(error: CaseFileError | PolicyError, config: pytest.Config) -> str:
         else dataclasses.replace(problem, file=_shown_path(problem.file, config))
         for problem in error.problems
     ]
-    return str(type(error)(_shown_path(error.source, config), problems))
+    from escalate.exceptions import PolicyError  # noqa: PLC0415 - keep the plugin light
+
+    source = _shown_path(error.source, config)
+    if isinstance(error, PolicyError):
+        return str(PolicyError(source, problems, found=error.found, hint=error.hint))
+    return str(type(error)(source, problems))

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Self
 
-from escalate.events import DECISION_EVENT
+from escalate.events import DECISION_EVENT, LOGGER_NAME
 from escalate.models import Action, Decision, Outcome, ReasonCode, Role, Turn
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ __all__ = [
     "assert_no_escalation",
     "assert_offer",
     "capture_decisions",
+    "capture_events",
     "conversation",
     "quiet_logger",
     "run_conversation",
@@ -83,11 +84,32 @@ def quiet_logger() -> Any:
 
 
 @contextlib.contextmanager
-def capture_decisions() -> Iterator[list[MutableMapping[str, Any]]]:
-    """Collect the ``escalate.decision`` events emitted inside the block.
+def capture_events() -> Iterator[list[MutableMapping[str, Any]]]:
+    """Collect every ``escalate.*`` event emitted inside the block, as dicts.
 
-    The engine must use structlog's configured logger (the default), which
-    ``structlog.testing.capture_logs`` replaces for the duration of the block.
+    Each dict is the event (``event`` and its fields) plus ``log_level``; an error's exception
+    is under ``exc_info``. It reads the standard library logger ``escalate``, where an
+    ``Escalator`` built without ``logger=`` sends its events, and lets info events through for
+    the block. The list fills when the block exits.
+    """
+    logger = logging.getLogger(LOGGER_NAME)
+    collector = _Collector()
+    level = logger.level
+    if not logger.isEnabledFor(logging.INFO):
+        logger.setLevel(logging.INFO)
+    logger.addHandler(collector)
+    events: list[MutableMapping[str, Any]] = []
+    try:
+        yield events
+    finally:
+        logger.removeHandler(collector)
+        logger.setLevel(level)
+        events.extend(collector.events)
+
+
+@contextlib.contextmanager
+def capture_decisions() -> Iterator[list[MutableMapping[str, Any]]]:
+    """Collect the ``escalate.decision`` events emitted inside the block (see ``capture_events``).
 
     Examples:
         >>> from escalate import Escalator, Turn
@@ -96,12 +118,27 @@ def capture_decisions() -> Iterator[list[MutableMapping[str, Any]]]:
         >>> events[0]["action"]
         'handoff'
     """
-    from structlog.testing import capture_logs  # noqa: PLC0415
-
-    with capture_logs() as logs:
+    with capture_events() as events:
         decisions: list[MutableMapping[str, Any]] = []
         yield decisions
-    decisions.extend(entry for entry in logs if entry.get("event") == DECISION_EVENT)
+    decisions.extend(event for event in events if event["event"] == DECISION_EVENT)
+
+
+class _Collector(logging.Handler):
+    """Keeps the events among the records it handles (other records carry no ``escalate``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[MutableMapping[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "escalate", None)
+        if event is None:
+            return
+        entry = {**event, "log_level": record.levelname.lower()}
+        if record.exc_info:
+            entry["exc_info"] = record.exc_info[1]
+        self.events.append(entry)
 
 
 class ConversationBuilder:

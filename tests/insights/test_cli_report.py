@@ -75,6 +75,14 @@ def test_a_bad_line_fails_with_its_place_or_is_skipped(tmp_path: Path) -> None:
     assert "skipped 1 bad line(s)" in stderr
 
 
+def test_counts_of_one_are_singular(tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text('{"conversation_id": "a", "role": "user", "text": "hi"}\n', encoding="utf-8")
+    code, _, stderr = report(one, "--json", tmp_path / "s.json")
+    assert code == 0, stderr
+    assert "1 conversation, 1 turn, 0 escalated, 0 handed off" in stderr
+
+
 def test_a_missing_input_and_an_unwritable_output_are_clear_errors(tmp_path: Path) -> None:
     code, _, stderr = report(tmp_path / "nowhere.jsonl")
     assert code == 2

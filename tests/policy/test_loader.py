@@ -133,7 +133,8 @@ def test_broken_syntax_names_the_file_and_format(tmp_path: Path) -> None:
 
 
 def test_unreadable_and_unknown_files(tmp_path: Path) -> None:
-    assert _problems(tmp_path / "missing.yaml")[0].startswith("cannot read the file")
+    assert _problems(tmp_path / "missing.yaml") == ["no such file"]
+    assert _problems(tmp_path)[0].startswith("cannot read the file")  # a folder
     odd = tmp_path / "policy.ini"
     odd.write_text("x")
     assert _problems(odd) == ["unknown file type '.ini': use .yaml, .yml, .toml or .json"]

@@ -267,3 +267,58 @@ class TestEscalatorChecks:
         }
         with pytest.raises(ValidationError, match=r"rules\[0\].route: unknown route 'nowhere'"):
             Policy(name="p", version="1", signals={}, rules=[rule])  # type: ignore[list-item]
+
+
+class TestFirstHour:
+    """The mistakes of a first policy: a wrong path, a misspelt signal, a partial policy."""
+
+    def test_a_missing_file_is_not_found_not_invalid(self, tmp_path: Path) -> None:
+        with pytest.raises(PolicyError) as caught:
+            load_policy(tmp_path / "nope.yaml")
+        message = str(caught.value)
+        assert message == f"policy {tmp_path / 'nope.yaml'} not found: no such file"
+        assert caught.value.problems[0].message == "no such file"
+
+    def test_a_relative_path_says_where_it_was_looked_for(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.chdir(tmp_path)
+        with pytest.raises(PolicyError, match=r"^policy my\.yaml not found: no such file in "):
+            load_policy("my.yaml")
+
+    def test_a_misspelt_signal_is_reported_first(self) -> None:
+        with pytest.raises(PolicyError) as caught:
+            load_policy({"signals": {"stres": {"offer": 0.4}}}, signals=SIGNALS)
+        problems = caught.value.problems
+        assert problems[0].path == "signals.stres"
+        assert "unknown signal 'stres'; did you mean 'stress'?" in problems[0].message
+        # Nothing else about the misspelt entry: its fields are the right signal's fields.
+        assert not [p for p in problems[1:] if p.path.startswith("signals.stres")]
+
+    def test_a_partial_policy_hints_at_extends_default(self) -> None:
+        with pytest.raises(PolicyError) as caught:
+            load_policy({"signals": {"stress": {"offer": 0.5}}})
+        assert caught.value.hint is not None
+        assert "extends: default" in caught.value.hint
+        assert str(caught.value).endswith(f"\n  hint: {caught.value.hint}")
+        # ... and the hint is right: with it, the policy loads.
+        assert load_policy({"extends": "default", "signals": {"stress": {"offer": 0.5}}})
+
+    def test_no_hint_when_the_policy_extends_one(self) -> None:
+        with pytest.raises(PolicyError) as caught:
+            load_policy({"extends": "default", "signals": {"stress": {"offer": "high"}}})
+        assert caught.value.hint is None
+
+
+def test_a_misspelt_signal_in_a_file_points_at_its_line(tmp_path: Path) -> None:
+    problems = problems_of(
+        tmp_path,
+        """
+        name: mine
+        version: "1"
+        signals:
+          stres: {offer: 0.5}
+        """,
+    )
+    assert problems[0].message.startswith("unknown signal 'stres'; did you mean 'stress'?")
+    assert where(problems[0]) == (4, 3)

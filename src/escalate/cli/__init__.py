@@ -7,6 +7,7 @@ unexpected.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.console import Console
 
 from escalate.cli._common import (
     OnError,
@@ -25,6 +25,7 @@ from escalate.cli._common import (
     fail,
     make_escalator,
 )
+from escalate.cli._help import CONTEXT_SETTINGS, Console, EscalateGroup
 from escalate.cli.audit import audit_app, replay_command
 from escalate.cli.evaluate import evaluate
 from escalate.cli.policy import policy_app
@@ -45,6 +46,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich markup eats [brackets] (escalate[redis])
+    cls=EscalateGroup,
+    context_settings=CONTEXT_SETTINGS,
 )
 
 
@@ -64,10 +68,17 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colours in the output (as NO_COLOR=1 does).")
     ] = False,
 ) -> None:
     """Decide, turn by turn, when a chatbot should bring in a human."""
+    if no_color:
+        # rich reads NO_COLOR for every console the commands make, as it does when users set it.
+        os.environ["NO_COLOR"] = "1"
 
 
 EventsOption = Annotated[
@@ -139,8 +150,9 @@ def demo(
         console = Console()
         render_timeline(scored, console)
         console.print(
-            "Each row is one turn; [bold]action[/] is what the bot should do next and "
-            "[bold]why[/] the reasons with the words that triggered them."
+            "Each row is one turn: 'action' is what the bot should do next, and 'why' gives the "
+            "reasons for it, each with the words that triggered it.",
+            markup=False,
         )
 
 

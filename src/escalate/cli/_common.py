@@ -41,6 +41,11 @@ PolicyOption = Annotated[
 ]
 
 
+def counted(number: int, noun: str) -> str:
+    """``1 conversation``, ``2 conversations`` (nouns that take an s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def make_escalator(
     policy: Path | None,
     logger: structlog.typing.FilteringBoundLogger,

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -22,7 +21,8 @@ from escalate.audit.export import export_csv, export_parquet
 from escalate.audit.read import AuditRecord, read_trail
 from escalate.audit.replay import ReplayReport, replay
 from escalate.audit.verify import verify as verify_trail
-from escalate.cli._common import fail
+from escalate.cli._common import counted, fail
+from escalate.cli._help import Console, EscalateGroup
 from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
 
 __all__ = ["audit_app", "replay_command"]
@@ -33,6 +33,8 @@ audit_app = typer.Typer(
     name="audit",
     help="Verify, read and export audit trails.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: rich markup eats [brackets] (escalate[parquet])
+    cls=EscalateGroup,
 )
 
 TrailFiles = Annotated[
@@ -173,15 +175,16 @@ def replay_command(
 def _print_replay(report: ReplayReport, examples: int) -> None:
     ref = report.policy
     typer.echo(
-        f"replayed {report.turns} turns of {report.conversations} conversations under"
+        f"replayed {counted(report.turns, 'turn')} of"
+        f" {counted(report.conversations, 'conversation')} under"
         f" {ref.name} {ref.version} ({ref.hash[:12]}): {report.changed} would change"
     )
     if report.skipped:
         typer.echo(f"skipped {report.skipped} fail-safe decisions (no readings to replay)")
     if report.partial:
         typer.echo(
-            f"{len(report.partial)} conversations start mid-way in the trail; their first"
-            " decisions may differ for that reason alone"
+            f"{counted(len(report.partial), 'conversation')} started before the trail did:"
+            " their first decisions may differ for that reason alone"
         )
     if report.same_policy_drift:
         typer.echo(f"warning: {report.same_policy_drift} changes under the recording policy")

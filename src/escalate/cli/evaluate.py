@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from escalate.cli._common import (
     PolicyOption,
@@ -19,6 +18,7 @@ from escalate.cli._common import (
     make_escalator,
     worker_count,
 )
+from escalate.cli._help import Console
 from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.html import render_html
 from escalate.evaluation.terminal import render_report

@@ -12,6 +12,7 @@ import typer
 import yaml
 
 from escalate.cli._common import events_log, fail, make_escalator
+from escalate.cli._help import EscalateGroup
 from escalate.exceptions import PolicyError, TranscriptError
 from escalate.models import Decision
 from escalate.policy.trace import NEAR_MISS_MARGIN
@@ -27,6 +28,8 @@ policy_app = typer.Typer(
     name="policy",
     help="Validate, show, explain and compare policy files.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help: rich markup eats [brackets] (escalate[parquet])
+    cls=EscalateGroup,
 )
 
 PolicyFile = Annotated[Path, typer.Argument(help="Policy file (.yaml, .yml, .toml, .json).")]
@@ -71,7 +74,7 @@ def show(
     ] = None,
     output: Annotated[str, typer.Option("--format", "-f", help="yaml or json.")] = "yaml",
 ) -> None:
-    """Print the effective policy: after ``extends``, with every default filled in."""
+    """Print the effective policy: after 'extends', with every default filled in."""
     from escalate.policy.loader import load_policy  # noqa: PLC0415
 
     if output not in {"yaml", "json"}:
@@ -117,7 +120,7 @@ def schema(
 
 @policy_app.command()
 def kinds() -> None:
-    """List the evidence kinds and cues ``evidence`` conditions can name."""
+    """List the evidence kinds and cues that 'evidence' conditions can name."""
     from escalate.signals import evidence_kinds  # noqa: PLC0415
 
     for kind in sorted(evidence_kinds()):

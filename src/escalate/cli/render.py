@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from escalate.cli.score import ScoredTurn
-from escalate.models import Action, Decision
+from escalate.models import Action, Decision, Evidence
+from escalate.signals import BUNDLED_LEXICONS
+from escalate.signals._lexicon import load_lexicon
 
 __all__ = ["render_timeline"]
 
 _STYLE = {Action.CONTINUE: "green", Action.OFFER_HUMAN: "yellow", Action.HANDOFF: "bold red"}
 _TEXT_WIDTH = 60
+# What the stress detector adds for the evidence it finds outside its lexicon (signals/stress.py).
+_STRUCTURAL_STRENGTH = {"shouting": 0.3, "punctuation_run": 0.2}
 
 
 def render_timeline(scored: Iterable[ScoredTurn], console: Console) -> None:
@@ -46,7 +51,7 @@ def render_timeline(scored: Iterable[ScoredTurn], console: Console) -> None:
 def _why(decision: Decision) -> Text:
     parts = Text()
     for reason in decision.reasons:
-        quote = next((e.text for e in reason.evidence if e.text), "")
+        quote = next((e.text for e in _strongest_first(reason.evidence) if e.text), "")
         parts.append(f"{reason.code.value} {reason.score:.2f}", style="bold")
         if quote:
             parts.append(f' "{quote[:40]}"', style="italic")
@@ -58,3 +63,23 @@ def _why(decision: Decision) -> Text:
         if top is not None:
             parts.append(f"{top[0]} {top[1]:.2f}", style="dim")
     return parts
+
+
+def _strongest_first(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """Evidence by what its kind adds to a signal, strongest first (ties keep text order).
+
+    Detectors list evidence in the order it was found; the timeline quotes the first, which
+    should be the words that weighed most ("absolutely unacceptable", not "missed").
+    """
+    strength = _kind_strength()
+    return sorted(evidence, key=lambda item: -strength.get(item.kind, 0.0))
+
+
+@cache
+def _kind_strength() -> dict[str, float]:
+    """Each evidence kind's score in the bundled lexicons (the highest, if several families)."""
+    strength = dict(_STRUCTURAL_STRENGTH)
+    for name in BUNDLED_LEXICONS:
+        for family in load_lexicon(name).families.values():
+            strength[family.kind] = max(strength.get(family.kind, 0.0), family.score)
+    return strength

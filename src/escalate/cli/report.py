@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from escalate.cli._common import OnError, PolicyOption, events_log, fail, make_escalator
+from escalate.cli._common import (
+    OnError,
+    PolicyOption,
+    counted,
+    events_log,
+    fail,
+    make_escalator,
+)
 from escalate.exceptions import AuditError, MissingDependencyError, TranscriptError
 from escalate.insights.summary import BUCKETS
 
@@ -115,7 +122,7 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
         typer.echo(f"skipped {len(loaded.skipped)} bad line(s)", err=True)
     overview = summary.overview
     typer.echo(
-        f"{overview.conversations} conversations, {overview.turns} turns,"
+        f"{counted(overview.conversations, 'conversation')}, {counted(overview.turns, 'turn')},"
         f" {overview.escalated} escalated, {overview.handed_off} handed off",
         err=True,
     )

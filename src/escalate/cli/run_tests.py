@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from escalate.cli._common import events_log, fail, make_escalator
+from escalate.cli._help import Console
 
 __all__ = ["run_policy_tests"]
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from escalate.cli._common import (
@@ -20,6 +19,7 @@ from escalate.cli._common import (
     make_escalator,
     worker_count,
 )
+from escalate.cli._help import Console
 from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.tune import Tuning, overrides_yaml, record_readings, tune
 

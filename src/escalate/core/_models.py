@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictStr, ValidationError
+
+from escalate.core._errors import InvalidInputError
 
 __all__ = [
     "Action",
@@ -108,6 +110,35 @@ class Turn(BaseModel):
     """When the turn was written: a datetime, an ISO-8601 string or Unix seconds."""
     meta: dict[str, JsonValue] = Field(default_factory=dict)
     """Free host data (channel, language, customer tier...); kept out of scoring."""
+
+    if not TYPE_CHECKING:  # type checkers keep the field-by-field signature pydantic gives
+
+        def __init__(self, /, **data: Any) -> None:
+            # ``Turn(...)`` is the documented way in, so a mistake there raises the documented
+            # InvalidInputError (a ValueError), naming each field, without pydantic's chained
+            # error and its link. ``Turn.model_validate`` keeps pydantic's ValidationError.
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                raise InvalidInputError(f"invalid turn: {_turn_problems(exc)}") from None
+
+        # Marks it as pydantic's own __init__ (as RootModel does): validation from data
+        # (model_validate, FastAPI, nested models) then does not run it, so only a direct
+        # Turn(...) call raises InvalidInputError.
+        __init__.__pydantic_base_init__ = True
+
+
+def _turn_problems(exc: ValidationError) -> str:
+    """A turn's validation errors, one ``field: what`` each, for a person to read."""
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "turn"
+        if error["loc"] == ("role",) and error["type"] == "enum":
+            roles = ", ".join(repr(role.value) for role in Role)
+            problems.append(f"role: {error['input']!r} is not a role; expected one of {roles}")
+        else:
+            problems.append(f"{field}: {error['msg']}")
+    return "; ".join(problems)
 
 
 class Evidence(BaseModel):

@@ -187,6 +187,10 @@ def _merged_by_id(base: Any, over: Any, positions: SourceMap) -> Any:
 def _read(path: Path, positions: SourceMap) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        # Not an invalid policy: a wrong path (relative ones are read from the working folder).
+        missing = "no such file" if path.is_absolute() else f"no such file in {Path.cwd()}"
+        raise PolicyError(str(path), [missing], found=False) from exc
     except OSError as exc:
         raise PolicyError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
     suffix = path.suffix.lower()
@@ -251,10 +255,14 @@ def _validated(
     try:
         policy = Policy.model_validate(data, context={"references_checked_by_caller": True})
     except ValidationError as exc:
-        raise PolicyError(
-            source,
-            [from_pydantic(error, data, positions, _field_names()) for error in exc.errors()],
-        ) from None
+        misspelt = _unknown_signal_entries(data, signals, positions)
+        # A misspelt signal first: its entry's own errors (a missing 'reason') are noise.
+        problems = [problem for _, problem in misspelt] + [
+            from_pydantic(error, data, positions, _field_names())
+            for error in exc.errors()
+            if tuple(error["loc"][:2]) not in {path for path, _ in misspelt}
+        ]
+        raise PolicyError(source, problems, hint=_partial_policy_hint(data, exc)) from None
     problems = [
         at(positions, data, reference.path, reference.message)
         for reference in policy.reference_problems()
@@ -263,6 +271,40 @@ def _validated(
         raise PolicyError(source, problems)
     _check_names(policy, source, data, positions, signals=signals, evidence_kinds=evidence_kinds)
     return policy
+
+
+def _unknown_signal_entries(
+    data: Mapping[str, Any], signals: Iterable[str] | None, positions: SourceMap
+) -> list[tuple[tuple[str, str], PolicyProblem]]:
+    """The ``signals`` entries that name no detector's signal, read from the raw data."""
+    entries = data.get("signals")
+    if signals is None or not isinstance(entries, Mapping):
+        return []
+    known = sorted(signals)
+    return [
+        (
+            ("signals", name),
+            at(
+                positions,
+                data,
+                ("signals", name),
+                f"unknown signal {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})",
+                key=True,
+            ),
+        )
+        for name in entries
+        if isinstance(name, str) and name not in known
+    ]
+
+
+def _partial_policy_hint(data: Mapping[str, Any], exc: ValidationError) -> str | None:
+    """Required fields missing from a policy that extends none: it meant to change a few values."""
+    if "extends" in data or not any(error["type"] == "missing" for error in exc.errors()):
+        return None
+    return (
+        "to change only some values of the bundled policy, start with 'extends: default' "
+        "(or extend another policy file) and give only what differs"
+    )
 
 
 def _check_names(

@@ -25,6 +25,8 @@ from escalate.server.problems import PROBLEM_JSON, problem, validation_problem
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from escalate.state.conversation import ConversationState
+
 __all__ = ["ConversationView", "OutcomeReport", "create_app"]
 
 MAX_CONVERSATION_ID: Final = 512
@@ -90,7 +92,7 @@ def _answer_errors_as_problems(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        return validation_problem(error.errors(), request.url.path)
+        return validation_problem(error.errors(), request.url.path, error.body)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
@@ -104,6 +106,14 @@ def _answer_errors_as_problems(app: FastAPI) -> None:
     @app.exception_handler(InvalidInputError)
     async def _bad_input(request: Request, error: InvalidInputError) -> Response:
         return problem(400, str(error), instance=request.url.path)
+
+
+async def _known(engine: Escalator, conversation_id: str) -> ConversationState:
+    """The conversation's state; 404 when the engine knows nothing of it."""
+    state = await engine.astate(conversation_id)
+    if state is None:
+        raise HTTPException(404, f"no conversation {conversation_id!r}")
+    return state
 
 
 def create_app(
@@ -172,6 +182,7 @@ def create_app(
     @v1.post("/conversations/{conversation_id}/outcomes", status_code=204)
     async def report_outcome(conversation_id: ConversationId, report: OutcomeReport) -> None:
         """Report what happened: an offer declined or accepted, a handoff, a return, the end."""
+        await _known(engine, conversation_id)  # 404 for an unknown one, as GET answers
         await engine.arecord_outcome(conversation_id, report.outcome, report.note)
         metrics.outcomes.labels(report.outcome.value).inc()
         if report.outcome is Outcome.ENDED:
@@ -180,9 +191,7 @@ def create_app(
     @v1.get("/conversations/{conversation_id}")
     async def conversation(conversation_id: ConversationId) -> ConversationView:
         """The conversation's counters and its last decision."""
-        state = await engine.astate(conversation_id)
-        if state is None:
-            raise HTTPException(404, f"no conversation {conversation_id!r}")
+        state = await _known(engine, conversation_id)
         return ConversationView(
             conversation_id=conversation_id,
             turns=state.turns,
