@@ -1,7 +1,7 @@
 """The two scanning engines give the same matches; RE2's patterns never match less.
 
 Also: overlap resolution and vetoes agree with their simple quadratic definitions and stay
-linear on hit-dense text.
+linear on hit-dense text; lone surrogates (valid JSON) never break the RE2 prefilter.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate import MissingDependencyError
+from escalate import Escalator, MissingDependencyError, ReasonCode, Turn
 from escalate.engine import _text_tools
 from escalate.models import Role
 from escalate.signals import BUNDLED_LEXICONS
@@ -28,6 +28,7 @@ from escalate.signals._scanner import (
     _unvetoed,
     re2_available,
 )
+from escalate.testing import quiet_logger
 
 NAMES = BUNDLED_LEXICONS
 
@@ -177,3 +178,44 @@ def test_a_hit_dense_text_scans_in_time_linear_in_its_length() -> None:
     long_time, long_hits = best_time(long, 2)
     assert long_hits == 20 * short_hits >= 20_000
     assert long_time < 60 * short_time
+
+
+surrogate_texts = st.tuples(
+    st.lists(
+        st.one_of(
+            st.sampled_from(WORDS),
+            st.sampled_from([".", "😡", "ß", "  "]),
+            st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from([" ", ""]),
+).map(lambda parts: parts[1].join(parts[0]))
+
+
+@needs_re2
+@settings(max_examples=300, deadline=None)
+@given(surrogate_texts, st.sampled_from([Role.USER, Role.BOT]))
+def test_both_engines_agree_on_text_with_lone_surrogates(text: str, role: Role) -> None:
+    agree(text, role)
+
+
+@cache
+def escalator() -> Escalator:
+    return Escalator(logger=quiet_logger())
+
+
+@settings(max_examples=200, deadline=None)
+@given(surrogate_texts, st.sampled_from(["user", "bot"]))
+def test_lone_surrogates_never_make_a_turn_fail(text: str, role: str) -> None:
+    decision = escalator().evaluate("surrogates", Turn(role=role, text=text))  # type: ignore[arg-type]
+    assert ReasonCode.ENGINE_ERROR not in decision.reason_codes
+
+
+def test_a_request_for_a_person_with_a_lone_surrogate_is_handed_off() -> None:
+    decision = escalator().evaluate(
+        "one", Turn(role="user", text="I want to talk to a person \ud800")
+    )
+    assert decision.action.value == "handoff"
+    assert decision.reason_codes == (ReasonCode.HUMAN_REQUESTED,)

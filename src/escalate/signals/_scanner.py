@@ -8,7 +8,8 @@ only those run with ``re`` (whose results, spans and semantics are the reference
   reports, in a single linear pass, which of them match somewhere. The RE2 versions of the
   patterns drop word-boundary and lookaround checks, so they match a superset; ``re`` then
   decides. Once ``Set.Compile()`` succeeds, RE2 cannot fail at match time (set matching never
-  bails out of its DFA), so a miss is never silent.
+  bails out of its DFA), so a miss is never silent; lone surrogates, which have no UTF-8 form,
+  are shown to RE2 as U+FFFD.
 - otherwise, patterns are indexed by the words that can start them (``CompiledPattern.anchors``)
   and tried only where such a word begins.
 
@@ -49,6 +50,7 @@ _Spans = dict[tuple[str, str], list[tuple[int, int]]]
 _PREFIX_OF = operator.itemgetter(slice(0, ANCHOR_LENGTH))
 _RE2_MEMORY = 256 << 20
 """RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @cache
@@ -167,10 +169,20 @@ class _Re2Prefilter:
 
     def collect(self, text: AnalysedText, spans: _Spans) -> None:
         scan = text.scan
-        candidates = () if self._empty else (self._set.Match(scan) or ())
+        candidates = () if self._empty else (self._match(scan) or ())
         for entry in [*(self._entries[i] for i in candidates), *self._always]:
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
+
+    def _match(self, scan: str) -> list[int] | None:
+        try:
+            return self._set.Match(scan)  # type: ignore[no-any-return]
+        except UnicodeEncodeError:
+            # A lone surrogate (valid JSON, "\ud800") has no UTF-8 form, which RE2 needs. The
+            # set only names candidates and re then runs on the text as it is, so any stand-in
+            # the RE2 patterns match wherever Python's match a surrogate keeps the superset:
+            # U+FFFD, one code point (same length, so nothing shifts), non-ASCII, not a word.
+            return self._set.Match(_SURROGATE.sub("\ufffd", scan))  # type: ignore[no-any-return]
 
 
 class _KeyedPrefilter:
