@@ -11,7 +11,7 @@ only those run with ``re`` (whose results, spans and semantics are the reference
   bails out of its DFA), so a miss is never silent; lone surrogates, which have no UTF-8 form,
   are shown to RE2 as U+FFFD.
 - otherwise, patterns are indexed by the words that can start them (``CompiledPattern.anchors``)
-  and tried only where such a word begins.
+  and tried only where such a word begins; a word's regexes are compiled when it first occurs.
 
 Both give identical matches (a property test holds them to it).
 """
@@ -73,8 +73,6 @@ class _Entry:
     lexicon: str
     family: Family
     regex: re.Pattern[str]
-    whole: _Entry | None = None
-    """For a regex narrowed to one first word: the entry of the whole pattern."""
 
 
 class _Prefilter(Protocol):
@@ -195,7 +193,7 @@ class _KeyedPrefilter:
     """
 
     def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
-        at_words: dict[str, list[_Entry]] = {}
+        at_words: dict[str, list[tuple[_Entry, str]]] = {}
         self._gated: dict[str, list[_Entry]] = {}
         self._at_start: list[_Entry] = []
         self._always: list[_Entry] = []
@@ -212,12 +210,13 @@ class _KeyedPrefilter:
                     self._gated.setdefault(anchor, []).append(entry)
             else:
                 for anchor, source in pattern.by_key.items():
-                    # Narrowed regexes report under their pattern's entry (see _leftmost).
-                    narrowed = _Entry(entry.lexicon, entry.family, re.compile(source), entry)
-                    at_words.setdefault(anchor, []).append(narrowed)
+                    at_words.setdefault(anchor, []).append((entry, source))
         self._words = _keys_of(at_words)
         self._gate_words = _keys_of(self._gated)
-        self._sites = {key: _Site.build(key, entries) for key, entries in at_words.items()}
+        # Compiling every word's regexes took seconds at start-up, for a few thousand words of
+        # which a process meets a fraction: each is compiled the first time its word occurs.
+        self._site_sources = at_words
+        self._sites: dict[str, _Site] = {}
         self._any_at_start = _any_of(self._at_start) if self._at_start else None
 
     def collect(self, text: AnalysedText, spans: _Spans) -> None:
@@ -227,9 +226,9 @@ class _KeyedPrefilter:
         exact, by_prefix = self._words
         at_words: dict[_Entry, list[tuple[int, int]]] = {}
         for key in words & exact:
-            self._sites[key].collect(scan, at_words)
+            self._site(key).collect(scan, at_words)
         for prefix in prefixes & by_prefix:
-            self._sites[prefix + PREFIX_MARK].collect(scan, at_words)
+            self._site(prefix + PREFIX_MARK).collect(scan, at_words)
         for entry, found in at_words.items():
             for span in _leftmost(found):
                 _record(spans, entry, text.raw_span(*span))
@@ -250,6 +249,13 @@ class _KeyedPrefilter:
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
 
+    def _site(self, key: str) -> _Site:
+        site = self._sites.get(key)
+        if site is None:
+            # Two threads may both build it: the same site either way, so no lock is needed.
+            site = self._sites[key] = _Site.build(key, self._site_sources[key])
+        return site
+
 
 @dataclass(frozen=True, slots=True)
 class _Site:
@@ -259,25 +265,33 @@ class _Site:
     """Where the word begins (as a whole word, or as a prefix for wildcard keys)."""
     anything: re.Pattern[str]
     """All the patterns as one alternation: most positions start none, and one call says so."""
-    entries: tuple[_Entry, ...]
+    narrowed: tuple[tuple[_Entry, str], ...]
+    """Each pattern's regex narrowed to the alternatives starting with the word, and its entry:
+    matches report under the whole pattern's entry (see _leftmost). Compiled only once
+    ``anything`` has matched: most words that start a pattern never start a match."""
 
     @classmethod
-    def build(cls, key: str, entries: list[_Entry]) -> _Site:
+    def build(cls, key: str, sources: list[tuple[_Entry, str]]) -> _Site:
         word = re.escape(key.removesuffix(PREFIX_MARK))
         end = "" if key.endswith(PREFIX_MARK) else r"(?![^\W_])"
         # The literal comes first so that re can skip ahead to it; the boundary is checked after.
         finder = re.compile(rf"{word}(?<![^\W_]{word}){end}")
-        return cls(finder, _any_of(entries), tuple(entries))
+        anything = re.compile("|".join(f"(?:{source})" for _, source in sources))
+        return cls(finder, anything, tuple(sources))
 
     def collect(self, scan: str, found: dict[_Entry, list[tuple[int, int]]]) -> None:
         for word in self.finder.finditer(scan):
             position = word.start()
             if self.anything.match(scan, position) is None:
                 continue
-            for entry in self.entries:
-                hit = entry.regex.match(scan, position)
+            for entry, source in self.narrowed:
+                hit = _compiled(source).match(scan, position)
                 if hit is not None:
-                    found.setdefault(entry.whole or entry, []).append(hit.span())
+                    found.setdefault(entry, []).append(hit.span())
+
+
+_compiled = cache(re.compile)
+"""Narrowed regexes recur across roles' prefilters: compiled once per process."""
 
 
 def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
