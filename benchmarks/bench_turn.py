@@ -8,9 +8,9 @@ typo corrections, the fold table) are cold for a text never seen. So every headl
 taken on real texts (the development data: ``../shared/data/dev`` by default) each seen once by
 a **fresh interpreter**:
 
-- each repeat runs one worker process per scanner engine (RE2 prefilter, the default install
-  with ``escalate[fast]``; the pure-Python one), on that repeat's own slice of texts, the same
-  slice for both engines. In the worker, ``Escalator.evaluate()`` and bare VADER
+- each repeat runs one worker process per scanner engine (the pure-Python prefilter, the
+  default; the RE2 one, when google-re2 is installed), on that repeat's own slice of texts, the
+  same slice for both engines. In the worker, ``Escalator.evaluate()`` and bare VADER
   (``SentimentIntensityAnalyzer().polarity_scores(text)``) run on the same text turn by turn,
   alternately first, so machine load hits both alike; figures are ratios of their percentiles
   (median, p95, p99) for user turns and for bot turns, with the spread over the repeats;
@@ -140,23 +140,27 @@ def _quiet_structlog() -> None:
     )
 
 
-def _use_engine(engine: str) -> None:
-    if engine == "python":
-        from escalate.signals import _scanner
+_FORCE_ENGINE = (
+    "import functools\nfrom escalate import engine\n"
+    "engine.Scanner = functools.partial(engine.Scanner, engine={engine!r})\n"
+)
+"""Benchmark-only: the process's shared scanner (``escalate.engine._text_tools``) gets this
+engine; ``Escalator`` has no option for it."""
 
-        _scanner._re2 = lambda: None  # benchmark-only: pretend escalate[fast] is absent
+
+def _use_engine(engine: str) -> None:
+    exec(_FORCE_ENGINE.format(engine=engine), {})  # the same code as the cold-start children run
 
 
 def _engine_names(choice: str) -> list[str]:
-    """The scanner engines to time: ``re2`` (the default install) and/or ``python``."""
-    from escalate.signals._scanner import re2_available
+    """The scanner engines to time: the default (pure Python), and RE2 when installed."""
+    from escalate.signals._scanner import Scanner, re2_available
 
-    default = "re2" if re2_available() else "python"
     if choice == "auto":
-        return [default]
-    if choice == "python":
-        return ["python"]
-    return ["re2", "python"] if default == "re2" else ["python"]
+        return [Scanner([]).engine]
+    if choice in {"python", "re2"}:
+        return [choice]
+    return ["python", "re2"] if re2_available() else ["python"]
 
 
 # Data: real texts, each given to a worker once.
@@ -568,7 +572,6 @@ _STARTUP = {
         f"Escalator().evaluate('c', Turn(role='user', text={PROBE_TEXT!r}))"
     ),
 }
-_FORCE_PYTHON = "import escalate.signals._scanner as s\ns._re2 = lambda: None\n"
 
 
 def _cpu_run(body: str) -> tuple[float, float]:
@@ -586,7 +589,7 @@ def measure_startup(sizes: Sizes, engines: list[str], scratch: Path) -> dict[str
         "vader": _STARTUP["vader"],
         **{
             f"escalate_{engine}": _STARTUP["escalate"].format(
-                engine=_FORCE_PYTHON if engine == "python" else ""
+                engine=_FORCE_ENGINE.format(engine=engine)
             )
             for engine in engines
         },
@@ -777,9 +780,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--engine",
-        choices=["both", "auto", "python"],
+        choices=["both", "auto", "python", "re2"],
         default="both",
-        help="scanners to time: both (RE2 and pure Python), auto (the installed default)",
+        help="scanners to time: both (pure Python and RE2), auto (the default), or one",
     )
     parser.add_argument("--repeats", type=int, help="fresh workers per engine (default 3)")
     parser.add_argument("--json", type=Path, help="also write the figures here")

@@ -90,6 +90,14 @@ def test_engines_agree_on_every_example_in_the_demo() -> None:
         agree(row["text"], Role(row["role"]))
 
 
+@needs_re2
+def test_the_default_scanner_is_pure_python_even_with_re2_installed() -> None:
+    # On text seen for the first time RE2 was the slower engine (benchmarks/bench_turn.py).
+    assert Scanner([load_lexicon("loop")]).engine == "python"
+    assert _text_tools()[1].engine == "python"
+    assert Scanner([load_lexicon("loop")], "re2").engine == "re2"
+
+
 @pytest.mark.parametrize(
     ("python", "text"),
     [

@@ -4,16 +4,19 @@ A turn is matched against a few hundred patterns. Running each with ``re`` would
 than the rest of the engine, so a *prefilter* first finds the few patterns that can match, and
 only those run with ``re`` (whose results, spans and semantics are the reference):
 
-- with RE2 installed (``escalate[fast]``), all patterns of a role sit in one ``re2.Set`` that
-  reports, in a single linear pass, which of them match somewhere. The RE2 versions of the
-  patterns drop word-boundary and lookaround checks, so they match a superset; ``re`` then
-  decides. Once ``Set.Compile()`` succeeds, RE2 cannot fail at match time (set matching never
-  bails out of its DFA), so a miss is never silent; lone surrogates, which have no UTF-8 form,
-  are shown to RE2 as U+FFFD.
-- otherwise, patterns are indexed by the words that can start them (``CompiledPattern.anchors``)
+- by default, patterns are indexed by the words that can start them (``CompiledPattern.anchors``)
   and tried only where such a word begins; a word's regexes are compiled when it first occurs.
+- with ``engine="re2"`` (google-re2, ``escalate[fast]``), all patterns of a role sit in one
+  ``re2.Set`` that reports, in a single linear pass, which of them match somewhere. The RE2
+  versions of the patterns drop word-boundary and lookaround checks, so they match a superset;
+  ``re`` then decides. Once ``Set.Compile()`` succeeds, RE2 cannot fail at match time (set
+  matching never bails out of its DFA), so a miss is never silent; lone surrogates, which have
+  no UTF-8 form, are shown to RE2 as U+FFFD.
 
-Both give identical matches (a property test holds them to it).
+Both give identical matches (a property test holds them to it). The pure-Python prefilter is
+the default even with RE2 installed: on text seen for the first time, which is most of a
+service's traffic, RE2 builds its automaton's states as it goes and a turn cost twice as much
+(``benchmarks/bench_turn.py``); it was faster only on text it had seen before.
 """
 
 from __future__ import annotations
@@ -84,17 +87,15 @@ class Scanner:
 
     Args:
         lexicons: the lexicons to run.
-        engine: ``"re2"`` (needs ``escalate[fast]``), ``"python"``, or ``"auto"`` (RE2 when
-            installed).
+        engine: ``"python"``, ``"re2"`` (needs ``escalate[fast]``), or ``"auto"``: the
+            pure-Python prefilter, the faster on text not seen before (see the module's notes).
     """
 
     def __init__(self, lexicons: Iterable[Lexicon], engine: Engine = "auto") -> None:
         self.lexicons = {lexicon.name: lexicon for lexicon in lexicons}
         if engine == "re2" and not re2_available():
             raise MissingDependencyError("the RE2 scanner", "fast")
-        self.engine: Literal["re2", "python"] = (
-            "re2" if engine != "python" and re2_available() else "python"
-        )
+        self.engine: Literal["re2", "python"] = "re2" if engine == "re2" else "python"
         patterns: dict[Role, list[tuple[_Entry, CompiledPattern]]] = {role: [] for role in Role}
         for lexicon in self.lexicons.values():
             for family in lexicon.families.values():
