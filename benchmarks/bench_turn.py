@@ -69,10 +69,10 @@ class Sizes:
     """How much each part of a run measures."""
 
     def __init__(self, *, quick: bool, repeats: int | None) -> None:
-        self.repeats = repeats or 3
+        self.repeats = repeats or (2 if quick else 3)  # --quick: a smoke run, under a minute
         self.conversations = 30 if quick else 320  # per repeat
         self.utterances = 160 if quick else 1600  # per repeat, each its own conversation
-        self.probes = 4 if quick else 40  # per repeat, at each depth
+        self.probes = 3 if quick else 40  # per repeat, at each depth
         self.memory_conversations = 50 if quick else 3000
         self.startup_runs = 1 if quick else 5  # at least 3 but in --quick
 
@@ -784,7 +784,9 @@ def main() -> None:
         default="both",
         help="scanners to time: both (pure Python and RE2), auto (the default), or one",
     )
-    parser.add_argument("--repeats", type=int, help="fresh workers per engine (default 3)")
+    parser.add_argument(
+        "--repeats", type=int, help="fresh workers per engine (default 3; 2 with --quick)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     report = run(quick=args.quick, engine=args.engine, data=args.data, repeats=args.repeats)
