@@ -433,6 +433,11 @@ def _re2_source(pattern: str) -> str:
             class_start = -1
         elif char == "$" and not in_class:
             char = r"\n?\z"  # Python's $ also matches before a final newline
+        elif char == "+" and not in_class and out and out[-1] in {"*", "+", "?", "}"}:
+            # A possessive quantifier (Python 3.11) only gives up fewer matches than the
+            # plain one; RE2 lacks it, and the plain one matches a superset.
+            index += 1
+            continue
         out.append(char)
         index += 1
     return "".join(out)
