@@ -1,9 +1,9 @@
 """pytest-benchmark view of the per-turn cost: ``pytest benchmarks/ --benchmark-only``.
 
 Not part of the default test run (``testpaths`` are ``tests`` and ``src/escalate``). Each group
-puts bare VADER and ``Escalator.evaluate`` on the same text side by side, so the table that
-pytest-benchmark prints reads as the ratio ``bench_turn.py`` reports (which is the reference:
-it interleaves the two turn by turn over a realistic mix; see README.md).
+puts bare VADER and ``Escalator.evaluate`` on the same text side by side. The same text every
+round: a **warm** figure, to compare commits on one machine. ``bench_turn.py`` is the reference
+(real texts each seen once, fresh processes, interleaved with VADER; see README.md).
 
 The timed ``evaluate`` call is the fifth turn of a fresh conversation: earlier turns are fed
 in an untimed set-up, so the state a real turn sees is there, and no conversation grows into a
@@ -51,13 +51,17 @@ def escalator() -> Escalator:
     return engine
 
 
+CONVERSATIONS = itertools.count()
+"""Shared by every test: a conversation id is never reused (with --benchmark-disable, one round
+each, the store would still hold another test's conversation of the same number)."""
+
+
 def fifth_turn(escalator: Escalator, text: str) -> Callable[[], tuple[tuple[Any, ...], dict]]:
     """A pedantic set-up: a fresh conversation four turns in, ready for ``text``."""
-    numbers = itertools.count()
     turn = Turn(role="user", text=text)
 
     def setup() -> tuple[tuple[Any, ...], dict]:
-        conversation_id = f"bench-{next(numbers)}"
+        conversation_id = f"bench-{next(CONVERSATIONS)}"
         for earlier in EARLIER_TURNS:
             escalator.evaluate(conversation_id, earlier)
         return (conversation_id, turn), {}

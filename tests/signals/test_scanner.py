@@ -1,9 +1,14 @@
-"""The two scanning engines give the same matches; RE2's patterns never match less."""
+"""The two scanning engines give the same matches; RE2's patterns never match less.
+
+Also: overlap resolution and vetoes agree with their simple quadratic definitions and stay
+linear on hit-dense text; lone surrogates (valid JSON) never break the RE2 prefilter.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from functools import cache
 from importlib import resources
 
@@ -11,11 +16,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate import MissingDependencyError
+from escalate import Escalator, MissingDependencyError, ReasonCode, Turn
 from escalate.models import Role
 from escalate.signals import BUNDLED_LEXICONS, detector_set
-from escalate.signals._lexicon import load_lexicon
-from escalate.signals._scanner import Scanner, _re2_source, re2_available
+from escalate.signals._context import bundled_scanner
+from escalate.signals._lexicon import LexiconMatch, load_lexicon
+from escalate.signals._scanner import (
+    Scanner,
+    _longest_disjoint,
+    _re2_source,
+    _unvetoed,
+    re2_available,
+)
+from escalate.testing import quiet_logger
 
 NAMES = BUNDLED_LEXICONS
 
@@ -77,6 +90,14 @@ def test_engines_agree_on_every_example_in_the_demo() -> None:
         agree(row["text"], Role(row["role"]))
 
 
+@needs_re2
+def test_the_default_scanner_is_pure_python_even_with_re2_installed() -> None:
+    # On text seen for the first time RE2 was the slower engine (benchmarks/bench_turn.py).
+    assert Scanner([load_lexicon("loop")]).engine == "python"
+    assert bundled_scanner().engine == "python"
+    assert Scanner([load_lexicon("loop")], "re2").engine == "re2"
+
+
 @pytest.mark.parametrize(
     ("python", "text"),
     [
@@ -97,6 +118,11 @@ def test_translation_drops_lookarounds_and_boundaries() -> None:
     assert _re2_source(r"(?<![^\W_])a\b(?=x)(?!y)") == "a"
 
 
+def test_translation_drops_possessive_quantifiers_not_escaped_plus_signs() -> None:
+    assert _re2_source(r"^[\W_]*+a++b?+c{1,2}+") == "^[^0-9A-Za-z]*a+b?c{1,2}"
+    assert _re2_source(r"\++x[+]+") == r"\++x[+]+"
+
+
 def test_asking_for_re2_without_it_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import escalate.signals._scanner as scanner
 
@@ -104,3 +130,122 @@ def test_asking_for_re2_without_it_says_which_extra(monkeypatch: pytest.MonkeyPa
     with pytest.raises(MissingDependencyError, match=r"escalate\[fast\]"):
         Scanner([load_lexicon("loop")], "re2")
     assert Scanner([load_lexicon("loop")], "auto").engine == "python"
+
+
+def greedy_longest_disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The definition: longest first, then leftmost; keep what overlaps nothing kept."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans), key=lambda span: (span[0] - span[1], span[0])):
+        if all(end <= other_start or other_end <= start for other_start, other_end in kept):
+            kept.append((start, end))
+    return sorted(kept)
+
+
+# Short spans over a short stretch, so that they overlap, nest, touch and repeat; empty ones too.
+span_lists = st.lists(
+    st.tuples(st.integers(0, 40), st.integers(0, 9)).map(lambda p: (p[0], p[0] + p[1])),
+    max_size=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(span_lists)
+def test_overlap_resolution_is_the_longest_first_greedy(spans: list[tuple[int, int]]) -> None:
+    assert _longest_disjoint(spans) == greedy_longest_disjoint(spans)
+
+
+def as_matches(spans: list[tuple[int, int]]) -> list[LexiconMatch]:
+    return [LexiconMatch("f", "k", 0.5, start, end, "") for start, end in spans]
+
+
+@settings(max_examples=500, deadline=None)
+@given(span_lists, span_lists)
+def test_vetoes_remove_exactly_the_overlapping_hits(
+    hits: list[tuple[int, int]], vetoes: list[tuple[int, int]]
+) -> None:
+    def overlaps(hit: LexiconMatch, veto: LexiconMatch) -> bool:
+        return veto.start <= hit.start < veto.end or hit.start <= veto.start < hit.end
+
+    hit_matches, veto_matches = as_matches(hits), as_matches(vetoes)
+    expected = [h for h in hit_matches if not any(overlaps(h, v) for v in veto_matches)]
+    assert _unvetoed(hit_matches, veto_matches) == expected
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        # Emoji and keyword hits, with two phrasings of one family overlapping ("don't know
+        # how", "how to") in every repeat: overlap resolution was quadratic in the matches.
+        "I don't know how to, need it ASAP 😡 ",
+        # No word at all: a pattern anchored at the start ("^ .*?") backtracked over the
+        # leading punctuation, quadratic in its length.
+        "!? ",
+        "😡 ",
+        ".\n",
+    ],
+)
+@pytest.mark.parametrize("engine", ["python", "re2"])
+def test_a_hit_dense_or_wordless_text_scans_in_time_linear_in_its_length(
+    unit: str, engine: str
+) -> None:
+    # 20x the text must not cost ~400x the time: the bound is relative to the short text,
+    # timed in the same test (best of a few, in CPU time of this thread).
+    if engine == "re2" and not re2_available():
+        pytest.skip("escalate[fast] is not installed")
+    analyser = detector_set().analyser
+    scanner = engines()[0] if engine == "re2" else engines()[1]
+    short, long = analyser.analyse(unit * 350), analyser.analyse(unit * 7000)
+
+    def best_time(text: object, repeats: int) -> tuple[float, int]:
+        times = []
+        for _ in range(repeats):
+            begin = time.thread_time()
+            found = scanner.scan(text, Role.USER)  # type: ignore[arg-type]
+            times.append(time.thread_time() - begin)
+        return min(times), sum(map(len, found.values()))
+
+    short_time, short_hits = best_time(short, 5)
+    long_time, long_hits = best_time(long, 3)
+    assert long_hits == 20 * short_hits >= (20_000 if "ASAP" in unit else 0)
+    assert long_time < 60 * max(short_time, 1e-3)
+
+
+surrogate_texts = st.tuples(
+    st.lists(
+        st.one_of(
+            st.sampled_from(WORDS),
+            st.sampled_from([".", "😡", "ß", "  "]),
+            st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from([" ", ""]),
+).map(lambda parts: parts[1].join(parts[0]))
+
+
+@needs_re2
+@settings(max_examples=300, deadline=None)
+@given(surrogate_texts, st.sampled_from([Role.USER, Role.BOT]))
+def test_both_engines_agree_on_text_with_lone_surrogates(text: str, role: Role) -> None:
+    agree(text, role)
+
+
+@cache
+def escalator() -> Escalator:
+    return Escalator(logger=quiet_logger())
+
+
+@settings(max_examples=200, deadline=None)
+@given(surrogate_texts, st.sampled_from(["user", "bot"]))
+def test_lone_surrogates_never_make_a_turn_fail(text: str, role: str) -> None:
+    decision = escalator().evaluate("surrogates", Turn(role=role, text=text))  # type: ignore[arg-type]
+    assert ReasonCode.ENGINE_ERROR not in decision.reason_codes
+
+
+def test_a_request_for_a_person_with_a_lone_surrogate_is_handed_off() -> None:
+    decision = escalator().evaluate(
+        "one", Turn(role="user", text="I want to talk to a person \ud800")
+    )
+    assert decision.action.value == "handoff"
+    assert decision.reason_codes == (ReasonCode.HUMAN_REQUESTED,)

@@ -4,21 +4,27 @@ A turn is matched against a few hundred patterns. Running each with ``re`` would
 than the rest of the engine, so a *prefilter* first finds the few patterns that can match, and
 only those run with ``re`` (whose results, spans and semantics are the reference):
 
-- with RE2 installed (``escalate[fast]``), all patterns of a role sit in one ``re2.Set`` that
-  reports, in a single linear pass, which of them match somewhere. The RE2 versions of the
-  patterns drop word-boundary and lookaround checks, so they match a superset; ``re`` then
-  decides. Once ``Set.Compile()`` succeeds, RE2 cannot fail at match time (set matching never
-  bails out of its DFA), so a miss is never silent.
-- otherwise, patterns are indexed by the words that can start them (``CompiledPattern.anchors``)
-  and tried only where such a word begins.
+- by default, patterns are indexed by the words that can start them (``CompiledPattern.anchors``)
+  and tried only where such a word begins; a word's regexes are compiled when it first occurs.
+- with ``engine="re2"`` (google-re2, ``escalate[fast]``), all patterns of a role sit in one
+  ``re2.Set`` that reports, in a single linear pass, which of them match somewhere. The RE2
+  versions of the patterns drop word-boundary and lookaround checks, so they match a superset;
+  ``re`` then decides. Once ``Set.Compile()`` succeeds, RE2 cannot fail at match time (set
+  matching never bails out of its DFA), so a miss is never silent; lone surrogates, which have
+  no UTF-8 form, are shown to RE2 as U+FFFD.
 
-Both give identical matches (a property test holds them to it).
+Both give identical matches (a property test holds them to it). The pure-Python prefilter is
+the default even with RE2 installed: on text seen for the first time, which is most of a
+service's traffic, RE2 builds its automaton's states as it goes and a turn cost twice as much
+(``benchmarks/bench_turn.py``); it was faster only on text it had seen before.
 """
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -47,6 +53,7 @@ _Spans = dict[tuple[str, str], list[tuple[int, int]]]
 _PREFIX_OF = operator.itemgetter(slice(0, ANCHOR_LENGTH))
 _RE2_MEMORY = 256 << 20
 """RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @cache
@@ -69,8 +76,6 @@ class _Entry:
     lexicon: str
     family: Family
     regex: re.Pattern[str]
-    whole: _Entry | None = None
-    """For a regex narrowed to one first word: the entry of the whole pattern."""
 
 
 class _Prefilter(Protocol):
@@ -82,17 +87,15 @@ class Scanner:
 
     Args:
         lexicons: the lexicons to run.
-        engine: ``"re2"`` (needs ``escalate[fast]``), ``"python"``, or ``"auto"`` (RE2 when
-            installed).
+        engine: ``"python"``, ``"re2"`` (needs ``escalate[fast]``), or ``"auto"``: the
+            pure-Python prefilter, the faster on text not seen before (see the module's notes).
     """
 
     def __init__(self, lexicons: Iterable[Lexicon], engine: Engine = "auto") -> None:
         self.lexicons = {lexicon.name: lexicon for lexicon in lexicons}
         if engine == "re2" and not re2_available():
             raise MissingDependencyError("the RE2 scanner", "fast")
-        self.engine: Literal["re2", "python"] = (
-            "re2" if engine != "python" and re2_available() else "python"
-        )
+        self.engine: Literal["re2", "python"] = "re2" if engine == "re2" else "python"
         patterns: dict[Role, list[tuple[_Entry, CompiledPattern]]] = {role: [] for role in Role}
         for lexicon in self.lexicons.values():
             for family in lexicon.families.values():
@@ -132,9 +135,7 @@ class Scanner:
                 for vetoed in family.vetoes:
                     if vetoed in by_family:
                         vetoes = by_family[family_name]
-                        by_family[vetoed] = [
-                            hit for hit in by_family[vetoed] if not _overlaps_any(hit, vetoes)
-                        ]
+                        by_family[vetoed] = _unvetoed(by_family[vetoed], vetoes)
             result[lexicon] = sorted(
                 (hit for family_hits in by_family.values() for hit in family_hits),
                 key=lambda hit: (hit.start, hit.family),
@@ -167,10 +168,20 @@ class _Re2Prefilter:
 
     def collect(self, text: AnalysedText, spans: _Spans) -> None:
         scan = text.scan
-        candidates = () if self._empty else (self._set.Match(scan) or ())
+        candidates = () if self._empty else (self._match(scan) or ())
         for entry in [*(self._entries[i] for i in candidates), *self._always]:
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
+
+    def _match(self, scan: str) -> list[int] | None:
+        try:
+            return self._set.Match(scan)  # type: ignore[no-any-return]
+        except UnicodeEncodeError:
+            # A lone surrogate (valid JSON, "\ud800") has no UTF-8 form, which RE2 needs. The
+            # set only names candidates and re then runs on the text as it is, so any stand-in
+            # the RE2 patterns match wherever Python's match a surrogate keeps the superset:
+            # U+FFFD, one code point (same length, so nothing shifts), non-ASCII, not a word.
+            return self._set.Match(_SURROGATE.sub("\ufffd", scan))  # type: ignore[no-any-return]
 
 
 class _KeyedPrefilter:
@@ -183,7 +194,7 @@ class _KeyedPrefilter:
     """
 
     def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
-        at_words: dict[str, list[_Entry]] = {}
+        at_words: dict[str, list[tuple[_Entry, str]]] = {}
         self._gated: dict[str, list[_Entry]] = {}
         self._at_start: list[_Entry] = []
         self._always: list[_Entry] = []
@@ -200,12 +211,13 @@ class _KeyedPrefilter:
                     self._gated.setdefault(anchor, []).append(entry)
             else:
                 for anchor, source in pattern.by_key.items():
-                    # Narrowed regexes report under their pattern's entry (see _leftmost).
-                    narrowed = _Entry(entry.lexicon, entry.family, re.compile(source), entry)
-                    at_words.setdefault(anchor, []).append(narrowed)
+                    at_words.setdefault(anchor, []).append((entry, source))
         self._words = _keys_of(at_words)
         self._gate_words = _keys_of(self._gated)
-        self._sites = {key: _Site.build(key, entries) for key, entries in at_words.items()}
+        # Compiling every word's regexes took seconds at start-up, for a few thousand words of
+        # which a process meets a fraction: each is compiled the first time its word occurs.
+        self._site_sources = at_words
+        self._sites: dict[str, _Site] = {}
         self._any_at_start = _any_of(self._at_start) if self._at_start else None
 
     def collect(self, text: AnalysedText, spans: _Spans) -> None:
@@ -215,9 +227,9 @@ class _KeyedPrefilter:
         exact, by_prefix = self._words
         at_words: dict[_Entry, list[tuple[int, int]]] = {}
         for key in words & exact:
-            self._sites[key].collect(scan, at_words)
+            self._site(key).collect(scan, at_words)
         for prefix in prefixes & by_prefix:
-            self._sites[prefix + PREFIX_MARK].collect(scan, at_words)
+            self._site(prefix + PREFIX_MARK).collect(scan, at_words)
         for entry, found in at_words.items():
             for span in _leftmost(found):
                 _record(spans, entry, text.raw_span(*span))
@@ -238,6 +250,13 @@ class _KeyedPrefilter:
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
 
+    def _site(self, key: str) -> _Site:
+        site = self._sites.get(key)
+        if site is None:
+            # Two threads may both build it: the same site either way, so no lock is needed.
+            site = self._sites[key] = _Site.build(key, self._site_sources[key])
+        return site
+
 
 @dataclass(frozen=True, slots=True)
 class _Site:
@@ -247,25 +266,33 @@ class _Site:
     """Where the word begins (as a whole word, or as a prefix for wildcard keys)."""
     anything: re.Pattern[str]
     """All the patterns as one alternation: most positions start none, and one call says so."""
-    entries: tuple[_Entry, ...]
+    narrowed: tuple[tuple[_Entry, str], ...]
+    """Each pattern's regex narrowed to the alternatives starting with the word, and its entry:
+    matches report under the whole pattern's entry (see _leftmost). Compiled only once
+    ``anything`` has matched: most words that start a pattern never start a match."""
 
     @classmethod
-    def build(cls, key: str, entries: list[_Entry]) -> _Site:
+    def build(cls, key: str, sources: list[tuple[_Entry, str]]) -> _Site:
         word = re.escape(key.removesuffix(PREFIX_MARK))
         end = "" if key.endswith(PREFIX_MARK) else r"(?![^\W_])"
         # The literal comes first so that re can skip ahead to it; the boundary is checked after.
         finder = re.compile(rf"{word}(?<![^\W_]{word}){end}")
-        return cls(finder, _any_of(entries), tuple(entries))
+        anything = re.compile("|".join(f"(?:{source})" for _, source in sources))
+        return cls(finder, anything, tuple(sources))
 
     def collect(self, scan: str, found: dict[_Entry, list[tuple[int, int]]]) -> None:
         for word in self.finder.finditer(scan):
             position = word.start()
             if self.anything.match(scan, position) is None:
                 continue
-            for entry in self.entries:
-                hit = entry.regex.match(scan, position)
+            for entry, source in self.narrowed:
+                hit = _compiled(source).match(scan, position)
                 if hit is not None:
-                    found.setdefault(entry.whole or entry, []).append(hit.span())
+                    found.setdefault(entry, []).append(hit.span())
+
+
+_compiled = cache(re.compile)
+"""Narrowed regexes recur across roles' prefilters: compiled once per process."""
 
 
 def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
@@ -309,16 +336,62 @@ def _record(spans: _Spans, entry: _Entry, span: tuple[int, int]) -> None:
 
 
 def _longest_disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Two phrasings of one family matching the same words are one piece of evidence: the longer."""
+    """Two phrasings of one family matching the same words are one piece of evidence: the longer.
+
+    Longest first (then leftmost), a span is kept unless it overlaps one already kept. Linear in
+    the text, not quadratic in the matches: a hit-dense turn has thousands of them.
+    """
+    ordered = sorted(set(spans))
+    # Usually nothing overlaps (one pattern's finditer never does): keep them all.
+    if all(end <= start for (_, end), (start, _) in itertools.pairwise(ordered)):
+        return ordered
+    origin = ordered[0][0]
+    # Which kept span owns each character (a kept span's characters are its own), and where
+    # kept empty spans sit. A span is checked and marked over its own characters only, and each
+    # pattern's matches are disjoint, so the work is bounded by patterns x text length.
+    width = max(end for _, end in ordered) - origin + 1
+    owner = [-1] * width
+    empty_at = [False] * width
     kept: list[tuple[int, int]] = []
-    for start, end in sorted(set(spans), key=lambda span: (span[0] - span[1], span[0])):
-        if all(end <= other_start or other_end <= start for other_start, other_end in kept):
-            kept.append((start, end))
+    for start, end in sorted(ordered, key=lambda span: (span[0] - span[1], span[0])):
+        first, last = start - origin, end - origin
+        if first == last:
+            # An empty span overlaps a span it lies strictly inside.
+            inside = first > 0 and owner[first - 1] >= 0 and owner[first - 1] == owner[first]
+            if not inside:
+                empty_at[first] = True
+                kept.append((start, end))
+            continue
+        if any(owner[i] >= 0 for i in range(first, last)) or any(
+            empty_at[i] for i in range(first + 1, last)
+        ):
+            continue
+        number = len(kept)
+        for i in range(first, last):
+            owner[i] = number
+        kept.append((start, end))
     return sorted(kept)
 
 
-def _overlaps_any(hit: LexiconMatch, vetoes: list[LexiconMatch]) -> bool:
-    return any(v.start <= hit.start < v.end or hit.start <= v.start < hit.end for v in vetoes)
+def _unvetoed(hits: list[LexiconMatch], vetoes: list[LexiconMatch]) -> list[LexiconMatch]:
+    """``hits`` that overlap none of ``vetoes``, in ``O((h + v) log v)``.
+
+    A hit overlaps a veto that starts at or before it and ends after its start, or that starts
+    inside it (an empty veto at the hit's start included).
+    """
+    ordered = sorted((veto.start, veto.end) for veto in vetoes)
+    starts = [start for start, _ in ordered]
+    reach = list(itertools.accumulate((end for _, end in ordered), max))
+    kept = []
+    for hit in hits:
+        before = bisect_right(starts, hit.start)
+        if before and reach[before - 1] > hit.start:
+            continue
+        inside = bisect_left(starts, hit.start)
+        if inside < len(starts) and starts[inside] < hit.end:
+            continue
+        kept.append(hit)
+    return kept
 
 
 # Python's \w and \d are Unicode-aware; RE2's are ASCII-only, and its Unicode classes compile
@@ -360,6 +433,11 @@ def _re2_source(pattern: str) -> str:
             class_start = -1
         elif char == "$" and not in_class:
             char = r"\n?\z"  # Python's $ also matches before a final newline
+        elif char == "+" and not in_class and out and out[-1] in {"*", "+", "?", "}"}:
+            # A possessive quantifier (Python 3.11) only gives up fewer matches than the
+            # plain one; RE2 lacks it, and the plain one matches a superset.
+            index += 1
+            continue
         out.append(char)
         index += 1
     return "".join(out)
