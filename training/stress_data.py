@@ -1,7 +1,7 @@
 """The stress scorer's training data: only sets whose licence allows shipping a model.
 
 - GoEmotions (Demszky et al. 2020), CC BY 4.0: Reddit comments; ``expect`` negative -> 1,
-  non_negative -> 0, mixed left out.
+  non_negative -> 0, mixed -> once as each, weighed lightly.
 - BANKING77 (Casanueva et al. 2020), CC BY 4.0: routine customer-service requests -> 0.
 - CamRest676 (Wen et al. 2017), CC BY 4.0: user turns of routine restaurant dialogs -> 0.
 - A few generic lines of our own (``OWN``): calm requests and plain anger in support chats.
@@ -61,21 +61,26 @@ def _lines(path: Path) -> list[dict[str, object]]:
 
 
 def goemotions(data: Path) -> list[Example]:
-    """GoEmotions comments labelled negative or non-negative.
+    """GoEmotions comments: negative -> 1, non-negative -> 0, mixed -> both (``goemotions_mixed``).
 
-    Mixed ones are left out, and so are those whose only negative labels are remorse or
-    embarrassment: an apology is aimed at oneself, not stress ("sorry, my mistake").
+    A mixed comment (confusion, curiosity, surprise, realisation, or labels of both signs) is
+    neither calm nor upset: it appears once with each label, and the trainer weighs those lightly,
+    which pulls its words towards the middle. Comments whose only negative labels are remorse or
+    embarrassment are left out: an apology is aimed at oneself, not stress ("sorry, my mistake").
     """
     found = []
     for row in _lines(data / "ext" / "goemotions_utterances.jsonl"):
-        if row.get("source") != "goemotions" or row["expect"] not in {"negative", "non_negative"}:
+        if row.get("source") != "goemotions":
             continue
         labels = row.get("labels")
         if isinstance(labels, list) and set(labels) <= SELF_AIMED:
             continue
-        if True:
-            label = int(row["expect"] == "negative")
-            found.append(Example(str(row["id"]), str(row["text"]), label, "goemotions"))
+        key, text = str(row["id"]), str(row["text"])
+        if row["expect"] == "mixed":
+            found.append(Example(key, text, 0, "goemotions_mixed"))
+            found.append(Example(key, text, 1, "goemotions_mixed"))
+        elif row["expect"] in {"negative", "non_negative"}:
+            found.append(Example(key, text, int(row["expect"] == "negative"), "goemotions"))
     return found
 
 

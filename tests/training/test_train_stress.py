@@ -32,7 +32,13 @@ def test_training_is_deterministic_and_reads_only_trainable_sets(tmp_path: Path)
     second = train(tmp_path / "b.json.gz")
     assert first == second
     data = json.loads(gzip.decompress(first))
-    assert set(data["trained_on"]) == {"goemotions", "banking77", "camrest", "own"}
+    assert set(data["trained_on"]) == {
+        "goemotions",
+        "goemotions_mixed",
+        "banking77",
+        "camrest",
+        "own",
+    }
     assert data["weights"]
     words = " ".join(data["weights"])
     assert "training" not in words  # the airline and KVRET lines of the fixture are not read
