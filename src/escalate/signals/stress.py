@@ -86,7 +86,7 @@ _GENERAL: Final = frozenset(
     | {"complaint", "anger_emoji"}
 )
 """Families of general negative words, which the learned scorer reads too."""
-_GENERAL_WEIGHT: Final = 0.85
+_GENERAL_WEIGHT: Final = 0.9
 """Those families count a little less than in full: the scorer has already counted the words."""
 _LEARNED_EVIDENCE: Final = 0.5
 """The scorer's words are quoted as evidence once its probability reaches this."""
