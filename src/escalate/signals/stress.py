@@ -77,10 +77,11 @@ _TRAJECTORY_FLOOR: Final = 0.3
 """A turn must carry this much stress of its own for the trajectory to add to it."""
 _SUSTAINED: Final = 0.4
 _LEARNED_SCALE: Final = 0.7
-_LEARNED_CAP: Final = 0.5
-"""The scorer's probability p gives ``min(0.5, 0.7 p)``: linear, so the level ranks turns as
-the scorer does; calm text (p ~ 0.1) sits near 0, and negative wording alone stays just below
-the default offer threshold, as VADER's part did: an offer takes a support-chat cue as well."""
+_LEARNED_CAP: Final = 0.45
+"""The scorer's probability p gives ``min(0.45, 0.7 p)``: linear, so the level ranks turns as
+the scorer does (up to p ~ 0.64); calm text (p ~ 0.1) sits near 0, and negative wording alone
+stays below the default offer threshold, far enough that a plain complaint word (0.12) does not
+tip it over: an offer takes a real support-chat cue as well (frustration, abuse, shouting...)."""
 _GENERAL: Final = frozenset(
     {"insult", "profanity", "anger", "frustration", "anxiety", "worry", "mild_annoyance"}
     | {"complaint", "anger_emoji"}
@@ -112,11 +113,11 @@ def sentiment_component(compound: float) -> float:
 
 
 def learned_component(probability: float) -> float:
-    """Map the learned scorer's probability (0..1) to a stress contribution (0..0.5).
+    """Map the learned scorer's probability (0..1) to a stress contribution (0..0.45).
 
     Examples:
         >>> [round(learned_component(p), 2) for p in (0.1, 0.5, 0.99)]
-        [0.07, 0.35, 0.5]
+        [0.07, 0.35, 0.45]
     """
     return min(_LEARNED_CAP, _LEARNED_SCALE * probability)
 
