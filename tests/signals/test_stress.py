@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from escalate import Action, Escalator, ReasonCode
-from escalate.signals.stress import sentiment_component
+from escalate.signals.stress import learned_component, sentiment_component
 from escalate.testing import run_conversation
 
 
@@ -100,3 +100,33 @@ def test_sentiment_component_is_graded_over_the_whole_range() -> None:
     assert values == sorted(values, reverse=True)
     assert values[-1] == 0.0
     assert values[0] < 0.55  # negative wording alone stays below the offer threshold
+
+
+def test_the_learned_scorer_quotes_the_words_that_raised_the_level(esc: Escalator) -> None:
+    text = "This is a disgusting mess and I am sick of your awful excuses"
+    (decision,) = run_conversation(esc, [("user", text)])
+    assert decision.escalated
+    evidence = decision.reasons[0].evidence
+    learned = [e for e in evidence if e.kind == "learned_stress"]
+    assert learned
+    for item in learned:
+        assert item.span is not None
+        assert text[item.span[0] : item.span[1]] == item.text
+    # A word the lexicon already quotes is not quoted twice.
+    lexicon_spans = {e.span for e in evidence if e.kind != "learned_stress"}
+    assert not lexicon_spans & {e.span for e in learned}
+
+
+def test_calm_turns_carry_no_learned_evidence(esc: Escalator) -> None:
+    run_conversation(esc, [("user", "Where is my parcel? It was due on Monday")], "calm")
+    state = esc.state("calm")
+    assert state is not None
+    assert state.stress.level < 0.15
+    assert not [e for e in state.stress.evidence if e.kind == "learned_stress"]
+
+
+def test_learned_component_keeps_negative_wording_alone_below_an_offer() -> None:
+    values = [learned_component(p / 10) for p in range(11)]
+    assert values == sorted(values)
+    assert values[0] == 0.0
+    assert values[-1] < 0.55

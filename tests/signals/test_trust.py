@@ -297,7 +297,8 @@ def test_zero_levels_are_not_kept_in_the_conversation_state(esc: Escalator) -> N
     run_conversation(esc, [("user", "where is my order?")], conversation_id="small")
     state = esc.state("small")
     assert state is not None
-    assert state.escalation.last_levels == {"stress": pytest.approx(0.04, abs=0.01)}
+    assert set(state.escalation.last_levels) == {"stress"}
+    assert 0.0 < state.escalation.last_levels["stress"] < 0.15
 
 
 def test_the_lexicon_is_bundled_and_its_kinds_are_known() -> None:

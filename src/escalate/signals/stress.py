@@ -1,10 +1,12 @@
-"""Emotional stress: VADER as the base, plus what it misses in support chats.
+"""Emotional stress: a learned scorer as the base, plus what it misses in support chats.
 
-VADER reads general sentiment well but not the shape of an angry support message: "third time
-I'm asking", "thanks for nothing", a wall of capitals, "all the money I have". The lexicon
-(``lexicons/stress.yaml``) names those; this module weighs them, adds shouting and punctuation
-runs, and follows the trajectory over the user's turns. The result is graded: calm texts sit
-near zero, mild annoyance low, anger high. Positive excitement ("AMAZING!!!") is not stress.
+The base is the learned turn scorer (``signals._learned``: words, word pairs, shouting and
+VADER's compound, trained on public data), which ranks negative text better than VADER alone on
+sets nobody tuned it on. What a general model does not know about support chats, "third time I'm
+asking", "thanks for nothing", "all the money I have", the lexicon (``lexicons/stress.yaml``)
+names; this module adds those, shouting and punctuation runs, and follows the trajectory over
+the user's turns. The result is graded: calm texts sit near zero, mild annoyance low, anger
+high. Positive excitement ("AMAZING!!!") is not stress.
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ from typing import TYPE_CHECKING, Final
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._context import sentiment, vader_analyser, vader_words
+from escalate.signals._learned import stress_model
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 from escalate.state.conversation import EVIDENCE_KEPT, ConversationState, remember
 
 if TYPE_CHECKING:
+    from escalate.signals._learned import TurnScore
     from escalate.signals._lexicon import LexiconMatch
 
 __all__ = [
     "NEGATIVE_FAMILIES",
     "StressDetector",
+    "learned_component",
     "sentiment_component",
     "vader_analyser",
     "vader_words",
@@ -58,6 +63,9 @@ _PUNCTUATION_SCORE: Final = 0.2
 _HEDGE_FACTOR: Final = 0.6
 _RESOLVED_FACTOR: Final = 0.5
 _RISE_SCORE: Final = 0.2
+_RISE_STEP: Final = 0.05
+"""Each of the three turns must be this much above the one before to count as rising: the learned
+base moves a little on every calm turn, and 0.00 -> 0.01 -> 0.45 is one upset turn, not a rise."""
 _AVERAGE_WEIGHT: Final = 0.5
 _HISTORY: Final = 3
 _POSITIVE: Final = 0.3
@@ -68,16 +76,43 @@ _SHOUTED_SHARE: Final = 0.6
 _TRAJECTORY_FLOOR: Final = 0.3
 """A turn must carry this much stress of its own for the trajectory to add to it."""
 _SUSTAINED: Final = 0.4
+_LEARNED_SCALE: Final = 0.7
+_LEARNED_CAP: Final = 0.45
+"""The scorer's probability p gives ``min(0.45, 0.7 p)``: linear, so the level ranks turns as
+the scorer does (up to p ~ 0.64); calm text (p ~ 0.1) sits near 0, and negative wording alone
+stays below the default offer threshold, far enough that a plain complaint word (0.12) does not
+tip it over: an offer takes a real support-chat cue as well (frustration, abuse, shouting...)."""
+_GENERAL: Final = frozenset(
+    {"insult", "profanity", "anger", "frustration", "anxiety", "worry", "mild_annoyance"}
+    | {"complaint", "anger_emoji"}
+)
+"""Families of general negative words, which the learned scorer reads too."""
+_GENERAL_WEIGHT: Final = 0.9
+"""Those families count a little less than in full: the scorer has already counted the words."""
+_LEARNED_EVIDENCE: Final = 0.5
+"""The scorer's words are quoted as evidence once its probability reaches this."""
 
 
 def sentiment_component(compound: float) -> float:
     """Map VADER's compound score (-1..1) to a stress contribution (0..~0.5).
 
     Graded over the whole range, so that even among positive texts the less positive rank
-    higher; strongly negative text alone stays below the default offer threshold.
+    higher; strongly negative text alone stays below the default offer threshold. The stress
+    level no longer uses it (VADER's compound is one of the learned scorer's features); kept for
+    callers that grade bare VADER the same way.
     """
     negative = max(0.0, -compound)
     return float(0.08 * (1.0 - compound) / 2.0 + 0.45 * negative**1.3)
+
+
+def learned_component(probability: float) -> float:
+    """Map the learned scorer's probability (0..1) to a stress contribution (0..0.45).
+
+    Examples:
+        >>> [round(learned_component(p), 2) for p in (0.1, 0.5, 0.99)]
+        [0.07, 0.35, 0.45]
+    """
+    return min(_LEARNED_CAP, _LEARNED_SCALE * probability)
 
 
 class StressDetector:
@@ -86,7 +121,8 @@ class StressDetector:
     name = "stress"
 
     def __init__(self) -> None:
-        vader_analyser()  # load VADER's lexicon now, not on the first turn
+        vader_analyser()  # load VADER's lexicon and the scorer now, not on the first turn
+        stress_model()
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Score a user turn; other turns carry the last user turn's level."""
@@ -98,15 +134,19 @@ class StressDetector:
         for match in lexicon_matches(turn, "stress"):
             by_family[match.family].append(match)
         negative = compound < 0.0 or not NEGATIVE_FAMILIES.isdisjoint(by_family)
-        components = [sentiment_component(compound)]
+        learned = stress_model().score(turn.text.raw, compound, turn.text.folded)
+        components = [learned_component(learned.probability)]
         found: list[Evidence] = []
         for family, matches in by_family.items():
             if family in _MODIFIERS and not (family == "sarcasm_cue" and negative):
                 continue
             score = matches[0].score
+            if family in _GENERAL:
+                score *= _GENERAL_WEIGHT
             # More of the same adds less: each further match closes a quarter of the gap.
             components.extend([score] + [score / 4] * (len(matches) - 1))
             found.extend(evidence_from(matches, turn.index))
+        found.extend(self._learned_evidence(turn, learned, found))
         if compound < _POSITIVE or negative:
             found.extend(self._intensity(turn, components))
         if compound <= _NEGATIVE_EVIDENCE:
@@ -124,6 +164,20 @@ class StressDetector:
         memory.level = level
         memory.evidence = found[:EVIDENCE_KEPT]
         return SignalReading(level, tuple(found))
+
+    @staticmethod
+    def _learned_evidence(
+        turn: TurnContext, learned: TurnScore, found: list[Evidence]
+    ) -> list[Evidence]:
+        """The scorer's strongest words, unless a lexicon match already quotes them."""
+        if learned.probability < _LEARNED_EVIDENCE:
+            return []
+        quoted = [e.span for e in found if e.span is not None]
+        return [
+            evidence("learned_stress", push.text, turn.index, push.span)
+            for push in learned.pushes
+            if not any(s < push.span[1] and push.span[0] < e for s, e in quoted)
+        ]
 
     @staticmethod
     def _intensity(turn: TurnContext, components: list[float]) -> list[Evidence]:
@@ -154,7 +208,8 @@ class StressDetector:
         components = [turn_score]
         rising = (
             len(recent) >= _HISTORY - 1
-            and recent[-2] < recent[-1] < turn_score
+            and recent[-2] + _RISE_STEP <= recent[-1]
+            and recent[-1] + _RISE_STEP <= turn_score
             and turn_score >= _TRAJECTORY_FLOOR
         )
         if rising:

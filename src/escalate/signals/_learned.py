@@ -1,0 +1,219 @@
+"""A learned turn scorer: how likely a text is negative (upset, angry, anxious, sad).
+
+A logistic regression over the words and word pairs of the text, negation-marked words, a few
+intensity cues (capitals, "!!!", "??") and VADER's compound score, trained on public data whose
+licence allows shipping the weights (``training/train_stress.py``; ``docs/model-card.md``).
+Inference is pure Python: one tokenising pass and a dictionary lookup per feature. The weights
+ship in the package (``signals/weights/stress.json.gz``, only the non-zero ones) and load once per
+process, on first use.
+
+Every word and word pair that raised the score is returned with its span, so the stress reading
+can quote the customer's own words as evidence.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+from functools import cache
+from importlib import resources
+from itertools import pairwise
+from typing import Final, NamedTuple
+
+from escalate.core import fold
+
+__all__ = [
+    "FORMAT",
+    "Push",
+    "StressModel",
+    "TurnScore",
+    "dense_features",
+    "stress_model",
+    "text_features",
+]
+
+FORMAT: Final = "escalate-linear-1"
+"""The weights file's format tag; the trainer writes it, the loader checks it."""
+
+# Words (with an inner apostrophe: "don't", "i've"), numbers, or runs of ! and ?.
+_TOKEN: Final = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[!?]+")
+_DIGIT: Final = re.compile(r"\d")
+_NUMBER: Final = "0"
+"""Every number reads as this one word."""
+_SHOUTED_WORDS: Final = 2
+_SHOUT_WORD: Final = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
+_LETTER_WORD: Final = re.compile(r"\b[^\W\d_]{2,}\b")
+_EVIDENCE_MIN: Final = 0.75
+"""A word's weight must add at least this much to the log-odds to be quoted as evidence."""
+
+
+class Push(NamedTuple):
+    """A word or word pair that raised the score, where it is, and by how much (log-odds)."""
+
+    text: str
+    span: tuple[int, int]
+    weight: float
+
+
+class TurnScore(NamedTuple):
+    """The scorer's verdict on one text."""
+
+    probability: float
+    """Probability that the text is negative, 0..1."""
+    pushes: tuple[Push, ...]
+    """The words that pushed the probability up most, strongest first."""
+
+
+def text_features(folded: str) -> dict[str, tuple[int, int]]:
+    """Sparse features of a folded text, each with the span of its first occurrence.
+
+    ``w:`` words (every number is ``0``), ``b:`` word pairs (not across ``!``/``?``), ``p:``
+    punctuation runs (``!``, ``!!``, ``!!!``: capped at three; ``?`` likewise; mixed ``?!``).
+    The trainer's reference; ``StressModel.score`` computes the same sum faster.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    previous: tuple[str, int] | None = None
+    for match in _TOKEN.finditer(folded):
+        token = match.group()
+        start, end = match.span()
+        if token[0] in "!?":
+            found.setdefault(_punctuation(token), (start, end))
+            previous = None
+            continue
+        if token.isdecimal():
+            token = _NUMBER
+        found.setdefault("w:" + token, (start, end))
+        if previous is not None:
+            found.setdefault(f"b:{previous[0]} {token}", (previous[1], end))
+        previous = (token, start)
+    return found
+
+
+def _punctuation(run: str) -> str:
+    return "p:?!" if "!" in run and "?" in run else "p:" + run[:3]
+
+
+def dense_features(raw: str, compound: float) -> dict[str, float]:
+    """Real-valued features: VADER's compound split by sign, and shouting."""
+    dense = {"v:neg": max(0.0, -compound), "v:pos": max(0.0, compound)}
+    shouted = len(_SHOUT_WORD.findall(raw))
+    if shouted >= _SHOUTED_WORDS:
+        words = len(_LETTER_WORD.findall(raw))
+        dense["s:shout"] = min(1.0, shouted / max(words, 1))
+    return dense
+
+
+class StressModel:
+    """Linear weights over ``text_features`` and ``dense_features``.
+
+    Scoring looks up each word, and builds a word pair only when its first word starts a
+    weighted pair: most words and pairs have no weight, and building their keys is the cost.
+    """
+
+    __slots__ = (
+        "_dense",
+        "_pair_set",
+        "_pair_starts",
+        "_pairs",
+        "_punctuation",
+        "_word_set",
+        "_words",
+        "bias",
+        "weights",
+    )
+
+    def __init__(self, weights: dict[str, float], bias: float) -> None:
+        self.weights = weights
+        self.bias = bias
+        self._words = {k[2:]: w for k, w in weights.items() if k.startswith("w:")}
+        self._pairs = {k[2:]: w for k, w in weights.items() if k.startswith("b:")}
+        self._pair_starts = frozenset(k.split(" ", 1)[0] for k in self._pairs)
+        # Frozen key sets: ``set & frozenset`` walks the smaller side (a turn's few words).
+        self._word_set = frozenset(self._words)
+        self._pair_set = frozenset(self._pairs)
+        self._punctuation = {k: w for k, w in weights.items() if k.startswith("p:")}
+        self._dense = {k: w for k, w in weights.items() if k[0] in "vs"}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> StressModel:
+        """Build from the trainer's JSON (``{"format", "bias", "weights", ...}``)."""
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not an {FORMAT} weights file: format {data.get('format')!r}")
+        weights = data["weights"]
+        bias = data["bias"]
+        if not isinstance(weights, dict) or not isinstance(bias, int | float):
+            raise TypeError("weights file without a weights mapping and a numeric bias")
+        return cls({str(k): float(v) for k, v in weights.items()}, float(bias))
+
+    def score(
+        self, raw: str, compound: float, folded: str | None = None, top: int = 3
+    ) -> TurnScore:
+        """Score ``raw``; ``folded`` is ``fold(raw)`` when the caller already has it."""
+        if folded is None:
+            folded = fold(raw)
+        tokens = _TOKEN.findall(folded)
+        if _DIGIT.search(folded):
+            tokens = [_NUMBER if token.isdecimal() else token for token in tokens]
+        logit = self.bias
+        pushing: list[tuple[float, str]] = []
+        # Set operations run in C: each distinct word or pair counts once, as in training.
+        distinct = set(tokens)
+        words = self._words
+        for word in distinct & self._word_set:
+            weight = words[word]
+            logit += weight
+            if weight >= _EVIDENCE_MIN:
+                pushing.append((weight, word))
+        if self._pairs:
+            starts = self._pair_starts
+            pairs = self._pairs
+            candidates = {f"{a} {b}" for a, b in pairwise(tokens) if a in starts}
+            for pair in candidates & self._pair_set:
+                weight = pairs[pair]
+                logit += weight
+                if weight >= _EVIDENCE_MIN:
+                    pushing.append((weight, pair))
+        if "!" in folded or "?" in folded:
+            for key in {_punctuation(t) for t in distinct if t[0] in "!?"}:
+                logit += self._punctuation.get(key, 0.0)
+        for feature, value in dense_features(raw, compound).items():
+            logit += self._dense.get(feature, 0.0) * value
+        pushes = _quote(raw, folded, sorted(pushing, reverse=True)[:top]) if pushing else ()
+        return TurnScore(_sigmoid(logit), pushes)
+
+
+def _quote(raw: str, folded: str, pushing: list[tuple[float, str]]) -> tuple[Push, ...]:
+    """The pushing words and pairs with the span of their first occurrence in ``raw``."""
+    found = []
+    spans: dict[str, tuple[int, int]] | None = None
+    for weight, key in pushing:
+        # A word's (or a pair's, with anything but words between) first place in the text.
+        words = key.split(" ")
+        pattern = r"(?<![\w'])" + r"[^\w!?]+".join(map(re.escape, words)) + r"(?![\w'])"
+        match = re.search(pattern, folded)
+        if match is not None:
+            span = match.span()
+        else:  # numbers read as "0": find the feature the way training saw it
+            if spans is None:
+                spans = {f[2:]: s for f, s in text_features(folded).items() if f[0] in "wb"}
+            span = spans.get(key, (0, 0))
+        found.append(Push(raw[span[0] : span[1]], span, weight))
+    return tuple(found)
+
+
+def _sigmoid(logit: float) -> float:
+    if logit >= 0:
+        return 1.0 / (1.0 + math.exp(-logit))
+    odds = math.exp(logit)
+    return odds / (1.0 + odds)
+
+
+@cache
+def stress_model() -> StressModel:
+    """The shipped model, loaded on first use (once per process)."""
+    path = resources.files("escalate.signals").joinpath("weights", "stress.json.gz")
+    with path.open("rb") as handle:
+        data = json.loads(gzip.decompress(handle.read()))
+    return StressModel.from_json(data)
