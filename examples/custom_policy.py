@@ -15,7 +15,7 @@ HERE = Path(__file__).parent
 OPENERS = [
     "where is my parcel?",
     "are you a bot?",
-    "I'm really worried about this charge",
+    "this is annoying, the app logged me out again",
     "I lost my job and can't pay this month",
     "the verification code never arrives",
     "the code goes to my old number, I don't have that phone any more",

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-ANNOYED = "ugh, the checkout keeps failing, this is really annoying"
+ANNOYED = "ugh, the checkout keeps failing, I'm so frustrated"
 
 
 class TestEvaluate:

@@ -137,13 +137,12 @@ class TestConditions:
         }
         esc = escalator(gold)
         first = esc.evaluate("c", Turn(role="user", text=CALM, meta={"tier": "gold"}))
-        # Mild: above the rule's 0.3, below the stress signal's own offer threshold.
-        later = esc.evaluate("c", Turn(role="user", text="this is a bit annoying"))
+        later = esc.evaluate("c", Turn(role="user", text="this is annoying"))
         assert first.action is Action.CONTINUE
         assert later.action is Action.OFFER_HUMAN
         assert later.reasons[0].rule == "gold-upset"
         other = esc.evaluate(
-            "d", Turn(role="user", text="this is a bit annoying", meta={"tier": "basic"})
+            "d", Turn(role="user", text="this is annoying", meta={"tier": "basic"})
         )
         assert other.action is Action.CONTINUE
 
@@ -155,7 +154,7 @@ class TestConditions:
             "reason": "emotional_stress",
         }
         esc = escalator(sustained)
-        annoyed = "this is a bit annoying"
+        annoyed = "this is annoying"
         broken = run_conversation(
             esc, [("user", annoyed), ("bot", "Sorry."), ("user", CALM), ("user", annoyed)]
         )
@@ -228,7 +227,7 @@ class TestConditions:
             "reason": "emotional_stress",
         }
         esc = escalator(rule)
-        annoyed = "this is a bit annoying"
+        annoyed = "this is annoying"
         assert (
             esc.evaluate("a", Turn(role="user", text=annoyed, meta={"channel": "web"})).action
             is Action.CONTINUE
@@ -259,10 +258,10 @@ class TestRulesMeetTheCustomer:
         decisions = run_conversation(
             esc,
             [
-                ("user", "this is a bit annoying"),
+                ("user", "this is annoying"),
                 ("bot", "Would you like to talk to a person?"),
                 ("user", "no thanks"),
-                ("user", "still a bit annoying though"),
+                ("user", "still annoying though"),
             ],
         )
         assert decisions[0].action is Action.OFFER_HUMAN
@@ -272,7 +271,7 @@ class TestRulesMeetTheCustomer:
     def test_an_opt_out_holds_rule_escalations_back(self) -> None:
         esc = escalator(self.OFFER)
         decision = esc.evaluate(
-            "c", Turn(role="user", text="this is a bit annoying but please don't transfer me")
+            "c", Turn(role="user", text="this is annoying but please don't transfer me")
         )
         assert decision.action is Action.CONTINUE
         assert [reason.rule for reason in decision.suppressed] == ["gentle"]
@@ -285,12 +284,12 @@ class TestRulesMeetTheCustomer:
             "reason": "emotional_stress",
         }
         esc = escalator(windowed)
-        esc.evaluate("c", Turn(role="user", text="this is a bit annoying"))
+        esc.evaluate("c", Turn(role="user", text="this is annoying"))
         state = esc.state("c")
         assert state is not None
         assert list(state.escalation.windows.values()) == [1]
         esc.reload_policy(policy())
-        esc.evaluate("c", Turn(role="user", text="this is a bit annoying"))
+        esc.evaluate("c", Turn(role="user", text="this is annoying"))
         state = esc.state("c")
         assert state is not None
         assert state.escalation.windows == {}

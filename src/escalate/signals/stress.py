@@ -89,6 +89,10 @@ _GENERAL: Final = frozenset(
 """Families of general negative words, which the learned scorer reads too."""
 _GENERAL_WEIGHT: Final = 0.9
 """Those families count a little less than in full: the scorer has already counted the words."""
+_WEAK: Final = frozenset({"mild_annoyance", "complaint"})
+"""General families too weak to add to the scorer, which reads their words ("annoying",
+"disappointed"): they stand in for it (the larger of the two counts), so mild annoyance stays
+below an offer."""
 _LEARNED_EVIDENCE: Final = 0.5
 """The scorer's words are quoted as evidence once its probability reaches this."""
 
@@ -141,11 +145,14 @@ class StressDetector:
             if family in _MODIFIERS and not (family == "sarcasm_cue" and negative):
                 continue
             score = matches[0].score
+            found.extend(evidence_from(matches, turn.index))
+            if family in _WEAK:
+                components[0] = max(components[0], score)
+                continue
             if family in _GENERAL:
                 score *= _GENERAL_WEIGHT
             # More of the same adds less: each further match closes a quarter of the gap.
             components.extend([score] + [score / 4] * (len(matches) - 1))
-            found.extend(evidence_from(matches, turn.index))
         found.extend(self._learned_evidence(turn, learned, found))
         if compound < _POSITIVE or negative:
             found.extend(self._intensity(turn, components))
