@@ -26,3 +26,13 @@ def test_every_extra_is_listed_with_its_install_command(page: str) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
     listed = set(re.findall(r"pip install 'escalate\[(\w+)\]'", text))
     assert set(USER_EXTRAS) <= listed, f"{page} lacks {sorted(set(USER_EXTRAS) - listed)}"
+
+
+def test_the_sdist_holds_what_its_tests_and_docs_need() -> None:
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    included = set(tool["hatch"]["build"]["targets"]["sdist"]["include"])
+    # conftest.py: the tests' shared fixtures; mkdocs.yml: the docs build and its test;
+    # scripts/: how the bundled word list is rebuilt.
+    needed = {"src/escalate", "tests", "docs", "examples", "benchmarks", "conftest.py"}
+    assert needed | {"mkdocs.yml", "scripts", "CHANGELOG.md", "README.md"} <= included
+    assert all((ROOT / path).exists() for path in included)
