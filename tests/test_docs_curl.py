@@ -11,14 +11,12 @@ import os
 import re
 import subprocess
 import sys
-import time
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from test_docs import ROOT, pages
-from test_server import free_port
+from test_server import free_port, wait_until_healthy
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -87,15 +85,7 @@ def service() -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        wait_until_healthy(url, process, 60)
         yield url
     finally:
         process.terminate()

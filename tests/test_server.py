@@ -34,6 +34,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    """Poll ``url``/healthz until the service answers; raise if it died or took too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise
+            time.sleep(0.1)
+
+
 class Server:
     """uvicorn serving an app in a background thread."""
 
@@ -262,15 +275,7 @@ def test_escalate_serve_runs_the_service(tmp_path):
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+        wait_until_healthy(url, process, 30)
         assert (
             httpx.post(
                 f"{url}/v1/conversations/c/turns", json={"role": "user", "text": "hi"}
