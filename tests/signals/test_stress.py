@@ -130,3 +130,10 @@ def test_learned_component_keeps_negative_wording_alone_below_an_offer() -> None
     assert values == sorted(values)
     assert values[0] == 0.0
     assert values[-1] < 0.55
+
+
+def test_strongly_negative_wording_lifts_the_learned_part_over_an_offer() -> None:
+    # The scorer says negative or not; VADER's compound says how strongly.
+    mild, strong = learned_component(0.9, compound=-0.4), learned_component(0.9, compound=-0.9)
+    assert mild < 0.55 <= strong
+    assert learned_component(0.2, compound=-1.0) == learned_component(0.2)  # unsure stays low

@@ -82,6 +82,9 @@ _LEARNED_CAP: Final = 0.45
 the scorer does (up to p ~ 0.64); calm text (p ~ 0.1) sits near 0, and negative wording alone
 stays below the default offer threshold, far enough that a plain complaint word (0.12) does not
 tip it over: an offer takes a real support-chat cue as well (frustration, abuse, shouting...)."""
+_INTENSE_FROM: Final = 0.5
+"""VADER compound below minus this lifts the learned part's cap."""
+_INTENSE_LIFT: Final = 0.2
 _GENERAL: Final = frozenset(
     {"insult", "profanity", "anger", "frustration", "anxiety", "worry", "mild_annoyance"}
     | {"complaint", "anger_emoji"}
@@ -109,14 +112,21 @@ def sentiment_component(compound: float) -> float:
     return float(0.08 * (1.0 - compound) / 2.0 + 0.45 * negative**1.3)
 
 
-def learned_component(probability: float) -> float:
-    """Map the learned scorer's probability (0..1) to a stress contribution (0..0.45).
+def learned_component(probability: float, compound: float = 0.0) -> float:
+    """Map the learned scorer's probability (0..1) to a stress contribution (0..0.65).
+
+    The probability says how sure the scorer is that the text is negative, not how strongly:
+    it rises linearly to a cap of 0.45, below an offer, and VADER's compound, which does grade
+    intensity, lifts the cap for strongly negative wording (compound -0.5 to -1: 0.45 to 0.65).
 
     Examples:
         >>> [round(learned_component(p), 2) for p in (0.1, 0.5, 0.99)]
         [0.07, 0.35, 0.45]
+        >>> round(learned_component(0.9, compound=-0.9), 2)
+        0.61
     """
-    return min(_LEARNED_CAP, _LEARNED_SCALE * probability)
+    intensity = min(1.0, max(0.0, (-compound - _INTENSE_FROM) / (1.0 - _INTENSE_FROM)))
+    return min(_LEARNED_CAP + _INTENSE_LIFT * intensity, _LEARNED_SCALE * probability)
 
 
 class StressDetector:
@@ -139,7 +149,7 @@ class StressDetector:
             by_family[match.family].append(match)
         negative = compound < 0.0 or not NEGATIVE_FAMILIES.isdisjoint(by_family)
         learned = stress_model().score(turn.text.raw, compound, turn.text.folded)
-        components = [learned_component(learned.probability)]
+        components = [learned_component(learned.probability, compound)]
         found: list[Evidence] = []
         for family, matches in by_family.items():
             if family in _MODIFIERS and not (family == "sarcasm_cue" and negative):
