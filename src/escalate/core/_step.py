@@ -101,9 +101,10 @@ def step(
     try:
         for detector in detectors.detectors:
             readings[detector.name] = _checked(detector, detector.observe(view, state))
+        levels = {name: round(reading.score, 4) for name, reading in readings.items()}
         inputs = PolicyInputs(
             readings=readings,
-            levels={name: round(reading.score, 4) for name, reading in readings.items()},
+            levels=levels,
             cues=all_cues(readings),
             role=turn.role,
             turn_index=index,
@@ -140,7 +141,7 @@ def step(
         previous_action=previous,
         reasons=verdict.reasons,
         suppressed=verdict.suppressed,
-        signals=dict(inputs.levels),
+        signals=levels,
         route=verdict.route,
         message=verdict.message,
         policy=policy.ref,

@@ -75,9 +75,10 @@ class DissatisfactionDetector:
         )
 
     def _observe_user(self, turn: TurnContext, memory: DissatisfactionMemory) -> list[Evidence]:
-        pushback = [m for m in lexicon_matches(turn, LEXICON) if m.family in _PUSHBACK]
-        pushback.sort(key=lambda m: -m.score)  # the strongest counts whole, the rest a quarter
-        rejections = [m for m in lexicon_matches(turn, LEXICON) if m.family == "rejection"]
+        own = lexicon_matches(turn, LEXICON)
+        # The strongest counts whole, the rest a quarter.
+        pushback = sorted((m for m in own if m.family in _PUSHBACK), key=lambda m: -m.score)
+        rejections = [m for m in own if m.family == "rejection"]
         corrections = rejections or [
             m for m in lexicon_matches(turn, "loop") if m.family == "correction"
         ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from escalate.core import EVIDENCE_KEPT, QUIET, Role
+from escalate.core import EVIDENCE_KEPT, QUIET, FrictionMemory, Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 
@@ -51,7 +51,7 @@ class FrictionDetector:
             memory.cancel_requested = True
         elif turn.role is Role.BOT and memory.cancel_requested:
             if "cancelled" in families:
-                state.friction = type(memory)()
+                state.friction = FrictionMemory()
                 return QUIET
             if "retention_offer" in families:
                 memory.retention_replies += 1
