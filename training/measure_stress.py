@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from stress_data import DEFAULT_DATA, held_out
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from escalate.signals._learned import StressModel, stress_model
+from escalate.signals._learned import LinearModel, stress_model
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -76,7 +76,7 @@ def datasets(data: Path) -> dict[str, list[tuple[str, int]]]:
     }
 
 
-def table(data: Path, model: StressModel) -> list[tuple[str, int, int, float, float]]:
+def table(data: Path, model: LinearModel) -> list[tuple[str, int, int, float, float]]:
     """(dataset, negatives, others, VADER AUC, scorer AUC) per dataset."""
     vader = SentimentIntensityAnalyzer()
     found = []
@@ -99,7 +99,7 @@ def table(data: Path, model: StressModel) -> list[tuple[str, int, int, float, fl
     return found
 
 
-def timing(data: Path, model: StressModel, n: int) -> tuple[float, float]:
+def timing(data: Path, model: LinearModel, n: int) -> tuple[float, float]:
     """Seconds per text for VADER and for the scorer, on real texts each seen once."""
     texts: list[str] = []
     for name in ("goemotions_utterances.jsonl", "emowoz_utterances.jsonl"):
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timing", type=int, default=0, metavar="N")
     args = parser.parse_args(argv)
     if args.weights:
-        model = StressModel.from_json(json.loads(gzip.decompress(args.weights.read_bytes())))
+        model = LinearModel.from_json(json.loads(gzip.decompress(args.weights.read_bytes())))
     else:
         model = stress_model()
     print(f"{'dataset':<24} {'negative':>8} {'other':>6}  {'VADER':>6}  {'scorer':>6}  {'diff':>6}")

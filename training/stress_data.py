@@ -55,7 +55,8 @@ def held_out(key: str) -> bool:
     return int.from_bytes(digest[:8], "big") % HELD_OUT == 0
 
 
-def _lines(path: Path) -> list[dict[str, object]]:
+def read_lines(path: Path) -> list[dict[str, object]]:
+    """Every JSON line of a file."""
     with path.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
@@ -69,7 +70,7 @@ def goemotions(data: Path) -> list[Example]:
     embarrassment are left out: an apology is aimed at oneself, not stress ("sorry, my mistake").
     """
     found = []
-    for row in _lines(data / "ext" / "goemotions_utterances.jsonl"):
+    for row in read_lines(data / "ext" / "goemotions_utterances.jsonl"):
         if row.get("source") != "goemotions":
             continue
         labels = row.get("labels")
@@ -88,7 +89,7 @@ def banking77(data: Path) -> list[Example]:
     """BANKING77 routine requests (the informational intents), all calm."""
     return [
         Example(str(row["id"]), str(row["text"]), 0, "banking77")
-        for row in _lines(data / "real" / "utterances.jsonl")
+        for row in read_lines(data / "real" / "utterances.jsonl")
         if row.get("source") == "banking77" and row.get("expect") == "continue"
     ]
 
@@ -97,7 +98,7 @@ def camrest(data: Path) -> list[Example]:
     """CamRest676 user turns (never KVRET), split by dialog."""
     return [
         Example(str(row["conversation_id"]), str(row["text"]), 0, "camrest")
-        for row in _lines(data / "ext" / "routine_conversations.jsonl")
+        for row in read_lines(data / "ext" / "routine_conversations.jsonl")
         if row.get("source") == "camrest" and row.get("role") == "user"
     ]
 

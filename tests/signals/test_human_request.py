@@ -172,6 +172,8 @@ class TestNotRequests:
         "can you connect me to wifi",
         "can someone help me with resetting my PIN?",
         "I'm human, not a robot",
+        "ask a manager or your union rep about the rota",
+        "speak to the team leader or human resources about it",
     )
     OPT_OUTS = (
         "don't transfer me",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from escalate.core import fold
 from escalate.signals._learned import (
     FORMAT,
-    StressModel,
+    LinearModel,
     dense_features,
     stress_model,
     text_features,
@@ -69,24 +69,24 @@ def test_evidence_spans_point_at_the_words_in_the_text() -> None:
 
 
 def test_a_pair_is_quoted_across_punctuation_between_its_words() -> None:
-    model = StressModel({"b:how dare": 2.0, "w:dare": 0.1}, -1.0)
+    model = LinearModel({"b:how dare": 2.0, "w:dare": 0.1}, -1.0)
     scored = model.score("How, dare you", 0.0)
     assert scored.pushes[0].text == "How, dare"
     assert scored.pushes[0].span == (0, 9)
 
 
 def test_numbers_read_as_one_word() -> None:
-    model = StressModel({"w:0": 1.0, "b:0 times": 1.0}, 0.0)
+    model = LinearModel({"w:0": 1.0, "b:0 times": 1.0}, 0.0)
     scored = model.score("I called 12 times", 0.0)
     assert {p.text for p in scored.pushes} == {"12", "12 times"}
 
 
 def test_a_file_of_another_format_is_refused() -> None:
     with pytest.raises(ValueError, match="format"):
-        StressModel.from_json({"format": "other", "weights": {}, "bias": 0})
+        LinearModel.from_json({"format": "other", "weights": {}, "bias": 0})
 
 
-def reference(model: StressModel, text: str, compound: float) -> float:
+def reference(model: LinearModel, text: str, compound: float) -> float:
     """The logit the trainer's features give, the slow way."""
     logit = model.bias
     for feature in text_features(fold(text)):
@@ -116,3 +116,11 @@ def test_empty_text_is_the_prior() -> None:
     scored = stress_model().score("", 0.0)
     assert 0.0 < scored.probability < 0.5
     assert scored.pushes == ()
+
+
+def test_a_weights_file_may_set_the_threshold() -> None:
+    data = {"format": FORMAT, "bias": 0.0, "weights": {"w:x": 1.0}, "threshold": 0.8}
+    assert LinearModel.from_json(data).threshold == 0.8
+    assert LinearModel.from_json({**data, "threshold": 0.5}).threshold == 0.5
+    with pytest.raises(TypeError):
+        LinearModel.from_json({**data, "threshold": "high"})

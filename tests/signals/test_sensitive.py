@@ -87,3 +87,30 @@ def test_a_lighter_topic_fades_when_not_raised_again(esc: Escalator) -> None:
     levels = [d.signals["sensitive_topic"] for d in decisions]
     assert levels == sorted(levels, reverse=True)
     assert decisions[-1].action is Action.CONTINUE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There is a payment on my card from a shop I have never been to",
+        "there is a cash machine withdrawal from a town I was not in",
+    ],
+)
+def test_the_learned_scorer_reads_fraud_reports_no_pattern_names(esc: Escalator, text: str) -> None:
+    action, codes, kinds = decide(esc, text)
+    assert action is Action.OFFER_HUMAN
+    assert ReasonCode.SENSITIVE_TOPIC in codes
+    assert kinds == {"learned_fraud"}
+
+
+def test_the_learned_fraud_level_stays_below_a_handoff_and_fades(esc: Escalator) -> None:
+    decisions = run_conversation(
+        esc,
+        [
+            ("user", "There is a payment on my card from a shop I have never been to"),
+            ("user", "ok thanks"),
+        ],
+    )
+    first, later = (d.signals["sensitive_topic"] for d in decisions)
+    assert 0.5 <= first < 0.75
+    assert later < first

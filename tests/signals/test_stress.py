@@ -137,3 +137,57 @@ def test_strongly_negative_wording_lifts_the_learned_part_over_an_offer() -> Non
     mild, strong = learned_component(0.9, compound=-0.4), learned_component(0.9, compound=-0.9)
     assert mild < 0.55 <= strong
     assert learned_component(0.2, compound=-1.0) == learned_component(0.2)  # unsure stays low
+
+
+@pytest.mark.parametrize(
+    ("figurative", "meant"),
+    [
+        ("haha I was crying with laughter at your ad", "I was crying, my card was declined again"),
+        ("lol I'm mad about this new design, it's brilliant", "I'm mad, you charged me twice"),
+        ("this update is insanely good, I'm in tears 😂", "I'm in tears, the refund never came"),
+    ],
+)
+def test_emotion_words_in_laughter_or_praise_count_for_less(
+    esc: Escalator, figurative: str, meant: str
+) -> None:
+    assert stress_of(esc, figurative) < 0.45 < stress_of(esc, meant)
+    assert action_of(esc, figurative) is Action.CONTINUE
+
+
+def test_laughter_does_not_hide_sarcasm_or_repeated_effort(esc: Escalator) -> None:
+    text = "lol third time I'm asking, thanks for nothing"
+    assert stress_of(esc, text) >= 0.55
+
+
+def test_a_hedge_lowers_stress_without_erasing_it(esc: Escalator) -> None:
+    plain = stress_of(esc, "I'm worried my payment has disappeared")
+    hedged = stress_of(esc, "I'm a bit worried my payment has disappeared")
+    assert 0.6 * plain < hedged < plain
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You billed me TWICE for one delivery!!! That's robbery. Sort it out NOW.",
+        "I already rebooted the router! are you even listening?",
+        "you people ripped me off, I want my money back",
+    ],
+)
+def test_plain_anger_in_everyday_words_is_offered_a_person(esc: Escalator, text: str) -> None:
+    assert action_of(esc, text) is not Action.CONTINUE
+    (decision,) = run_conversation(esc, [("user", text)])
+    assert ReasonCode.EMOTIONAL_STRESS in decision.reason_codes
+
+
+def test_a_word_in_capitals_is_emphasis_but_an_acronym_is_not(esc: Escalator) -> None:
+    def kinds(text: str) -> set[str]:
+        (decision,) = run_conversation(esc, [("user", text)])
+        return {e.kind for r in decision.reasons for e in r.evidence}
+
+    raised = "I asked for my refund TWICE and it still has not come"
+    plain = "I asked for my refund twice and it still has not come"
+    assert stress_of(esc, raised) > stress_of(esc, plain)
+    assert "emphasis" in kinds(raised)
+    assert stress_of(esc, "the SMS code for the ATM has not come") == pytest.approx(
+        stress_of(esc, "the sms code for the atm has not come")
+    )

@@ -43,6 +43,7 @@ _STRUCTURAL_KINDS: Final = frozenset(
     {
         "after_bot_failure",
         "bot_repeat",
+        "learned_fraud",
         "learned_stress",
         "long_conversation",
         "negative_sentiment",

@@ -1,14 +1,15 @@
-"""A learned turn scorer: how likely a text is negative (upset, angry, anxious, sad).
+"""Learned turn scorers: how likely a text is negative, or reports fraud.
 
-A logistic regression over the words and word pairs of the text, negation-marked words, a few
-intensity cues (capitals, "!!!", "??") and VADER's compound score, trained on public data whose
-licence allows shipping the weights (``training/train_stress.py``; ``docs/model-card.md``).
+Each is a logistic regression over the words and word pairs of the text and, for the stress
+scorer, a few intensity cues (capitals, "!!!", "??") and VADER's compound score, trained on
+public data whose licence allows shipping the weights (``training/train_stress.py``,
+``training/train_intents.py``; ``docs/model-card.md``).
 Inference is pure Python: one tokenising pass and a dictionary lookup per feature. The weights
-ship in the package (``signals/weights/stress.json.gz``, only the non-zero ones) and load once per
+ship in the package (``signals/weights/*.json.gz``, only the non-zero ones) and load once per
 process, on first use.
 
-Every word and word pair that raised the score is returned with its span, so the stress reading
-can quote the customer's own words as evidence.
+Every word and word pair that raised the score is returned with its span, so the readings can
+quote the customer's own words as evidence.
 """
 
 from __future__ import annotations
@@ -17,19 +18,20 @@ import gzip
 import json
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
-from typing import Final, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 from escalate.core import fold
 
 __all__ = [
     "FORMAT",
+    "LinearModel",
     "Push",
-    "StressModel",
     "TurnScore",
     "dense_features",
+    "intent_model",
     "stress_model",
     "text_features",
 ]
@@ -45,6 +47,8 @@ _NUMBER: Final = "0"
 _SHOUTED_WORDS: Final = 2
 _SHOUT_WORD: Final = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
 _LETTER_WORD: Final = re.compile(r"\b[^\W\d_]{2,}\b")
+_TOKENISED_KEPT: Final = 32
+"""Texts whose tokens are kept: a turn's few scorers run one after another on the same text."""
 _EVIDENCE_MIN: Final = 0.75
 """A word's weight must add at least this much to the log-odds to be quoted as evidence."""
 
@@ -71,7 +75,7 @@ def text_features(folded: str) -> dict[str, tuple[int, int]]:
 
     ``w:`` words (every number is ``0``), ``b:`` word pairs (not across ``!``/``?``), ``p:``
     punctuation runs (``!``, ``!!``, ``!!!``: capped at three; ``?`` likewise; mixed ``?!``).
-    The trainer's reference; ``StressModel.score`` computes the same sum faster.
+    The trainer's reference; ``LinearModel.score`` computes the same sum faster.
     """
     found: dict[str, tuple[int, int]] = {}
     previous: tuple[str, int] | None = None
@@ -105,7 +109,7 @@ def dense_features(raw: str, compound: float) -> dict[str, float]:
     return dense
 
 
-class StressModel:
+class LinearModel:
     """Linear weights over ``text_features`` and ``dense_features``.
 
     Scoring looks up each word, and builds a word pair only when its first word starts a
@@ -121,12 +125,15 @@ class StressModel:
         "_word_set",
         "_words",
         "bias",
+        "threshold",
         "weights",
     )
 
-    def __init__(self, weights: dict[str, float], bias: float) -> None:
+    def __init__(self, weights: dict[str, float], bias: float, threshold: float = 0.5) -> None:
         self.weights = weights
         self.bias = bias
+        self.threshold = threshold
+        """The probability from which the text counts as positive (the trainer's choice)."""
         self._words = {k[2:]: w for k, w in weights.items() if k.startswith("w:")}
         self._pairs = {k[2:]: w for k, w in weights.items() if k.startswith("b:")}
         self._pair_starts = frozenset(k.split(" ", 1)[0] for k in self._pairs)
@@ -137,15 +144,18 @@ class StressModel:
         self._dense = {k: w for k, w in weights.items() if k[0] in "vs"}
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> StressModel:
+    def from_json(cls, data: dict[str, object]) -> LinearModel:
         """Build from the trainer's JSON (``{"format", "bias", "weights", ...}``)."""
         if data.get("format") != FORMAT:
             raise ValueError(f"not an {FORMAT} weights file: format {data.get('format')!r}")
         weights = data["weights"]
         bias = data["bias"]
+        threshold = data.get("threshold", 0.5)
         if not isinstance(weights, dict) or not isinstance(bias, int | float):
             raise TypeError("weights file without a weights mapping and a numeric bias")
-        return cls({str(k): float(v) for k, v in weights.items()}, float(bias))
+        if not isinstance(threshold, int | float):
+            raise TypeError(f"weights file with a non-numeric threshold: {threshold!r}")
+        return cls({str(k): float(v) for k, v in weights.items()}, float(bias), float(threshold))
 
     def score(
         self, raw: str, compound: float, folded: str | None = None, top: int = 3
@@ -153,9 +163,7 @@ class StressModel:
         """Score ``raw``; ``folded`` is ``fold(raw)`` when the caller already has it."""
         if folded is None:
             folded = fold(raw)
-        tokens = _TOKEN.findall(folded)
-        if _DIGIT.search(folded):
-            tokens = [_NUMBER if token.isdecimal() else token for token in tokens]
+        tokens = _tokens(folded)
         logit = self.bias
         pushing: list[tuple[float, str]] = []
         # Set operations run in C: each distinct word or pair counts once, as in training.
@@ -182,6 +190,15 @@ class StressModel:
             logit += self._dense.get(feature, 0.0) * value
         pushes = _quote(raw, folded, sorted(pushing, reverse=True)[:top]) if pushing else ()
         return TurnScore(_sigmoid(logit), pushes)
+
+
+@lru_cache(maxsize=_TOKENISED_KEPT)
+def _tokens(folded: str) -> tuple[str, ...]:
+    """The scorers' tokens of a folded text: the stress and intent scorers share one pass."""
+    tokens = _TOKEN.findall(folded)
+    if _DIGIT.search(folded):
+        return tuple(_NUMBER if token.isdecimal() else token for token in tokens)
+    return tuple(tokens)
 
 
 def _quote(raw: str, folded: str, pushing: list[tuple[float, str]]) -> tuple[Push, ...]:
@@ -211,9 +228,22 @@ def _sigmoid(logit: float) -> float:
 
 
 @cache
-def stress_model() -> StressModel:
-    """The shipped model, loaded on first use (once per process)."""
-    path = resources.files("escalate.signals").joinpath("weights", "stress.json.gz")
+def _shipped(name: str) -> LinearModel:
+    path = resources.files("escalate.signals").joinpath("weights", f"{name}.json.gz")
     with path.open("rb") as handle:
         data = json.loads(gzip.decompress(handle.read()))
-    return StressModel.from_json(data)
+    return LinearModel.from_json(data)
+
+
+def stress_model() -> LinearModel:
+    """The shipped stress scorer, loaded on first use (once per process)."""
+    return _shipped("stress")
+
+
+def intent_model(name: Literal["fraud"]) -> LinearModel:
+    """A shipped intent scorer (``fraud``), loaded on first use.
+
+    Its probability says how likely the text reports that intent; from the model's
+    ``threshold`` on (chosen by the trainer on held-out data), the turn reports it.
+    """
+    return _shipped(name)

@@ -23,6 +23,8 @@ from escalate.signals.base import SignalReading, TurnContext, evidence, evidence
 from escalate.state.conversation import EVIDENCE_KEPT, ConversationState, remember
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from escalate.signals._learned import TurnScore
     from escalate.signals._lexicon import LexiconMatch
 
@@ -36,12 +38,13 @@ __all__ = [
 ]
 
 # Families that only colour a turn (they never raise stress on their own).
-_MODIFIERS: Final = frozenset({"hedge", "resolved", "sarcasm_cue"})
+_MODIFIERS: Final = frozenset({"emphasis", "hedge", "laughter", "resolved", "sarcasm_cue"})
 NEGATIVE_FAMILIES: Final = frozenset(
     {
         "insult",
         "profanity",
         "anger",
+        "accusation",
         "frustration",
         "repeated_effort",
         "sarcasm",
@@ -59,8 +62,9 @@ _ANY_WORD = re.compile(r"\b[^\W\d_]{2,}\b")
 _PUNCTUATION_RUN = re.compile(r"[!?]*(?:!{3,}|\?{3,}|\?!|!\?)[!?]*")
 
 _SHOUT_SCORE: Final = 0.3
+_EMPHASIS_SCORE: Final = 0.2
 _PUNCTUATION_SCORE: Final = 0.2
-_HEDGE_FACTOR: Final = 0.6
+_HEDGE_FACTOR: Final = 0.8
 _RESOLVED_FACTOR: Final = 0.5
 _RISE_SCORE: Final = 0.2
 _RISE_STEP: Final = 0.05
@@ -98,6 +102,13 @@ _WEAK: Final = frozenset({"mild_annoyance", "complaint"})
 below an offer."""
 _LEARNED_EVIDENCE: Final = 0.5
 """The scorer's words are quoted as evidence once its probability reaches this."""
+_FIGURATIVE: Final = _GENERAL | {"despair", "high_stakes"}
+"""Families of emotion words that positive text uses too ("crying with laughter", "mad
+skills"): they count for less when the scorer and VADER both read the whole turn as positive."""
+_CALM_PROBABILITY: Final = 0.15
+_LAUGHING_PROBABILITY: Final = 0.5
+"""With laughter in the turn, emotion words are figurative unless the scorer reads it negative."""
+_FIGURATIVE_FACTOR: Final = 0.5
 
 
 def sentiment_component(compound: float) -> float:
@@ -149,12 +160,17 @@ class StressDetector:
             by_family[match.family].append(match)
         negative = compound < 0.0 or not NEGATIVE_FAMILIES.isdisjoint(by_family)
         learned = stress_model().score(turn.text.raw, compound, turn.text.folded)
+        figurative = (learned.probability < _CALM_PROBABILITY and compound >= _POSITIVE) or (
+            "laughter" in by_family and learned.probability < _LAUGHING_PROBABILITY
+        )
         components = [learned_component(learned.probability, compound)]
         found: list[Evidence] = []
         for family, matches in by_family.items():
             if family in _MODIFIERS and not (family == "sarcasm_cue" and negative):
                 continue
             score = matches[0].score
+            if figurative and family in _FIGURATIVE:
+                score *= _FIGURATIVE_FACTOR
             found.extend(evidence_from(matches, turn.index))
             if family in _WEAK:
                 components[0] = max(components[0], score)
@@ -165,7 +181,7 @@ class StressDetector:
             components.extend([score] + [score / 4] * (len(matches) - 1))
         found.extend(self._learned_evidence(turn, learned, found))
         if compound < _POSITIVE or negative:
-            found.extend(self._intensity(turn, components))
+            found.extend(self._intensity(turn, components, by_family.get("emphasis", ())))
         if compound <= _NEGATIVE_EVIDENCE:
             found.append(
                 evidence("negative_sentiment", f"VADER compound {compound:.2f}", turn.index)
@@ -197,7 +213,9 @@ class StressDetector:
         ]
 
     @staticmethod
-    def _intensity(turn: TurnContext, components: list[float]) -> list[Evidence]:
+    def _intensity(
+        turn: TurnContext, components: list[float], emphasis: Sequence[LexiconMatch]
+    ) -> list[Evidence]:
         found: list[Evidence] = []
         raw = turn.text.raw
         shouted = _SHOUT_WORD.findall(raw)
@@ -207,6 +225,12 @@ class StressDetector:
         ):
             components.append(_SHOUT_SCORE)
             found.append(evidence("shouting", " ".join(shouted[:6]), turn.index))
+        elif shouted:
+            # A word raised in a calm sentence ("you charged me TWICE"), not an acronym (ATM).
+            raised = [m for m in emphasis if _SHOUT_WORD.fullmatch(m.text)]
+            if raised:
+                components.append(_EMPHASIS_SCORE)
+                found.extend(evidence_from(raised, turn.index))
         if "!" in raw or "?" in raw:
             run = _PUNCTUATION_RUN.search(raw)
             if run:
