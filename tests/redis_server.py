@@ -64,3 +64,19 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+
+class CountingConnection(redis.Connection):
+    """A connection that counts round trips: every request it sends waits for its replies."""
+
+    sent = 0
+
+    def send_packed_command(self, command: object, check_health: bool = True) -> None:
+        type(self).sent += 1
+        super().send_packed_command(command, check_health)  # type: ignore[arg-type]
+
+
+def counting_client(url: str) -> redis.Redis:
+    """A client whose round trips ``CountingConnection.sent`` counts."""
+    pool = redis.ConnectionPool.from_url(url, connection_class=CountingConnection)
+    return redis.Redis(connection_pool=pool)

@@ -17,7 +17,7 @@ from escalate.models import Action, ReasonCode
 from escalate.state.conversation import SCHEMA_VERSION, ConversationState
 from escalate.state.redis import AsyncRedisStore, RedisStore, StoreUnavailableError
 from escalate.testing import quiet_logger
-from redis_server import REDIS_SERVER, RedisServer
+from redis_server import REDIS_SERVER, CountingConnection, RedisServer, counting_client
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -89,6 +89,52 @@ def test_two_processes_see_one_conversation(store, server):
     state = store.get("shared")
     assert state.turns == 2
     assert state.human.requests == 2
+
+
+def test_a_turn_takes_two_round_trips(server, request):
+    store = RedisStore(counting_client(server.url), prefix=f"t:{request.node.name}:")
+    esc = engine(store)
+    esc.evaluate("c", {"role": "user", "text": "where is my order?"})  # loads the script
+    for text in ("it never came", "I want to talk to a person"):
+        before = CountingConnection.sent
+        esc.evaluate("c", {"role": "user", "text": text})
+        assert CountingConnection.sent - before == 2  # GET, then the compare-and-set
+    assert store.get("c").turns == 3
+
+
+def test_a_write_made_between_the_read_and_the_write_is_not_lost(store, server):
+    raw = redis.Redis.from_url(server.url)
+    store.update("c", lambda state: setattr(state, "turns", 1))
+    runs = []
+
+    def bump_with_a_rival(state: ConversationState) -> None:
+        runs.append(state.turns)
+        if len(runs) == 1:  # another worker writes while this one is deciding
+            rival = ConversationState.from_json(raw.get(store.key("c")))
+            rival.turns = 10
+            raw.set(store.key("c"), rival.to_json())
+        state.turns += 1
+
+    store.update("c", bump_with_a_rival)
+    assert runs == [1, 10]  # refused once, then decided again on the rival's state
+    assert store.get("c").turns == 11
+
+
+def test_the_write_keeps_a_ttl_or_none(server, request):
+    raw = redis.Redis.from_url(server.url)
+    forever = RedisStore(url=server.url, prefix=f"t:{request.node.name}:", ttl_seconds=None)
+    forever.update("c", lambda state: None)
+    assert raw.pttl(forever.key("c")) == -1  # no expiry
+    short = RedisStore(url=server.url, prefix=f"t:{request.node.name}:", ttl_seconds=60)
+    short.update("c", lambda state: None)
+    assert 0 < raw.pttl(short.key("c")) <= 60_000
+
+
+def test_the_script_is_loaded_again_after_redis_forgets_it(store, server):
+    store.update("c", lambda state: None)
+    redis.Redis.from_url(server.url).script_flush()
+    store.update("c", lambda state: setattr(state, "turns", 7))
+    assert store.get("c").turns == 7
 
 
 def test_no_lost_updates_under_concurrent_threads(store):
@@ -237,7 +283,19 @@ class TestAsync:
         assert state.turns == 100
         await store.client.aclose()
 
-    def test_the_sync_api_says_to_use_the_async_one(self, server):
+    def test_the_async_store_is_only_an_async_store(self, server):
+        from escalate.typing import AsyncStateStore, StateStore
+
         store = AsyncRedisStore(url=server.url)
-        with pytest.raises(TypeError, match="aevaluate"):
-            store.update("x", lambda state: None)
+        assert isinstance(store, AsyncStateStore)
+        assert not isinstance(store, StateStore)
+        assert not hasattr(store, "update")
+
+    def test_sync_calls_on_an_async_store_say_which_to_use(self, server):
+        esc = engine(AsyncRedisStore(url=server.url))
+        with pytest.raises(TypeError, match="call aevaluate, not evaluate"):
+            esc.evaluate("x", {"role": "user", "text": "hello"})
+        with pytest.raises(TypeError, match="call arecord_outcome"):
+            esc.record_outcome("x", "ended")
+        with pytest.raises(TypeError, match="call astate"):
+            esc.state("x")
