@@ -41,9 +41,9 @@ def _counting_client(url: str) -> tuple[Any, list[int]]:
     sent = [0]
 
     class Counting(redis.Connection):
-        def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        def send_packed_command(self, *args: Any, **kwargs: Any) -> None:
             sent[0] += 1
-            super().send_packed_command(command, check_health)
+            super().send_packed_command(*args, **kwargs)
 
     pool = redis.ConnectionPool.from_url(
         url, connection_class=Counting, socket_timeout=0.5, socket_connect_timeout=0.5
@@ -99,7 +99,7 @@ def _repeat(url: str, turns: list[tuple[str, str, str]], number: int) -> dict[st
         "redis-watch": Escalator(store=_watch_store(watch_client, f"w{number}:")),
     }
     sent = {"redis": redis_sent, "redis-watch": watch_sent}
-    for name, esc in engines.items():  # connections open, script loaded
+    for esc in engines.values():  # connections open, script loaded
         esc.evaluate("warm-up", Turn(role="user", text="hello"))
     before = {name: counter[0] for name, counter in sent.items()}
     samples: dict[str, list[int]] = {name: [] for name in engines}

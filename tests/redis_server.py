@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import time
+from typing import Any
 
 import redis
 
@@ -71,9 +72,9 @@ class CountingConnection(redis.Connection):
 
     sent = 0
 
-    def send_packed_command(self, command: object, check_health: bool = True) -> None:
+    def send_packed_command(self, *args: Any, **kwargs: Any) -> None:
         type(self).sent += 1
-        super().send_packed_command(command, check_health)  # type: ignore[arg-type]
+        super().send_packed_command(*args, **kwargs)
 
 
 def counting_client(url: str) -> redis.Redis:
