@@ -241,6 +241,17 @@ def test_outage_with_fail_gives_the_fail_safe_decision(request):
     assert decision.reason_codes == (ReasonCode.ENGINE_ERROR,)
 
 
+def test_the_last_decision_is_kept_beside_the_state_and_deleted_with_it(store, server):
+    esc = engine(store)
+    decision = esc.evaluate("c", {"role": "user", "text": "I want a person"})
+    assert store.last_decision("c") is None  # only kept when asked (the HTTP service does)
+    store.keep_decision(decision)
+    assert store.last_decision("c") == decision
+    assert 0 < redis.Redis.from_url(server.url).pttl(store.decision_key("c")) <= 24 * 3600 * 1000
+    esc.record_outcome("c", "ended")
+    assert store.last_decision("c") is None
+
+
 def test_bad_settings():
     with pytest.raises(ValueError, match="max_retries"):
         RedisStore(url="redis://127.0.0.1:1/0", max_retries=0)
@@ -248,6 +259,10 @@ def test_bad_settings():
         RedisStore(url="redis://127.0.0.1:1/0", on_unavailable="panic")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="ttl_seconds"):
         RedisStore(url="redis://127.0.0.1:1/0", ttl_seconds=0)
+    with pytest.raises(ValueError, match="overlap"):
+        RedisStore(url="redis://127.0.0.1:1/0", prefix="app:", decision_prefix="app:last:")
+    with pytest.raises(ValueError, match="local_copies"):
+        RedisStore(url="redis://127.0.0.1:1/0", local_copies=-1)
 
 
 class TestAsync:

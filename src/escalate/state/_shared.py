@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from escalate.core import EscalateError
+from escalate.core import Decision, EscalateError
 from escalate.state._cas import digest
 from escalate.state._copies import LocalCopies
 from escalate.state._outage import deciding_offline
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 __all__ = [
+    "DEFAULT_DECISION_PREFIX",
     "DEFAULT_LOCAL_COPIES",
     "DEFAULT_PREFIX",
     "DEFAULT_TTL_SECONDS",
@@ -53,6 +54,7 @@ T = TypeVar("T")
 _log = logging.getLogger("escalate.state.redis")
 
 DEFAULT_PREFIX: Final = "escalate:conv:"
+DEFAULT_DECISION_PREFIX: Final = "escalate:last:"
 DEFAULT_TTL_SECONDS: Final = 24 * 3600
 DEFAULT_LOCAL_COPIES: Final = 10_000
 """Conversations a worker keeps a copy of: about 6 KB each, so about 60 MB at most."""
@@ -87,12 +89,19 @@ class SharedStoreBase:
 
     def __init__(
         self,
+        *,
         prefix: str,
         ttl_seconds: float | None,
         max_retries: int,
         on_unavailable: OnUnavailable,
         local_copies: int,
+        decision_prefix: str,
     ) -> None:
+        if prefix.startswith(decision_prefix) or decision_prefix.startswith(prefix):
+            raise ValueError(
+                f"prefix {prefix!r} and decision_prefix {decision_prefix!r} overlap: a"
+                " conversation's key could be another's last decision"
+            )
         if max_retries < 1:
             raise ValueError(f"max_retries must be at least 1, got {max_retries}")
         if on_unavailable not in {"local", "fail"}:
@@ -100,6 +109,7 @@ class SharedStoreBase:
         if ttl_seconds is not None and ttl_seconds <= 0:
             raise ValueError(f"ttl_seconds must be positive or None, got {ttl_seconds}")
         self.prefix = prefix
+        self.decision_prefix = decision_prefix
         self.ttl_ms = None if ttl_seconds is None else max(1, int(ttl_seconds * 1000))
         self.max_retries = max_retries
         self.on_unavailable = on_unavailable
@@ -110,6 +120,10 @@ class SharedStoreBase:
     def key(self, conversation_id: str) -> str:
         """The Redis key of a conversation."""
         return self.prefix + conversation_id
+
+    def decision_key(self, conversation_id: str) -> str:
+        """The Redis key of a conversation's last decision (for the HTTP service)."""
+        return self.decision_prefix + conversation_id
 
     @staticmethod
     def backoff(attempt: int) -> float:
@@ -179,6 +193,30 @@ class SharedStoreBase:
             state.schema_version = SCHEMA_VERSION
         state.conversation_id = conversation_id
         return state
+
+    @staticmethod
+    def encode_decision(decision: Decision) -> bytes:
+        """The stored form of a last decision."""
+        return decision.model_dump_json().encode()
+
+    @staticmethod
+    def decode_decision(conversation_id: str, data: bytes | str | None) -> Decision | None:
+        """A stored last decision; ``None`` when there is none or it cannot be read."""
+        if data is None:
+            return None
+        try:
+            return Decision.model_validate_json(data)
+        except ValidationError:
+            _log.warning("escalate: the last decision of %s could not be read", conversation_id)
+            return None
+
+    def decision_lost(self, error: Exception, conversation_id: str) -> None:
+        """Keeping a last decision failed: the turn is decided already, so only warn."""
+        _log.warning(
+            "escalate: Redis is unavailable (%s); the last decision of %s is not kept",
+            error,
+            conversation_id,
+        )
 
     # --- Redis unavailable ---
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 from escalate.exceptions import MissingDependencyError
 from escalate.state._cas import CAS_SCRIPT
 from escalate.state._shared import (
+    DEFAULT_DECISION_PREFIX,
     DEFAULT_LOCAL_COPIES,
     DEFAULT_PREFIX,
     DEFAULT_TTL_SECONDS,
@@ -54,6 +55,7 @@ except ImportError as error:
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from escalate.core import Decision
     from escalate.state.conversation import ConversationState
 
 __all__ = [
@@ -85,6 +87,8 @@ class RedisStore(SharedStoreBase):
         on_unavailable: ``"local"`` (default) or ``"fail"`` (see the module's docs).
         local_copies: how many conversations this worker keeps its own copy of, to go on
             from during an outage and to skip decoding the state it wrote itself (0: none).
+        decision_prefix: key prefix of each conversation's last decision (what the HTTP
+            service reads back); must not overlap ``prefix``.
 
     Examples:
         >>> from escalate import Escalator
@@ -102,8 +106,16 @@ class RedisStore(SharedStoreBase):
         max_retries: int = 20,
         on_unavailable: OnUnavailable = "local",
         local_copies: int = DEFAULT_LOCAL_COPIES,
+        decision_prefix: str = DEFAULT_DECISION_PREFIX,
     ) -> None:
-        super().__init__(prefix, ttl_seconds, max_retries, on_unavailable, local_copies)
+        super().__init__(
+            prefix=prefix,
+            ttl_seconds=ttl_seconds,
+            max_retries=max_retries,
+            on_unavailable=on_unavailable,
+            local_copies=local_copies,
+            decision_prefix=decision_prefix,
+        )
         self.client = client or redis.Redis.from_url(
             url, socket_timeout=0.5, socket_connect_timeout=0.5
         )
@@ -136,9 +148,28 @@ class RedisStore(SharedStoreBase):
         """Forget a conversation."""
         self.copies.forget(conversation_id)
         try:
-            self.client.delete(self.key(conversation_id))
+            self.client.delete(self.key(conversation_id), self.decision_key(conversation_id))
         except _UNAVAILABLE as error:
             self.unavailable(error, conversation_id)
+
+    def keep_decision(self, decision: Decision) -> None:
+        """Keep ``decision`` as its conversation's last, with the state's TTL."""
+        conversation_id = decision.conversation_id
+        try:
+            self.client.set(
+                self.decision_key(conversation_id), self.encode_decision(decision), px=self.ttl_ms
+            )
+        except _UNAVAILABLE as error:
+            self.decision_lost(error, conversation_id)
+
+    def last_decision(self, conversation_id: str) -> Decision | None:
+        """The conversation's last kept decision, or ``None``."""
+        try:
+            data = self.client.get(self.decision_key(conversation_id))
+        except _UNAVAILABLE as error:
+            self.unavailable(error, conversation_id)
+            return None
+        return self.decode_decision(conversation_id, data)
 
     def close(self) -> None:
         """Close the client's connections."""
@@ -163,8 +194,16 @@ class AsyncRedisStore(SharedStoreBase):
         max_retries: int = 20,
         on_unavailable: OnUnavailable = "local",
         local_copies: int = DEFAULT_LOCAL_COPIES,
+        decision_prefix: str = DEFAULT_DECISION_PREFIX,
     ) -> None:
-        super().__init__(prefix, ttl_seconds, max_retries, on_unavailable, local_copies)
+        super().__init__(
+            prefix=prefix,
+            ttl_seconds=ttl_seconds,
+            max_retries=max_retries,
+            on_unavailable=on_unavailable,
+            local_copies=local_copies,
+            decision_prefix=decision_prefix,
+        )
         self.client = client or aioredis.Redis.from_url(
             url, socket_timeout=0.5, socket_connect_timeout=0.5
         )
@@ -197,9 +236,28 @@ class AsyncRedisStore(SharedStoreBase):
         """Async twin of ``RedisStore.delete``."""
         self.copies.forget(conversation_id)
         try:
-            await self.client.delete(self.key(conversation_id))
+            await self.client.delete(self.key(conversation_id), self.decision_key(conversation_id))
         except _UNAVAILABLE as error:
             self.unavailable(error, conversation_id)
+
+    async def akeep_decision(self, decision: Decision) -> None:
+        """Async twin of ``RedisStore.keep_decision``."""
+        conversation_id = decision.conversation_id
+        try:
+            await self.client.set(
+                self.decision_key(conversation_id), self.encode_decision(decision), px=self.ttl_ms
+            )
+        except _UNAVAILABLE as error:
+            self.decision_lost(error, conversation_id)
+
+    async def alast_decision(self, conversation_id: str) -> Decision | None:
+        """Async twin of ``RedisStore.last_decision``."""
+        try:
+            data = await self.client.get(self.decision_key(conversation_id))
+        except _UNAVAILABLE as error:
+            self.unavailable(error, conversation_id)
+            return None
+        return self.decode_decision(conversation_id, data)
 
     async def aclose(self) -> None:
         """Close the client's connections (the HTTP service does on shutdown)."""
