@@ -7,7 +7,10 @@ conversations of the development data (``../shared/data/dev``, user and bot turn
 seen once) through three engines, interleaved turn by turn in a rotating order:
 
 - ``memory``: ``InMemoryStore``, the baseline;
-- ``redis``: ``RedisStore`` (``GET``, then a Lua compare-and-set);
+- ``redis``: ``RedisStore`` on one worker: the turn starts from the worker's own copy and
+  writes with a Lua compare-and-set (the first turn of a conversation reads it first);
+- ``redis-2-workers``: two ``RedisStore`` workers taking the turns of each conversation in
+  turn (round robin), so every copy is stale: ``GET``, then the compare-and-set;
 - ``redis-watch``: the protocol ``RedisStore`` used before 0.x (``WATCH``, ``GET``, then
   ``MULTI``/``SET``/``EXEC``), kept here so that before and after are measured in one run.
 
@@ -76,6 +79,18 @@ def _watch_store(client: Any, prefix: str) -> Any:
     return WatchStore(client, prefix=prefix, local_copies=0)
 
 
+class _RoundRobin:
+    """Workers sharing one Redis, taking the turns in turn, as a load balancer would."""
+
+    def __init__(self, workers: list[Any]) -> None:
+        self.workers = workers
+        self.next = 0
+
+    def evaluate(self, conversation_id: str, turn: Any) -> Any:
+        self.next = (self.next + 1) % len(self.workers)
+        return self.workers[self.next].evaluate(conversation_id, turn)
+
+
 def _turns(pool: dict[str, Any], count: int) -> list[tuple[str, str, str]]:
     """(conversation id, role, text) for whole conversations, until ``count`` turns."""
     turns: list[tuple[str, str, str]] = []
@@ -92,14 +107,17 @@ def _repeat(url: str, turns: list[tuple[str, str, str]], number: int) -> dict[st
     from escalate.state.redis import RedisStore
 
     redis_client, redis_sent = _counting_client(url)
+    shared_client, shared_sent = _counting_client(url)
     watch_client, watch_sent = _counting_client(url)
-    engines = {
+    workers = [Escalator(store=RedisStore(shared_client, prefix=f"s{number}:")) for _ in range(2)]
+    engines: dict[str, Any] = {
         "memory": Escalator(store=InMemoryStore()),
         "redis": Escalator(store=RedisStore(redis_client, prefix=f"r{number}:")),
+        "redis-2-workers": _RoundRobin(workers),
         "redis-watch": Escalator(store=_watch_store(watch_client, f"w{number}:")),
     }
-    sent = {"redis": redis_sent, "redis-watch": watch_sent}
-    for esc in engines.values():  # connections open, script loaded
+    sent = {"redis": redis_sent, "redis-2-workers": shared_sent, "redis-watch": watch_sent}
+    for esc in [*engines.values(), *workers]:  # connections open, script loaded
         esc.evaluate("warm-up", Turn(role="user", text="hello"))
     before = {name: counter[0] for name, counter in sent.items()}
     samples: dict[str, list[int]] = {name: [] for name in engines}
@@ -148,7 +166,7 @@ def measure(data: Path, turns_per_repeat: int, repeats: int) -> dict[str, Any]:
     finally:
         server.stop()
     summary: dict[str, Any] = {"turns_per_repeat": turns_per_repeat, "repeats": runs}
-    for name in ("redis", "redis-watch"):
+    for name in ("redis", "redis-2-workers", "redis-watch"):
         ratios = [run[name]["ratio"] for run in runs]
         summary[name] = {
             "ratio_median": statistics.median(ratios),
@@ -176,10 +194,10 @@ def main() -> None:
                 if name != "memory"
                 else ""
             )
-            for name in ("memory", "redis", "redis-watch")
+            for name in ("memory", "redis", "redis-2-workers", "redis-watch")
         )
         print(f"repeat {number + 1}: {figures}")
-    for name in ("redis", "redis-watch"):
+    for name in ("redis", "redis-2-workers", "redis-watch"):
         low, high = report[name]["ratio_range"]
         print(
             f"{name}: {report[name]['ratio_median']:.2f}x the in-memory turn"

@@ -91,15 +91,69 @@ def test_two_processes_see_one_conversation(store, server):
     assert state.human.requests == 2
 
 
-def test_a_turn_takes_two_round_trips(server, request):
+def round_trips(esc: Escalator, conversation_id: str, text: str) -> int:
+    before = CountingConnection.sent
+    esc.evaluate(conversation_id, {"role": "user", "text": text})
+    return CountingConnection.sent - before
+
+
+def test_a_turn_takes_one_round_trip_once_a_worker_is_the_only_writer(server, request):
     store = RedisStore(counting_client(server.url), prefix=f"t:{request.node.name}:")
     esc = engine(store)
-    esc.evaluate("c", {"role": "user", "text": "where is my order?"})  # loads the script
-    for text in ("it never came", "I want to talk to a person"):
-        before = CountingConnection.sent
-        esc.evaluate("c", {"role": "user", "text": text})
-        assert CountingConnection.sent - before == 2  # GET, then the compare-and-set
-    assert store.get("c").turns == 3
+    esc.evaluate("warm", {"role": "user", "text": "hello"})  # loads the script
+    assert round_trips(esc, "c", "where is my order?") == 2  # GET, compare-and-set
+    assert round_trips(esc, "c", "it never came") == 2  # GET finds its own write: confirmed
+    assert round_trips(esc, "c", "I want to talk to a person") == 1  # compare-and-set only
+    assert round_trips(esc, "c", "hello?") == 1
+    assert store.get("c").turns == 4
+
+
+def test_workers_taking_turns_read_first_and_never_decide_twice(server, request):
+    prefix = f"t:{request.node.name}:"
+    one = engine(RedisStore(counting_client(server.url), prefix=prefix))
+    other = engine(RedisStore(url=server.url, prefix=prefix))
+    one.evaluate("warm", {"role": "user", "text": "hello"})
+    runs = count_runs(one)
+    for text in ("where is my order?", "it never came", "when?", "hello?"):
+        assert round_trips(one, "c", text) == 2
+        other.evaluate("c", {"role": "bot", "text": f"About {text}: let me check."})
+    assert runs == [1, 1, 1, 1]  # the engine ran once per turn
+    state = one.store.get("c")  # type: ignore[union-attr]
+    assert (state.turns, state.user_turns) == (8, 4)
+
+
+def test_a_confirmed_copy_gone_stale_is_decided_again_on_the_new_value(server, request):
+    prefix = f"t:{request.node.name}:"
+    one = engine(RedisStore(counting_client(server.url), prefix=prefix))
+    other = engine(RedisStore(url=server.url, prefix=prefix))
+    one.evaluate("warm", {"role": "user", "text": "hello"})
+    one.evaluate("c", {"role": "user", "text": "where is my order?"})
+    one.evaluate("c", {"role": "user", "text": "it never came"})  # confirmed
+    other.evaluate("c", {"role": "bot", "text": "Let me check."})  # one's copy is stale
+    runs = count_runs(one)
+    assert round_trips(one, "c", "when?") == 2  # refused, with the new value; written
+    assert runs == [2]  # decided again on the other worker's turn
+    assert round_trips(one, "c", "hello?") == 2  # not confirmed any more: read first
+    state = one.store.get("c")  # type: ignore[union-attr]
+    assert (state.turns, state.user_turns) == (5, 4)
+
+
+def count_runs(esc: Escalator) -> list[int]:
+    """How many times the engine ran for each ``evaluate`` from now on."""
+    runs: list[int] = []
+    decide, evaluate = esc._decide_turn, esc.evaluate
+
+    def counted_decide(*args, **kwargs):
+        runs[-1] += 1
+        return decide(*args, **kwargs)
+
+    def counted_evaluate(*args, **kwargs):
+        runs.append(0)
+        return evaluate(*args, **kwargs)
+
+    esc._decide_turn = counted_decide  # type: ignore[method-assign]
+    esc.evaluate = counted_evaluate  # type: ignore[method-assign]
+    return runs
 
 
 def test_a_write_made_between_the_read_and_the_write_is_not_lost(store, server):

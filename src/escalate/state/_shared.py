@@ -31,6 +31,7 @@ from pydantic import ValidationError
 
 from escalate.core import Decision, EscalateError
 from escalate.state._cas import digest
+from escalate.state._cas import written as cas_written
 from escalate.state._copies import LocalCopies
 from escalate.state._outage import deciding_offline
 from escalate.state.conversation import SCHEMA_VERSION, ConversationState
@@ -82,6 +83,10 @@ class Attempt:
     """Digest of the value read (``ABSENT`` for none): the compare of the compare-and-set."""
     data: bytes = b""
     """The value to write, once the engine has run (``SharedStoreBase.prepare``)."""
+    from_copy: bool = False
+    """Started from this worker's copy, without reading Redis."""
+    confirmed: bool = False
+    """Started from state this worker wrote last: keep the written copy confirmed."""
 
 
 class SharedStoreBase:
@@ -130,7 +135,15 @@ class SharedStoreBase:
         """Seconds to wait before retrying a conflicted write: jittered, so writers spread."""
         return random.uniform(0, min(_MAX_BACKOFF_SECONDS, 0.001 * 2**attempt))  # noqa: S311
 
-    # --- a turn on Redis: begin (after the read), prepare (after the engine), written ---
+    # --- a turn on Redis: start or begin, prepare, then settle the compare-and-set's reply ---
+
+    def start(self, conversation_id: str) -> Attempt | None:
+        """A turn from this worker's copy, with no read; ``None`` when Redis must be read."""
+        taken = self.copies.take(conversation_id)
+        if taken is None:
+            return None
+        state, expected = taken
+        return Attempt(conversation_id, state, expected, from_copy=True, confirmed=True)
 
     def begin(self, conversation_id: str, data: bytes | str | None) -> Attempt:
         """The state to decide the turn on, given the value just read."""
@@ -144,18 +157,24 @@ class SharedStoreBase:
             local = self.decode(conversation_id, copy.data)
             return Attempt(conversation_id, reconciled(local, remote), expected)
         state = None if data is None else self.copies.take_state(conversation_id, data)
-        if state is None:
-            state = self.decode(conversation_id, data)
-        return Attempt(conversation_id, state, expected)
+        if state is not None:  # Redis holds what this worker wrote last
+            return Attempt(conversation_id, state, expected, confirmed=True)
+        return Attempt(conversation_id, self.decode(conversation_id, data), expected)
 
     def prepare(self, attempt: Attempt) -> tuple[str, bytes, int | str]:
         """The compare-and-set's arguments: expected digest, new value, TTL (ms or "")."""
         attempt.data = attempt.state.to_json()
         return attempt.expected, attempt.data, "" if self.ttl_ms is None else self.ttl_ms
 
-    def written(self, attempt: Attempt) -> None:
-        """The write went through: the written state is this worker's copy now."""
-        self.copies.keep(attempt.conversation_id, attempt.data, attempt.state)
+    def settle(self, attempt: Attempt, reply: object) -> Attempt | None:
+        """``None`` when the write went through; else the next attempt, on the key's value."""
+        done, current = cas_written(reply)
+        if done:  # the written state is this worker's copy now
+            self.copies.keep(
+                attempt.conversation_id, attempt.data, attempt.state, confirmed=attempt.confirmed
+            )
+            return None
+        return self.begin(attempt.conversation_id, current)
 
     def too_many_conflicts(self, conversation_id: str) -> StoreUnavailableError:
         """The error for a conversation written by ``max_retries`` workers in a row."""

@@ -5,12 +5,14 @@ the loop and stress trajectories only work if the state follows the conversation
 is one key (``<prefix><conversation id>``) holding its JSON (a few KB), with a TTL renewed on
 every write.
 
-A turn takes two round trips: ``GET`` the key, run the engine, then write with a Lua
-compare-and-set that succeeds only if the key still holds what was read (``_cas.py``). When
-another worker wrote the same conversation in between, the write is refused and the turn is
-decided again on the new state, after a short jittered pause (at most ``max_retries`` times),
-so no update is lost; a conversation written by that many workers at once is not a conversation
-but an error, and fails the turn safely.
+A turn takes at most two round trips: ``GET`` the key, run the engine, then write with a Lua
+compare-and-set that succeeds only if the key still holds what was read (``_cas.py``). A
+worker that wrote the conversation last and holds its copy skips the ``GET``: one round trip.
+When another worker wrote the same conversation in between, the write is refused, the script
+answers with the new value, and the turn is decided again on it (after a short jittered pause
+when writers race, at most ``max_retries`` times), so no update is lost; a conversation
+written by that many workers at once is not a conversation but an error, and fails the turn
+safely.
 
 When Redis is down or slow (each command is bounded by the client's socket timeout),
 ``on_unavailable`` decides: ``"local"`` (default) goes on from this worker's copy of the
@@ -125,13 +127,19 @@ class RedisStore(SharedStoreBase):
         """Load, ``apply``, save: atomically, retried when another worker wrote meanwhile."""
         key = self.key(conversation_id)
         try:
-            for attempt in range(self.max_retries):
+            turn = self.start(conversation_id)
+            if turn is None:
                 turn = self.begin(conversation_id, self.client.get(key))
+            for attempt in range(self.max_retries):
                 result = apply(turn.state)
-                if self._compare_and_set(keys=[key], args=self.prepare(turn)):
-                    self.written(turn)
+                retry = self.settle(
+                    turn, self._compare_and_set(keys=[key], args=self.prepare(turn))
+                )
+                if retry is None:
                     return result
-                time.sleep(self.backoff(attempt))
+                if not turn.from_copy:  # writers racing: spread them out
+                    time.sleep(self.backoff(attempt))
+                turn = retry
         except _UNAVAILABLE as error:
             return self.offline_update(conversation_id, apply, error)
         raise self.too_many_conflicts(conversation_id)
@@ -213,13 +221,18 @@ class AsyncRedisStore(SharedStoreBase):
         """Async twin of ``RedisStore.update``."""
         key = self.key(conversation_id)
         try:
-            for attempt in range(self.max_retries):
+            turn = self.start(conversation_id)
+            if turn is None:
                 turn = self.begin(conversation_id, await self.client.get(key))
+            for attempt in range(self.max_retries):
                 result = apply(turn.state)
-                if await self._compare_and_set(keys=[key], args=self.prepare(turn)):
-                    self.written(turn)
+                reply = await self._compare_and_set(keys=[key], args=self.prepare(turn))
+                retry = self.settle(turn, reply)
+                if retry is None:
                     return result
-                await asyncio.sleep(self.backoff(attempt))
+                if not turn.from_copy:  # writers racing: spread them out
+                    await asyncio.sleep(self.backoff(attempt))
+                turn = retry
         except _UNAVAILABLE as error:
             return self.offline_update(conversation_id, apply, error)
         raise self.too_many_conflicts(conversation_id)
