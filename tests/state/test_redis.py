@@ -17,7 +17,14 @@ from escalate.models import Action, ReasonCode
 from escalate.state.conversation import SCHEMA_VERSION, ConversationState
 from escalate.state.redis import AsyncRedisStore, RedisStore, StoreUnavailableError
 from escalate.testing import quiet_logger
-from redis_server import REDIS_SERVER, CountingConnection, RedisServer, counting_client
+from redis_server import (
+    REDIS_SERVER,
+    AsyncCountingConnection,
+    CountingConnection,
+    RedisServer,
+    async_counting_client,
+    counting_client,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -306,6 +313,17 @@ def test_the_last_decision_is_kept_beside_the_state_and_deleted_with_it(store, s
     assert store.last_decision("c") is None
 
 
+def test_a_client_that_decodes_responses_works_the_same(server, request):
+    client = redis.Redis.from_url(server.url, decode_responses=True)
+    store = RedisStore(client, prefix=f"t:{request.node.name}:")
+    esc = engine(store)
+    for text in ("where is my order?", "it never came", "I want to talk to a person"):
+        decision = esc.evaluate("c", {"role": "user", "text": text})
+    assert (decision.turn_index, decision.action) == (2, Action.HANDOFF)
+    other = engine(RedisStore(client, prefix=store.prefix))
+    assert other.evaluate("c", {"role": "user", "text": "hello?"}).turn_index == 3
+
+
 def test_bad_settings():
     with pytest.raises(ValueError, match="max_retries"):
         RedisStore(url="redis://127.0.0.1:1/0", max_retries=0)
@@ -351,6 +369,19 @@ class TestAsync:
         assert state is not None
         assert state.turns == 100
         await store.client.aclose()
+
+    @pytest.mark.anyio
+    async def test_the_same_round_trips(self, server, request):
+        store = AsyncRedisStore(async_counting_client(server.url), prefix=f"t:{request.node.name}:")
+        esc = engine(store)
+        await esc.aevaluate("warm", {"role": "user", "text": "hello"})  # loads the script
+        sent = []
+        for text in ("where is my order?", "it never came", "I want to talk to a person"):
+            before = AsyncCountingConnection.sent
+            await esc.aevaluate("c", {"role": "user", "text": text})
+            sent.append(AsyncCountingConnection.sent - before)
+        assert sent == [2, 2, 1]  # read; read and confirmed; the confirmed copy alone
+        await store.aclose()
 
     def test_the_async_store_is_only_an_async_store(self, server):
         from escalate.typing import AsyncStateStore, StateStore
