@@ -181,6 +181,20 @@ def test_a_write_made_between_the_read_and_the_write_is_not_lost(store, server):
     assert store.get("c").turns == 11
 
 
+def test_a_turn_that_fails_half_way_leaves_no_trace_in_the_next(store):
+    for _ in range(3):  # the copy is confirmed: the next turn starts from it, unread
+        store.update("c", lambda state: setattr(state, "turns", state.turns + 1))
+
+    def fail_half_way(state: ConversationState) -> None:
+        state.turns = 99
+        raise RuntimeError("engine bug")
+
+    with pytest.raises(RuntimeError, match="engine bug"):
+        store.update("c", fail_half_way)
+    assert store.update("c", lambda state: state.turns) == 3  # not 99
+    assert store.get("c").turns == 3
+
+
 def test_the_write_keeps_a_ttl_or_none(server, request):
     raw = redis.Redis.from_url(server.url)
     forever = RedisStore(url=server.url, prefix=f"t:{request.node.name}:", ttl_seconds=None)
