@@ -6,8 +6,10 @@ import shutil
 import socket
 import subprocess
 import time
+from typing import Any
 
 import redis
+import redis.asyncio
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -64,3 +66,35 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+
+class CountingConnection(redis.Connection):
+    """A connection that counts round trips: every request it sends waits for its replies."""
+
+    sent = 0
+
+    def send_packed_command(self, *args: Any, **kwargs: Any) -> None:
+        type(self).sent += 1
+        super().send_packed_command(*args, **kwargs)
+
+
+def counting_client(url: str) -> redis.Redis:
+    """A client whose round trips ``CountingConnection.sent`` counts."""
+    pool = redis.ConnectionPool.from_url(url, connection_class=CountingConnection)
+    return redis.Redis.from_pool(pool)
+
+
+class AsyncCountingConnection(redis.asyncio.Connection):
+    """``CountingConnection`` for ``redis.asyncio`` clients."""
+
+    sent = 0
+
+    async def send_packed_command(self, *args: Any, **kwargs: Any) -> None:
+        type(self).sent += 1
+        await super().send_packed_command(*args, **kwargs)
+
+
+def async_counting_client(url: str) -> redis.asyncio.Redis:
+    """An async client whose round trips ``AsyncCountingConnection.sent`` counts."""
+    pool = redis.asyncio.ConnectionPool.from_url(url, connection_class=AsyncCountingConnection)
+    return redis.asyncio.Redis.from_pool(pool)  # owns the pool: aclose() closes it

@@ -352,3 +352,36 @@ def test_two_workers_share_conversations_through_redis():
             assert context["goal"] == "my parcel never came"
     finally:
         redis_server.stop()
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+def test_any_worker_answers_with_the_last_decision_another_worker_made():
+    """The last decision lives in Redis, not in the worker that decided the turn."""
+    from escalate.state.redis import AsyncRedisStore
+
+    redis_server = RedisServer()
+    redis_server.start()
+    try:
+        apps = [
+            create_app(
+                Escalator(store=AsyncRedisStore(url=redis_server.url), logger=quiet_logger())
+            )
+            for _ in range(2)
+        ]
+        with Server(apps[0]) as first, Server(apps[1]) as second:
+            path = "/v1/conversations/kept"
+            httpx.post(f"{second}{path}/turns", json={"role": "user", "text": "my card is gone"})
+            decided = httpx.post(
+                f"{first}{path}/turns", json={"role": "user", "text": "get me a human now"}
+            ).json()
+            assert decided["action"] == "handoff"
+            view = httpx.get(f"{second}{path}").json()
+            assert view["last_decision"]["decision_id"] == decided["decision_id"]
+            context = httpx.get(f"{second}{path}/handoff")
+            assert context.status_code == 200
+            assert context.json()["action"] == "handoff"
+            ended = httpx.post(f"{second}{path}/outcomes", json={"outcome": "ended"})
+            assert ended.status_code == 204
+            assert httpx.get(f"{first}{path}/handoff").status_code == 404
+    finally:
+        redis_server.stop()

@@ -40,7 +40,7 @@ from escalate.policy.engine import apply_outcome
 from escalate.policy.loader import PolicySource, load_policy
 from escalate.policy.trace import TurnTrace, scored_by, trace_turn
 from escalate.signals import detector_set
-from escalate.state.memory import InMemoryStore
+from escalate.state import InMemoryStore, offline_note
 from escalate.typing import AsyncStateStore, StateStore
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ class Escalator:
     Args:
         policy: a ``Policy``, a dict, or the path of a YAML/TOML/JSON policy file;
             ``None`` uses the bundled default.
-        store: where conversation state lives between turns (default: in memory, bounded).
+        store: where conversation state lives between turns (default: in memory, bounded). An
+            asynchronous-only store (``AsyncRedisStore``) serves the ``a*`` methods only.
         detectors: the detectors to run, in order (default: ``default_detectors()``).
         logger: a structlog-style logger for ``escalate.*`` events (default: the standard
             library logger ``escalate``, silent until the host configures logging; see
@@ -81,7 +82,7 @@ class Escalator:
         self,
         policy: PolicySource | None = None,
         *,
-        store: StateStore | None = None,
+        store: StateStore | AsyncStateStore | None = None,
         detectors: Sequence[Detector] | None = None,
         logger: Any = None,
         audit: AuditTrail | None = None,
@@ -90,7 +91,7 @@ class Escalator:
     ) -> None:
         self._detectors = detector_set(detectors)
         self._policy = self._load(policy)
-        self._store: StateStore = InMemoryStore() if store is None else store
+        self._store: StateStore | AsyncStateStore = InMemoryStore() if store is None else store
         self._log = _default_logger() if logger is None else logger
         self._audit = audit
         self._clock = _utc_now if clock is None else clock
@@ -107,8 +108,16 @@ class Escalator:
         return self._detectors.detectors
 
     @property
-    def store(self) -> StateStore:
+    def store(self) -> StateStore | AsyncStateStore:
         """The state store."""
+        return self._store
+
+    def _sync_store(self, method: str) -> StateStore:
+        """The store, for a synchronous method; a clear error for an async-only one."""
+        if not isinstance(self._store, StateStore):
+            raise TypeError(
+                f"{type(self._store).__name__} is asynchronous: call a{method}, not {method}"
+            )
         return self._store
 
     @property
@@ -170,14 +179,13 @@ class Escalator:
         afresh (counters kept); ``ended`` forgets the conversation.
         """
         kind = _validated_outcome(conversation_id, outcome)
+        store = self._sync_store("record_outcome")
         if kind is Outcome.ENDED:
-            ended = self._store.get(conversation_id) if self._audit is not None else None
-            self._store.delete(conversation_id)
+            ended = store.get(conversation_id) if self._audit is not None else None
+            store.delete(conversation_id)
             user_turns = None if ended is None else ended.user_turns
         else:
-            user_turns = self._store.update(
-                conversation_id, lambda state: _apply_outcome(state, kind)
-            )
+            user_turns = store.update(conversation_id, lambda state: _apply_outcome(state, kind))
         self._outcome_recorded(conversation_id, kind, note, user_turns)
 
     async def arecord_outcome(
@@ -220,7 +228,8 @@ class Escalator:
         plain-text summary (see ``escalate.handoff``). ``redactor``: default the audit trail's,
         else ``Redactor()``. Call it right after the decision, before the conversation ends.
         """
-        return self._handoff_context(decision, self._store.get(decision.conversation_id), redactor)
+        state = self._sync_store("handoff_context").get(decision.conversation_id)
+        return self._handoff_context(decision, state, redactor)
 
     async def ahandoff_context(
         self, decision: Decision, *, redactor: Redactor | None = None
@@ -241,7 +250,7 @@ class Escalator:
 
     def state(self, conversation_id: str) -> ConversationState | None:
         """A copy of what the engine remembers about a conversation, or ``None``."""
-        return self._store.get(conversation_id)
+        return self._sync_store("state").get(conversation_id)
 
     async def astate(self, conversation_id: str) -> ConversationState | None:
         """Async twin of ``state``."""
@@ -304,8 +313,9 @@ class Escalator:
         started = time.perf_counter()
         valid = _validated(conversation_id, turn)
         scored: list[ScoredTurn] | None = [] if keep_scores or self._audit is not None else None
+        store = self._sync_store("evaluate")
         try:
-            decision = self._store.update(
+            decision = store.update(
                 conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
             )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
@@ -342,6 +352,9 @@ class Escalator:
             self._log_engine_error(result.error, state.conversation_id)
         elif scored is not None and result.scored is not None:
             scored.append(result.scored)
+        offline = offline_note()
+        if offline is not None:  # decided without the shared state: the host should know
+            return result.decision.model_copy(update={"notes": (*result.decision.notes, offline)})
         return result.decision
 
     def _fail_safe(

@@ -10,9 +10,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from escalate.audit.records import RecordBody
-    from escalate.core import ConversationState
+    from escalate.core import ConversationState, Decision
 
-__all__ = ["AsyncStateStore", "AuditSink", "Detector", "StateStore"]
+__all__ = ["AsyncStateStore", "AuditSink", "DecisionStore", "Detector", "StateStore"]
 
 T = TypeVar("T")
 
@@ -52,6 +52,24 @@ class AsyncStateStore(Protocol):
 
     async def adelete(self, conversation_id: str) -> None:
         """Async twin of ``StateStore.delete``."""
+        ...
+
+
+@runtime_checkable
+class DecisionStore(Protocol):
+    """A state store that also keeps each conversation's last decision (asynchronous access).
+
+    What the HTTP service reads back (``GET /v1/conversations/{id}`` and ``.../handoff``): kept
+    in the shared store, the answer does not depend on which worker decided the turn. The
+    decision is forgotten with its conversation (``adelete``, expiry, eviction).
+    """
+
+    async def akeep_decision(self, decision: Decision) -> None:
+        """Keep ``decision`` as its conversation's last; never raise for an unreachable store."""
+        ...
+
+    async def alast_decision(self, conversation_id: str) -> Decision | None:
+        """The conversation's last kept decision, or ``None``."""
         ...
 
 

@@ -154,3 +154,31 @@ async def test_async_methods_mirror_the_sync_ones() -> None:
     assert state.turns == 1
     await store.adelete("c")
     assert await store.aget("c") is None
+
+
+class TestLastDecisions:
+    def test_kept_with_the_conversation_and_forgotten_with_it(self) -> None:
+        store = InMemoryStore(max_conversations=1)
+        esc = Escalator(store=store, logger=quiet_logger())
+        decision = esc.evaluate("a", Turn(role="user", text="I want a person"))
+        store.keep_decision(decision)
+        assert store.last_decision("a") == decision
+        esc.evaluate("b", Turn(role="user", text="hello"))  # evicts "a"
+        assert store.last_decision("a") is None
+        assert "a" not in store._decisions  # memory freed, not just hidden
+
+    def test_not_kept_for_an_unknown_conversation_and_gone_after_delete(self) -> None:
+        store = InMemoryStore()
+        esc = Escalator(store=store, logger=quiet_logger())
+        decision = esc.evaluate("a", Turn(role="user", text="hello"))
+        store.delete("a")
+        store.keep_decision(decision)
+        assert store.last_decision("a") is None
+
+    def test_expires_with_its_conversation(self) -> None:
+        clock = FakeClock()
+        store = InMemoryStore(ttl_seconds=10, clock=clock)
+        esc = Escalator(store=store, logger=quiet_logger())
+        store.keep_decision(esc.evaluate("a", Turn(role="user", text="hello")))
+        clock.now = 11
+        assert anyio.run(store.alast_decision, "a") is None

@@ -21,7 +21,7 @@ from escalate.state.memory import InMemoryStore
 if TYPE_CHECKING:
     from escalate.audit import AuditTrail
     from escalate.evaluation import Case
-    from escalate.typing import StateStore
+    from escalate.typing import AsyncStateStore, StateStore
 
 EXIT_BAD_INPUT = 2
 
@@ -50,7 +50,7 @@ def make_escalator(
     policy: Path | None,
     logger: structlog.typing.FilteringBoundLogger,
     audit: AuditTrail | None = None,
-    store: StateStore | None = None,
+    store: StateStore | AsyncStateStore | None = None,
 ) -> Escalator:
     try:
         # A transcript can hold many conversations, each scored once: keep them all, no expiry.

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from escalate.evaluation.cases import Case, Check, Expect, Scope
 from escalate.models import Action, Decision, Role
+from escalate.typing import StateStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -54,7 +55,8 @@ def score_cases(escalator: Escalator, cases: Iterable[Case]) -> Iterator[ScoredC
     for number, case in enumerate(cases):
         conversation_id = f"eval-{number}"
         decisions = [escalator.evaluate(conversation_id, turn) for turn in case.turns]
-        escalator.store.delete(conversation_id)
+        if isinstance(escalator.store, StateStore):  # evaluate() above needs a sync store
+            escalator.store.delete(conversation_id)
         yield ScoredCase(case, tuple(d for d in decisions if d.role is Role.USER))
 
 

@@ -36,6 +36,7 @@ from escalate.evaluation.run import ScoredCase, check_result
 from escalate.policy.engine import policy_step
 from escalate.policy.loader import load_policy
 from escalate.policy.model import Policy
+from escalate.typing import StateStore
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -110,7 +111,8 @@ def record_readings(escalator: Escalator, cases: Sequence[Case]) -> list[Recorde
                     now,
                 )
             )
-        recording.store.delete(conversation_id)
+        if isinstance(recording.store, StateStore):  # evaluate() above needs a sync store
+            recording.store.delete(conversation_id)
         recorded.append(RecordedCase(case, tuple(turns)))
     return recorded
 

@@ -21,6 +21,7 @@ from escalate.models import Action, Decision, Outcome, PolicyRef, Turn
 from escalate.server.limits import BodyLimit
 from escalate.server.metrics import ServiceMetrics
 from escalate.server.problems import PROBLEM_JSON, problem, validation_problem
+from escalate.typing import DecisionStore
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -33,6 +34,7 @@ MAX_CONVERSATION_ID: Final = 512
 DEFAULT_MAX_BODY_BYTES: Final = 64 * 1024
 """A turn's text is cut at the policy's ``max_text_chars`` anyway: 64 KB is generous."""
 LAST_DECISIONS_KEPT: Final = 100_000
+"""Last decisions kept in this process when the engine's store cannot keep them itself."""
 
 ConversationId = Annotated[
     str,
@@ -64,7 +66,9 @@ class ConversationView(BaseModel):
     handed_off: bool
     last_action: Action
     last_decision: Decision | None
-    """``None`` when this service process has not decided a turn of it (another worker did)."""
+    """Kept in the state store, so any worker sharing it answers the same; ``None`` when the
+    store lost it (an outage) or, for a custom store that cannot keep decisions, when another
+    process decided the turn."""
 
 
 class Health(BaseModel):
@@ -108,6 +112,25 @@ def _answer_errors_as_problems(app: FastAPI) -> None:
         return problem(400, str(error), instance=request.url.path)
 
 
+class _ProcessDecisions:
+    """Last decisions in this process's memory, for a custom store that cannot keep them."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[str, Decision] = OrderedDict()
+
+    async def akeep_decision(self, decision: Decision) -> None:
+        self._kept[decision.conversation_id] = decision
+        self._kept.move_to_end(decision.conversation_id)
+        if len(self._kept) > LAST_DECISIONS_KEPT:
+            self._kept.popitem(last=False)
+
+    async def alast_decision(self, conversation_id: str) -> Decision | None:
+        return self._kept.get(conversation_id)
+
+    def forget(self, conversation_id: str) -> None:
+        self._kept.pop(conversation_id, None)
+
+
 async def _known(engine: Escalator, conversation_id: str) -> ConversationState:
     """The conversation's state; 404 when the engine knows nothing of it."""
     state = await engine.astate(conversation_id)
@@ -132,7 +155,12 @@ def create_app(
     """
     engine = Escalator() if escalator is None else escalator
     metrics = ServiceMetrics()
-    last: OrderedDict[str, Decision] = OrderedDict()
+    # The store keeps the last decisions when it can (the bundled ones do), so with several
+    # workers on Redis every one of them answers the same; a custom store falls back to this
+    # process's memory.
+    last: DecisionStore = (
+        engine.store if isinstance(engine.store, DecisionStore) else _ProcessDecisions()
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -173,10 +201,7 @@ def create_app(
         started = time.perf_counter()
         decision = await engine.aevaluate(conversation_id, turn)
         metrics.observe(decision, time.perf_counter() - started)
-        last[conversation_id] = decision
-        last.move_to_end(conversation_id)
-        if len(last) > LAST_DECISIONS_KEPT:
-            last.popitem(last=False)
+        await last.akeep_decision(decision)
         return decision
 
     @v1.post("/conversations/{conversation_id}/outcomes", status_code=204)
@@ -185,8 +210,8 @@ def create_app(
         await _known(engine, conversation_id)  # 404 for an unknown one, as GET answers
         await engine.arecord_outcome(conversation_id, report.outcome, report.note)
         metrics.outcomes.labels(report.outcome.value).inc()
-        if report.outcome is Outcome.ENDED:
-            last.pop(conversation_id, None)
+        if report.outcome is Outcome.ENDED and isinstance(last, _ProcessDecisions):
+            last.forget(conversation_id)  # a store forgets them with the conversation
 
     @v1.get("/conversations/{conversation_id}")
     async def conversation(conversation_id: ConversationId) -> ConversationView:
@@ -198,13 +223,13 @@ def create_app(
             user_turns=state.user_turns,
             handed_off=state.escalation.handed_off,
             last_action=state.escalation.last_action,
-            last_decision=last.get(conversation_id),
+            last_decision=await last.alast_decision(conversation_id),
         )
 
     @v1.get("/conversations/{conversation_id}/handoff")
     async def handoff(conversation_id: ConversationId) -> HandoffContext:
         """What a person taking over needs: goal, reasons, what was tried, last turns."""
-        decision = last.get(conversation_id)
+        decision = await last.alast_decision(conversation_id)
         if decision is None or await engine.astate(conversation_id) is None:
             raise HTTPException(404, f"no decision for conversation {conversation_id!r}")
         return await engine.ahandoff_context(decision)

@@ -13,6 +13,8 @@ from escalate.state.conversation import ConversationState
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from escalate.core import Decision
+
 __all__ = ["InMemoryStore"]
 
 T = TypeVar("T")
@@ -53,6 +55,8 @@ class InMemoryStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, tuple[ConversationState, float]] = OrderedDict()
+        # Last decisions, for the HTTP service: only of conversations in _entries.
+        self._decisions: dict[str, Decision] = {}
 
     def __len__(self) -> int:
         with self._lock:
@@ -85,6 +89,20 @@ class InMemoryStore:
         """Forget a conversation."""
         with self._lock:
             self._entries.pop(conversation_id, None)
+            self._decisions.pop(conversation_id, None)
+
+    def keep_decision(self, decision: Decision) -> None:
+        """Keep ``decision`` as its conversation's last (if the conversation is kept)."""
+        with self._lock:
+            if decision.conversation_id in self._entries:
+                self._decisions[decision.conversation_id] = decision
+
+    def last_decision(self, conversation_id: str) -> Decision | None:
+        """The conversation's last kept decision, or ``None``."""
+        with self._lock:
+            if self._live(conversation_id, self._clock()) is None:
+                return None
+            return self._decisions.get(conversation_id)
 
     async def aupdate(self, conversation_id: str, apply: Callable[[ConversationState], T]) -> T:
         """Same as ``update``: memory access does not block the event loop."""
@@ -98,6 +116,14 @@ class InMemoryStore:
         """Same as ``delete``."""
         self.delete(conversation_id)
 
+    async def akeep_decision(self, decision: Decision) -> None:
+        """Same as ``keep_decision``."""
+        self.keep_decision(decision)
+
+    async def alast_decision(self, conversation_id: str) -> Decision | None:
+        """Same as ``last_decision``."""
+        return self.last_decision(conversation_id)
+
     def _live(self, conversation_id: str, now: float) -> ConversationState | None:
         entry = self._entries.get(conversation_id)
         if entry is None:
@@ -105,12 +131,14 @@ class InMemoryStore:
         state, touched = entry
         if self.ttl_seconds is not None and now - touched > self.ttl_seconds:
             del self._entries[conversation_id]
+            self._decisions.pop(conversation_id, None)
             return None
         return state
 
     def _evict(self, now: float) -> None:
         while len(self._entries) > self.max_conversations:
-            self._entries.popitem(last=False)
+            dropped, _ = self._entries.popitem(last=False)
+            self._decisions.pop(dropped, None)
         if self.ttl_seconds is None:
             return
         # Entries are in order of last use, so expired ones gather at the front.
@@ -119,3 +147,4 @@ class InMemoryStore:
             if now - touched <= self.ttl_seconds:
                 break
             del self._entries[oldest_id]
+            self._decisions.pop(oldest_id, None)
