@@ -40,8 +40,9 @@ def featurise(examples: Sequence[Example], *, sentiment: bool) -> list[dict[str,
     for example in examples:
         row: dict[str, float] = dict.fromkeys(text_features(fold(example.text)), 1.0)
         if vader is not None:
-            compound = float(vader.polarity_scores(example.text)["compound"])
-            row.update(dense_features(example.text, compound))
+            scores = vader.polarity_scores(example.text)
+            shares = (float(scores["neg"]), float(scores["pos"]))
+            row.update(dense_features(example.text, float(scores["compound"]), shares))
         rows.append(row)
     return rows
 

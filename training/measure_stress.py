@@ -84,9 +84,11 @@ def table(data: Path, model: LinearModel) -> list[tuple[str, int, int, float, fl
         vader_scores: list[list[float]] = [[], []]
         model_scores: list[list[float]] = [[], []]
         for text, label in rows:
-            compound = float(vader.polarity_scores(text)["compound"])
+            scores = vader.polarity_scores(text)
+            compound = float(scores["compound"])
+            shares = (float(scores["neg"]), float(scores["pos"]))
             vader_scores[label].append(-compound)
-            model_scores[label].append(model.score(text, compound).probability)
+            model_scores[label].append(model.score(text, compound, shares=shares).probability)
         found.append(
             (
                 name,
@@ -108,9 +110,9 @@ def timing(data: Path, model: LinearModel, n: int) -> tuple[float, float]:
     vader_time = model_time = 0.0
     for text in texts:
         start = time.perf_counter()
-        compound = vader.polarity_scores(text)["compound"]
+        scores = vader.polarity_scores(text)
         middle = time.perf_counter()
-        model.score(text, compound)
+        model.score(text, scores["compound"], shares=(scores["neg"], scores["pos"]))
         model_time += time.perf_counter() - middle
         vader_time += middle - start
     return vader_time / len(texts), model_time / len(texts)

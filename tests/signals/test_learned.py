@@ -3,6 +3,9 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
+import subprocess
+import sys
 from importlib import resources
 
 import pytest
@@ -124,3 +127,24 @@ def test_a_weights_file_may_set_the_threshold() -> None:
     assert LinearModel.from_json({**data, "threshold": 0.5}).threshold == 0.5
     with pytest.raises(TypeError):
         LinearModel.from_json({**data, "threshold": "high"})
+
+
+def test_scores_are_the_same_in_every_process() -> None:
+    """Set order follows the hash seed; the sum must not (a replayed turn gets the same level)."""
+    code = (
+        "from escalate.signals._learned import stress_model;"
+        "print(repr(stress_model().score("
+        "'WHY ON EARTH IS THE APP BROKEN AGAIN', -0.6"
+        ").probability))"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(8)
+    }
+    assert len(seen) == 1

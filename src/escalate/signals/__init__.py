@@ -5,7 +5,14 @@ from functools import cache
 from typing import Final
 
 from escalate.core import CUES, Detector, DetectorSet
-from escalate.signals._context import BUNDLED_LEXICONS, bundled_analyser, matches, sentiment
+from escalate.signals._context import (
+    BUNDLED_LEXICONS,
+    Polarity,
+    bundled_analyser,
+    matches,
+    polarity,
+    sentiment,
+)
 from escalate.signals._lexicon import load_lexicon
 from escalate.signals.base import SignalReading, TurnContext
 from escalate.signals.dissatisfaction import DissatisfactionDetector
@@ -26,6 +33,7 @@ __all__ = [
     "FrictionDetector",
     "HumanRequestDetector",
     "LoopDetector",
+    "Polarity",
     "SecurityDeadEndDetector",
     "SensitiveTopicDetector",
     "SignalReading",
@@ -36,6 +44,7 @@ __all__ = [
     "detector_set",
     "evidence_kinds",
     "matches",
+    "polarity",
     "sentiment",
 ]
 

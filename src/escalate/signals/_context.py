@@ -7,7 +7,7 @@ Both are computed at most once per turn, on first use, and shared through the tu
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUNDLED_LEXICONS",
+    "Polarity",
     "bundled_analyser",
     "bundled_scanner",
     "matches",
+    "polarity",
     "sentiment",
     "vader_analyser",
     "vader_words",
@@ -83,10 +85,27 @@ def _scan(turn: TurnView) -> dict[str, list[LexiconMatch]]:
     return bundled_scanner().scan(turn.text, turn.role)
 
 
+class Polarity(NamedTuple):
+    """VADER's reading of a text."""
+
+    compound: float
+    """The compound score, -1..1."""
+    negative: float
+    """The share of the text VADER reads as negative, 0..1."""
+    positive: float
+    """The share it reads as positive, 0..1."""
+
+
+def polarity(turn: TurnView) -> Polarity:
+    """VADER's reading of this turn's text, computed once per turn."""
+    return turn.shared(_SENTIMENT, _polarity)
+
+
 def sentiment(turn: TurnView) -> float:
     """VADER's compound score of this turn's text (-1..1), computed once per turn."""
-    return turn.shared(_SENTIMENT, _compound)
+    return polarity(turn).compound
 
 
-def _compound(turn: TurnView) -> float:
-    return float(vader_analyser().polarity_scores(turn.text.raw)["compound"])
+def _polarity(turn: TurnView) -> Polarity:
+    scores = vader_analyser().polarity_scores(turn.text.raw)
+    return Polarity(float(scores["compound"]), float(scores["neg"]), float(scores["pos"]))

@@ -99,9 +99,20 @@ def _punctuation(run: str) -> str:
     return "p:?!" if "!" in run and "?" in run else "p:" + run[:3]
 
 
-def dense_features(raw: str, compound: float) -> dict[str, float]:
-    """Real-valued features: VADER's compound split by sign, and shouting."""
-    dense = {"v:neg": max(0.0, -compound), "v:pos": max(0.0, compound)}
+def dense_features(
+    raw: str, compound: float, shares: tuple[float, float] = (0.0, 0.0)
+) -> dict[str, float]:
+    """Real-valued features: VADER's compound by sign, VADER's shares, and shouting.
+
+    ``shares`` are the parts of the text VADER reads negative and positive: how much of it is,
+    where the compound saturates.
+    """
+    dense = {
+        "v:neg": max(0.0, -compound),
+        "v:pos": max(0.0, compound),
+        "v:neg_share": shares[0],
+        "v:pos_share": shares[1],
+    }
     shouted = len(_SHOUT_WORD.findall(raw))
     if shouted >= _SHOUTED_WORDS:
         words = len(_LETTER_WORD.findall(raw))
@@ -158,20 +169,30 @@ class LinearModel:
         return cls({str(k): float(v) for k, v in weights.items()}, float(bias), float(threshold))
 
     def score(
-        self, raw: str, compound: float, folded: str | None = None, top: int = 3
+        self,
+        raw: str,
+        compound: float,
+        folded: str | None = None,
+        top: int = 3,
+        shares: tuple[float, float] = (0.0, 0.0),
     ) -> TurnScore:
-        """Score ``raw``; ``folded`` is ``fold(raw)`` when the caller already has it."""
+        """Score ``raw``; ``folded`` is ``fold(raw)`` when the caller already has it.
+
+        ``compound`` and ``shares`` (negative, positive) are VADER's reading of ``raw``.
+        """
         if folded is None:
             folded = fold(raw)
         tokens = _tokens(folded)
-        logit = self.bias
+        # Summed with fsum: exact, so the sum is the same in whatever order the sets yield
+        # their members (that order changes with the process's hash seed; a replay must not).
+        terms = [self.bias]
         pushing: list[tuple[float, str]] = []
         # Set operations run in C: each distinct word or pair counts once, as in training.
         distinct = set(tokens)
         words = self._words
         for word in distinct & self._word_set:
             weight = words[word]
-            logit += weight
+            terms.append(weight)
             if weight >= _EVIDENCE_MIN:
                 pushing.append((weight, word))
         if self._pairs:
@@ -180,14 +201,15 @@ class LinearModel:
             candidates = {f"{a} {b}" for a, b in pairwise(tokens) if a in starts}
             for pair in candidates & self._pair_set:
                 weight = pairs[pair]
-                logit += weight
+                terms.append(weight)
                 if weight >= _EVIDENCE_MIN:
                     pushing.append((weight, pair))
         if "!" in folded or "?" in folded:
-            for key in {_punctuation(t) for t in distinct if t[0] in "!?"}:
-                logit += self._punctuation.get(key, 0.0)
-        for feature, value in dense_features(raw, compound).items():
-            logit += self._dense.get(feature, 0.0) * value
+            runs = {_punctuation(t) for t in distinct if t[0] in "!?"}
+            terms.extend(self._punctuation.get(key, 0.0) for key in runs)
+        dense = dense_features(raw, compound, shares)
+        terms.extend(self._dense.get(feature, 0.0) * value for feature, value in dense.items())
+        logit = math.fsum(terms)
         pushes = _quote(raw, folded, sorted(pushing, reverse=True)[:top]) if pushing else ()
         return TurnScore(_sigmoid(logit), pushes)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
-from escalate.signals._context import sentiment, vader_analyser, vader_words
+from escalate.signals._context import polarity, vader_analyser, vader_words
 from escalate.signals._learned import stress_model
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 from escalate.state.conversation import EVIDENCE_KEPT, ConversationState, remember
@@ -154,12 +154,14 @@ class StressDetector:
         memory = state.stress
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
-        compound = sentiment(turn)
+        vader = polarity(turn)
+        compound = vader.compound
         by_family: defaultdict[str, list[LexiconMatch]] = defaultdict(list)
         for match in lexicon_matches(turn, "stress"):
             by_family[match.family].append(match)
         negative = compound < 0.0 or not NEGATIVE_FAMILIES.isdisjoint(by_family)
-        learned = stress_model().score(turn.text.raw, compound, turn.text.folded)
+        shares = (vader.negative, vader.positive)
+        learned = stress_model().score(turn.text.raw, compound, turn.text.folded, shares=shares)
         figurative = (learned.probability < _CALM_PROBABILITY and compound >= _POSITIVE) or (
             "laughter" in by_family and learned.probability < _LAUGHING_PROBABILITY
         )
