@@ -39,6 +39,7 @@ from escalate.signals._lexicon import (
     Lexicon,
     LexiconMatch,
     Mode,
+    compiled,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +76,11 @@ def re2_available() -> bool:
 class _Entry:
     lexicon: str
     family: Family
-    regex: re.Pattern[str]
+    pattern: CompiledPattern
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return self.pattern.regex
 
 
 class _Prefilter(Protocol):
@@ -101,9 +106,7 @@ class Scanner:
             for family in lexicon.families.values():
                 for pattern in family.patterns:
                     for role in family.roles:
-                        patterns[role].append(
-                            (_Entry(lexicon.name, family, pattern.regex), pattern)
-                        )
+                        patterns[role].append((_Entry(lexicon.name, family, pattern), pattern))
         build = _Re2Prefilter if self.engine == "re2" else _KeyedPrefilter
         self._prefilters: dict[Role, _Prefilter] = {role: build(patterns[role]) for role in Role}
 
@@ -156,7 +159,7 @@ class _Re2Prefilter:
         self._always: list[_Entry] = []
         for entry, _ in patterns:
             try:
-                self._set.Add(_re2_source(entry.regex.pattern))
+                self._set.Add(_re2_source(entry.pattern.source))
             except (re2.error, ValueError):
                 # Syntax RE2 lacks (say, a back-reference in a custom lexicon): run it every turn.
                 self._always.append(entry)
@@ -286,17 +289,13 @@ class _Site:
             if self.anything.match(scan, position) is None:
                 continue
             for entry, source in self.narrowed:
-                hit = _compiled(source).match(scan, position)
+                hit = compiled(source).match(scan, position)
                 if hit is not None:
                     found.setdefault(entry, []).append(hit.span())
 
 
-_compiled = cache(re.compile)
-"""Narrowed regexes recur across roles' prefilters: compiled once per process."""
-
-
 def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{entry.regex.pattern})" for entry in entries))
+    return re.compile("|".join(f"(?:{entry.pattern.source})" for entry in entries))
 
 
 def _keys_of(index: Mapping[str, object]) -> tuple[frozenset[str], frozenset[str]]:
