@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from escalate.core._models import Action, Decision, Evidence, Reason, ReasonCode, Role
+from escalate.core._models import Action, Decision, Evidence, Reason, ReasonCode, Role, trusted
 from escalate.core._notes import note_turn
 from escalate.core._policy import PolicyInputs, PolicyStep
 from escalate.core._reading import SignalReading, all_cues
@@ -131,24 +131,28 @@ def step(
     notes = verdict.notes
     if truncated:
         notes = (*notes, f"text cut to the policy's max_text_chars ({policy.max_text_chars})")
-    decision = Decision.model_construct(
-        decision_id=decision_id,
-        conversation_id=state.conversation_id,
-        turn_index=index,
-        user_turn=state.user_turns,
-        role=turn.role,
-        action=verdict.action,
-        previous_action=previous,
-        reasons=verdict.reasons,
-        suppressed=verdict.suppressed,
-        signals=levels,
-        route=verdict.route,
-        message=verdict.message,
-        policy=policy.ref,
-        created_at=now,
-        latency_ms=_latency(started),
-        truncated=truncated,
-        notes=notes,
+    # Every field, in declaration order (see ``trusted``).
+    decision = trusted(
+        Decision,
+        {
+            "decision_id": decision_id,
+            "conversation_id": state.conversation_id,
+            "turn_index": index,
+            "user_turn": state.user_turns,
+            "role": turn.role,
+            "action": verdict.action,
+            "previous_action": previous,
+            "reasons": verdict.reasons,
+            "suppressed": verdict.suppressed,
+            "signals": levels,
+            "route": verdict.route,
+            "message": verdict.message,
+            "policy": policy.ref,
+            "created_at": now,
+            "latency_ms": _latency(started),
+            "truncated": truncated,
+            "notes": notes,
+        },
     )
     scored = ScoredTurn(
         policy,
