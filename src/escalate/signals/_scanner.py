@@ -41,6 +41,7 @@ from escalate.signals._lexicon import (
     Mode,
     compiled,
 )
+from escalate.signals._literals import required_strings
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -55,6 +56,7 @@ _PREFIX_OF = operator.itemgetter(slice(0, ANCHOR_LENGTH))
 _RE2_MEMORY = 256 << 20
 """RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNKNOWN: Any = object()
 
 
 @cache
@@ -222,6 +224,8 @@ class _KeyedPrefilter:
         self._site_sources = at_words
         self._sites: dict[str, _Site] = {}
         self._any_at_start = _any_of(self._at_start) if self._at_start else None
+        # Scanned patterns that cannot match are skipped by a substring check (_literals.py).
+        self._required: dict[_Entry, frozenset[str] | None] = {}
 
     def collect(self, text: AnalysedText, spans: _Spans) -> None:
         scan = text.scan
@@ -249,9 +253,23 @@ class _KeyedPrefilter:
                 hit = entry.regex.match(scan)
                 if hit is not None:
                     _record(spans, entry, text.raw_span(*hit.span()))
-        for entry in set(scanned) if len(scanned) > 1 else scanned:
+        self._scan_across(set(scanned) if len(scanned) > 1 else scanned, text, spans)
+
+    def _scan_across(self, entries: Iterable[_Entry], text: AnalysedText, spans: _Spans) -> None:
+        scan = text.scan
+        for entry in entries:
+            if not self._may_match(entry, scan):
+                continue
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
+
+    def _may_match(self, entry: _Entry, scan: str) -> bool:
+        """Whether ``scan`` holds one of the strings every match of ``entry`` contains."""
+        required = self._required.get(entry, _UNKNOWN)
+        if required is _UNKNOWN:
+            # Read off the pattern when it is first scanned, as its regex is compiled then too.
+            required = self._required[entry] = required_strings(entry.pattern.source)
+        return required is None or any(string in scan for string in required)
 
     def _site(self, key: str) -> _Site:
         site = self._sites.get(key)
