@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from escalate import LexiconError
 from escalate.core import TextAnalyser
 from escalate.models import Role
+from escalate.signals import BUNDLED_LEXICONS
 from escalate.signals._lexicon import SEP, _alternation, compile_lexicon, load_lexicon
 from escalate.signals._scanner import Scanner
 
@@ -155,11 +156,31 @@ class TestErrors:
             compile_lexicon("shop", spec)
 
 
-@pytest.mark.parametrize("name", ["human_request", "stress", "security", "sensitive", "loop"])
+@pytest.mark.parametrize("name", BUNDLED_LEXICONS)
 def test_bundled_lexicons_compile(name: str) -> None:
     lexicon = load_lexicon(name)
     assert lexicon.families
     assert all(family.patterns for family in lexicon.families.values())
+
+
+@pytest.mark.parametrize("name", BUNDLED_LEXICONS)
+def test_every_bundled_pattern_is_a_valid_expression(name: str) -> None:
+    # The bundled lexicons load without compiling their patterns (start-up cost), so this test
+    # is what holds them valid: every whole pattern and every narrowed copy the scanner runs.
+    for family in load_lexicon(name).families.values():
+        for pattern in family.patterns:
+            assert isinstance(pattern.regex, re.Pattern)
+            for source in pattern.by_key.values():
+                re.compile(source)
+
+
+def test_a_bad_expression_raises_at_compile_time_unless_unchecked() -> None:
+    spec = {"families": {"f": {"patterns": ["talk (?<=x+)"]}}}
+    with pytest.raises(LexiconError, match="not a valid expression"):
+        compile_lexicon("shop", spec)
+    unchecked = compile_lexicon("shop", spec, check=False)
+    with pytest.raises(re.error):
+        _ = unchecked.families["f"].patterns[0].regex
 
 
 phrases = st.lists(

@@ -24,8 +24,10 @@ from escalate.cli._common import (
     events_log,
     fail,
     make_escalator,
+    worker_count,
 )
 from escalate.cli._help import CONTEXT_SETTINGS, Console, EscalateGroup
+from escalate.cli._parallel import rows_in_parallel, scored_in_parallel
 from escalate.cli.audit import audit_app, replay_command
 from escalate.cli.evaluate import evaluate
 from escalate.cli.policy import policy_app
@@ -110,20 +112,44 @@ def score(  # noqa: PLR0917 - typer: one parameter per option
             help="Also record every decision in this audit trail (.jsonl, or .db for SQLite).",
         ),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help="Worker processes (each conversation in one; same output); 0: one per CPU.",
+        ),
+    ] = 1,
 ) -> None:
     """Score a transcript: one decision per user turn (jsonl) or a coloured timeline (table)."""
+    workers = worker_count(jobs)
+    if workers > 1 and (events is not None or audit is not None):
+        fail("--events and --audit are written by one process: leave out --jobs")
     with events_log(events) as logger, audit_trail(audit) as trail:
         escalator = make_escalator(policy, logger, audit=trail)
         run = ScoreRun()
+        skip = on_error is OnError.SKIP
         try:
             with _open(file) as lines:
-                scored = score_lines(
-                    escalator, lines, _source(file), run, skip_errors=on_error is OnError.SKIP
-                )
-                if output is OutputFormat.JSONL:
-                    write_jsonl(scored, sys.stdout)
-                else:
+                if workers > 1 and output is OutputFormat.JSONL:
+                    # Workers render the rows: the parent only orders and writes them.
+                    sys.stdout.writelines(
+                        rows_in_parallel(
+                            escalator, lines, _source(file), run, jobs=workers, skip_errors=skip
+                        )
+                    )
+                elif workers > 1:
+                    scored = scored_in_parallel(
+                        escalator, lines, _source(file), run, jobs=workers, skip_errors=skip
+                    )
                     render_timeline(scored, Console())
+                else:
+                    scored = score_lines(escalator, lines, _source(file), run, skip_errors=skip)
+                    if output is OutputFormat.JSONL:
+                        write_jsonl(scored, sys.stdout)
+                    else:
+                        render_timeline(scored, Console())
         except TranscriptError as error:
             fail(str(error))
         if run.skipped:

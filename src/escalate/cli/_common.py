@@ -53,15 +53,15 @@ def make_escalator(
     store: StateStore | AsyncStateStore | None = None,
 ) -> Escalator:
     try:
-        # A transcript can hold many conversations, each scored once: keep them all, no expiry.
-        return Escalator(
-            policy,
-            store=store or InMemoryStore(max_conversations=1_000_000, ttl_seconds=None),
-            logger=logger,
-            audit=audit,
-        )
+        return Escalator(policy, store=store or transcript_store(), logger=logger, audit=audit)
     except PolicyError as error:
         fail(str(error))
+
+
+def transcript_store() -> InMemoryStore:
+    """A store for scoring a transcript."""
+    # A transcript can hold many conversations, each scored once: keep them all, no expiry.
+    return InMemoryStore(max_conversations=1_000_000, ttl_seconds=None)
 
 
 @contextlib.contextmanager

@@ -38,7 +38,7 @@ from escalate.core._models import (
 )
 from escalate.core._notes import note_turn
 from escalate.core._policy import PolicyInputs, PolicyResult, PolicyStep, Verdict
-from escalate.core._reading import QUIET, SignalReading, all_cues, evidence, noisy_or
+from escalate.core._reading import QUIET, SignalReading, all_cues, evidence, noisy_or, reason
 from escalate.core._state import (
     EVIDENCE_KEPT,
     RECENT_TEXTS,
@@ -141,6 +141,7 @@ __all__ = [
     "fold",
     "noisy_or",
     "note_turn",
+    "reason",
     "remember",
     "step",
 ]

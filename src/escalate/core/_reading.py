@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from escalate.core._models import Evidence
+from escalate.core._models import Evidence, Reason, ReasonCode, trusted
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["QUIET", "SignalReading", "all_cues", "evidence", "noisy_or"]
+__all__ = ["QUIET", "SignalReading", "all_cues", "evidence", "noisy_or", "reason"]
 
 
 class SignalReading(NamedTuple):
@@ -46,7 +46,14 @@ def evidence(
     kind: str, text: str, turn_index: int, span: tuple[int, int] | None = None
 ) -> Evidence:
     """Build evidence on the hot path (fields are the engine's own: no validation needed)."""
-    return Evidence.model_construct(kind=kind, text=text, turn_index=turn_index, span=span)
+    return trusted(Evidence, {"kind": kind, "text": text, "turn_index": turn_index, "span": span})
+
+
+def reason(
+    code: ReasonCode, score: float, evidence: tuple[Evidence, ...], rule: str | None
+) -> Reason:
+    """Build a reason on the hot path (the policy's own values: no validation needed)."""
+    return trusted(Reason, {"code": code, "score": score, "evidence": evidence, "rule": rule})
 
 
 def all_cues(readings: Mapping[str, SignalReading]) -> frozenset[str]:

@@ -50,9 +50,13 @@ T = TypeVar("T")
 
 def remember(items: list[T], item: T, limit: int) -> None:
     """Append ``item`` and drop the oldest entries beyond ``limit`` (in place)."""
-    items.append(item)
-    if len(items) > limit:
-        del items[: len(items) - limit]
+    # Dropping before appending keeps a full list within the room it has: appending first
+    # would grow it by half again, which every live conversation's lists would keep.
+    excess = len(items) + 1 - limit
+    if excess > 0:
+        del items[:excess]
+    if limit > 0:
+        items.append(item)
 
 
 @dataclass(slots=True)

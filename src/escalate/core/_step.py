@@ -13,9 +13,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from escalate.core._models import Action, Decision, Evidence, Reason, ReasonCode, Role
+from escalate.core._models import Action, Decision, Evidence, Reason, ReasonCode, Role, trusted
 from escalate.core._notes import note_turn
 from escalate.core._policy import PolicyInputs, PolicyStep
 from escalate.core._reading import SignalReading, all_cues
@@ -99,9 +99,14 @@ def step(
     readings = view.readings
     when = now if turn.ts is None else turn.ts
     try:
+        levels: dict[str, float] = {}
         for detector in detectors.detectors:
-            readings[detector.name] = _checked(detector, detector.observe(view, state))
-        levels = {name: round(reading.score, 4) for name, reading in readings.items()}
+            reading = detector.observe(view, state)
+            score = reading.score
+            if not 0.0 <= score <= 1.0:
+                _out_of_range(detector, score)
+            readings[detector.name] = reading
+            levels[detector.name] = round(score, 4)
         inputs = PolicyInputs(
             readings=readings,
             levels=levels,
@@ -131,24 +136,28 @@ def step(
     notes = verdict.notes
     if truncated:
         notes = (*notes, f"text cut to the policy's max_text_chars ({policy.max_text_chars})")
-    decision = Decision.model_construct(
-        decision_id=decision_id,
-        conversation_id=state.conversation_id,
-        turn_index=index,
-        user_turn=state.user_turns,
-        role=turn.role,
-        action=verdict.action,
-        previous_action=previous,
-        reasons=verdict.reasons,
-        suppressed=verdict.suppressed,
-        signals=levels,
-        route=verdict.route,
-        message=verdict.message,
-        policy=policy.ref,
-        created_at=now,
-        latency_ms=_latency(started),
-        truncated=truncated,
-        notes=notes,
+    # Every field, in declaration order (see ``trusted``).
+    decision = trusted(
+        Decision,
+        {
+            "decision_id": decision_id,
+            "conversation_id": state.conversation_id,
+            "turn_index": index,
+            "user_turn": state.user_turns,
+            "role": turn.role,
+            "action": verdict.action,
+            "previous_action": previous,
+            "reasons": verdict.reasons,
+            "suppressed": verdict.suppressed,
+            "signals": levels,
+            "route": verdict.route,
+            "message": verdict.message,
+            "policy": policy.ref,
+            "created_at": now,
+            "latency_ms": _latency(started),
+            "truncated": truncated,
+            "notes": notes,
+        },
     )
     scored = ScoredTurn(
         policy,
@@ -222,7 +231,5 @@ def _latency(started: float | None) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
 
 
-def _checked(detector: Detector, reading: SignalReading) -> SignalReading:
-    if not 0.0 <= reading.score <= 1.0:
-        raise ValueError(f"detector {detector.name!r} scored {reading.score!r}, outside 0..1")
-    return reading
+def _out_of_range(detector: Detector, score: float) -> NoReturn:
+    raise ValueError(f"detector {detector.name!r} scored {score!r}, outside 0..1")

@@ -27,6 +27,7 @@ from escalate.core import (
     Role,
     Verdict,
     all_cues,
+    reason,
 )
 from escalate.policy.compiled import CompiledRules, RuleFacts
 
@@ -289,12 +290,7 @@ def _candidates(
             _Candidate(
                 signal.name,
                 stage,
-                Reason.model_construct(
-                    code=signal.reason,
-                    score=round(level, 4),
-                    evidence=reading.evidence,
-                    rule=f"signals.{signal.name}",
-                ),
+                reason(signal.reason, round(level, 4), reading.evidence, f"signals.{signal.name}"),
                 route=signal.route,
                 message=signal.message,
             )
@@ -317,9 +313,7 @@ def _rule_candidates(
             _Candidate(
                 rule.signals[0] if rule.signals else None,
                 rule.action,
-                Reason.model_construct(
-                    code=rule.reason, score=round(score, 4), evidence=evidence, rule=rule.id
-                ),
+                reason(rule.reason, round(score, 4), evidence, rule.id),
                 rule.priority,
                 rule.route,
                 rule.message,

@@ -100,12 +100,22 @@ class Mode(Enum):
 class CompiledPattern:
     """A pattern compiled to a regex, with what the scanner needs to run it cheaply."""
 
-    regex: re.Pattern[str]
+    source: str
+    """The pattern as a Python regular expression (``regex`` is it compiled)."""
     mode: Mode
     anchors: frozenset[str]
     by_key: Mapping[str, str] = field(default_factory=dict)
     """For AT_WORDS: per key, the pattern's source narrowed to the first words with that key
     (compiled only by the pure-Python scanner, which needs them)."""
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The whole pattern, compiled on first use.
+
+        The pure-Python scanner runs most patterns only through ``by_key``; compiling every
+        whole pattern at start-up cost about half a second that few processes need.
+        """
+        return compiled(self.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,14 +171,19 @@ def load_lexicon(name: str) -> Lexicon:
         data = yaml.load(source.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise LexiconError(f"lexicon {name}: not valid YAML: {exc}") from exc
-    return compile_lexicon(name, data)
+    # The bundled patterns are held valid by the tests: compiled when first run, not here.
+    return compile_lexicon(name, data, check=False)
 
 
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def compile_lexicon(name: str, data: Any) -> Lexicon:
-    """Compile lexicon data (the parsed YAML) into a ``Lexicon``."""
+def compile_lexicon(name: str, data: Any, *, check: bool = True) -> Lexicon:
+    """Compile lexicon data (the parsed YAML) into a ``Lexicon``.
+
+    ``check``: compile every pattern now, so that an invalid one raises ``LexiconError`` here
+    rather than on the turn that first runs it.
+    """
     if not isinstance(data, Mapping):
         raise LexiconError(f"lexicon {name}: expected a mapping with 'families'")
     unknown = set(data) - {"vocab", "fuzzy", "families"}
@@ -179,7 +194,7 @@ def compile_lexicon(name: str, data: Any) -> Lexicon:
         for key, words in data.get("vocab", {}).items()
     }
     families = [
-        _compile_family(name, family_name, spec, vocab)
+        _compile_family(name, family_name, spec, vocab, check=check)
         for family_name, spec in data.get("families", {}).items()
     ]
     for family in families:
@@ -199,7 +214,9 @@ def compile_lexicon(name: str, data: Any) -> Lexicon:
     return Lexicon(name, families, fuzzy, plain_words)
 
 
-def _compile_family(lexicon: str, name: str, spec: Any, vocab: Mapping[str, list[str]]) -> Family:
+def _compile_family(
+    lexicon: str, name: str, spec: Any, vocab: Mapping[str, list[str]], *, check: bool
+) -> Family:
     where = f"lexicon {lexicon}, family {name}"
     if not isinstance(spec, Mapping):
         raise LexiconError(f"{where}: expected a mapping")
@@ -214,7 +231,7 @@ def _compile_family(lexicon: str, name: str, spec: Any, vocab: Mapping[str, list
     except ValueError as exc:
         raise LexiconError(f"{where}: {exc}") from exc
     patterns = tuple(
-        _compile_pattern(where, source, vocab)
+        _compile_pattern(where, source, vocab, check=check)
         for source in _as_strings(lexicon, f"{name}.patterns", spec.get("patterns", []))
     )
     return Family(
@@ -227,11 +244,13 @@ def _compile_family(lexicon: str, name: str, spec: Any, vocab: Mapping[str, list
     )
 
 
-def _compile_pattern(where: str, source: str, vocab: Mapping[str, list[str]]) -> CompiledPattern:
+def _compile_pattern(
+    where: str, source: str, vocab: Mapping[str, list[str]], *, check: bool
+) -> CompiledPattern:
     items = _split_items(where, source)
     if not any(_is_required(item) for item in items):
         raise LexiconError(f"{where}: pattern {source!r} needs at least one required word")
-    regex = _regex(where, source, items, vocab)
+    regex = _regex(where, source, items, vocab, check=check)
     if items[0] == "^":
         return CompiledPattern(regex, Mode.AT_START, frozenset())
     first = _keyed_alternatives(items[0], vocab) if _is_required(items[0]) else None
@@ -254,13 +273,22 @@ def _compile_pattern(where: str, source: str, vocab: Mapping[str, list[str]]) ->
     return CompiledPattern(regex, Mode.ALWAYS, frozenset())
 
 
+compiled = cache(re.compile)
+"""``re.compile`` kept for the whole process: patterns recur across roles and scanners, and
+``re``'s own cache holds only a few hundred."""
+
+
 def _regex(
-    where: str, source: str, items: list[str], vocab: Mapping[str, list[str]]
-) -> re.Pattern[str]:
-    try:
-        return re.compile(_regex_source(where, items, vocab))
-    except re.error as exc:
-        raise LexiconError(f"{where}: pattern {source!r} is not a valid expression: {exc}") from exc
+    where: str, source: str, items: list[str], vocab: Mapping[str, list[str]], *, check: bool
+) -> str:
+    regex = _regex_source(where, items, vocab)
+    if check:
+        try:
+            compiled(regex)
+        except re.error as exc:
+            message = f"{where}: pattern {source!r} is not a valid expression: {exc}"
+            raise LexiconError(message) from exc
+    return regex
 
 
 def _regex_source(where: str, items: list[str], vocab: Mapping[str, list[str]]) -> str:
@@ -374,6 +402,12 @@ def _alternation(words: Sequence[str]) -> str:
     costs the length of the word. Longer words win over their prefixes ("real estate" over
     "real"), as greedy branches come first.
     """
+    # Vocabulary lists recur in many patterns and in each narrowed copy: build each regex once.
+    return _alternation_of(tuple(words))
+
+
+@cache
+def _alternation_of(words: tuple[str, ...]) -> str:
     plain = [word for word in words if _PLAIN_WORD.fullmatch(word)]
     # People drop apostrophes ("didnt", "im"): every contraction also matches without one.
     plain += [word.replace("'", "") for word in plain if "'" in word]

@@ -39,7 +39,9 @@ from escalate.signals._lexicon import (
     Lexicon,
     LexiconMatch,
     Mode,
+    compiled,
 )
+from escalate.signals._literals import required_strings
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -54,6 +56,7 @@ _PREFIX_OF = operator.itemgetter(slice(0, ANCHOR_LENGTH))
 _RE2_MEMORY = 256 << 20
 """RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNKNOWN: Any = object()
 
 
 @cache
@@ -75,7 +78,11 @@ def re2_available() -> bool:
 class _Entry:
     lexicon: str
     family: Family
-    regex: re.Pattern[str]
+    pattern: CompiledPattern
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return self.pattern.regex
 
 
 class _Prefilter(Protocol):
@@ -101,9 +108,7 @@ class Scanner:
             for family in lexicon.families.values():
                 for pattern in family.patterns:
                     for role in family.roles:
-                        patterns[role].append(
-                            (_Entry(lexicon.name, family, pattern.regex), pattern)
-                        )
+                        patterns[role].append((_Entry(lexicon.name, family, pattern), pattern))
         build = _Re2Prefilter if self.engine == "re2" else _KeyedPrefilter
         self._prefilters: dict[Role, _Prefilter] = {role: build(patterns[role]) for role in Role}
 
@@ -156,7 +161,7 @@ class _Re2Prefilter:
         self._always: list[_Entry] = []
         for entry, _ in patterns:
             try:
-                self._set.Add(_re2_source(entry.regex.pattern))
+                self._set.Add(_re2_source(entry.pattern.source))
             except (re2.error, ValueError):
                 # Syntax RE2 lacks (say, a back-reference in a custom lexicon): run it every turn.
                 self._always.append(entry)
@@ -219,6 +224,8 @@ class _KeyedPrefilter:
         self._site_sources = at_words
         self._sites: dict[str, _Site] = {}
         self._any_at_start = _any_of(self._at_start) if self._at_start else None
+        # Scanned patterns that cannot match are skipped by a substring check (_literals.py).
+        self._required: dict[_Entry, frozenset[str] | None] = {}
 
     def collect(self, text: AnalysedText, spans: _Spans) -> None:
         scan = text.scan
@@ -246,9 +253,23 @@ class _KeyedPrefilter:
                 hit = entry.regex.match(scan)
                 if hit is not None:
                     _record(spans, entry, text.raw_span(*hit.span()))
-        for entry in set(scanned) if len(scanned) > 1 else scanned:
+        self._scan_across(set(scanned) if len(scanned) > 1 else scanned, text, spans)
+
+    def _scan_across(self, entries: Iterable[_Entry], text: AnalysedText, spans: _Spans) -> None:
+        scan = text.scan
+        for entry in entries:
+            if not self._may_match(entry, scan):
+                continue
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
+
+    def _may_match(self, entry: _Entry, scan: str) -> bool:
+        """Whether ``scan`` holds one of the strings every match of ``entry`` contains."""
+        required = self._required.get(entry, _UNKNOWN)
+        if required is _UNKNOWN:
+            # Read off the pattern when it is first scanned, as its regex is compiled then too.
+            required = self._required[entry] = required_strings(entry.pattern.source)
+        return required is None or any(string in scan for string in required)
 
     def _site(self, key: str) -> _Site:
         site = self._sites.get(key)
@@ -286,17 +307,13 @@ class _Site:
             if self.anything.match(scan, position) is None:
                 continue
             for entry, source in self.narrowed:
-                hit = _compiled(source).match(scan, position)
+                hit = compiled(source).match(scan, position)
                 if hit is not None:
                     found.setdefault(entry, []).append(hit.span())
 
 
-_compiled = cache(re.compile)
-"""Narrowed regexes recur across roles' prefilters: compiled once per process."""
-
-
 def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{entry.regex.pattern})" for entry in entries))
+    return re.compile("|".join(f"(?:{entry.pattern.source})" for entry in entries))
 
 
 def _keys_of(index: Mapping[str, object]) -> tuple[frozenset[str], frozenset[str]]:
