@@ -69,6 +69,35 @@ def test_report_goes_to_a_file(tmp_path: Path) -> None:
     assert json.loads(out.read_text(encoding="utf-8"))["cases"] == 4
 
 
+def test_labelled_data_on_stdin_is_read_and_named(tmp_path: Path) -> None:
+    data = labelled(tmp_path).read_text(encoding="utf-8")
+    result = runner.invoke(app, ["eval", "-", "-f", "json"], input=data)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["cases"] == 4
+    assert report["inputs"] == ["<stdin>"]
+    bad = runner.invoke(app, ["eval", "-"], input='{"id": "1", "text": "hi", "expect": "x"}\n')
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: <stdin>:1: field 'expect'")
+
+
+def test_scenarios_on_stdin_are_read_as_yaml(tmp_path: Path) -> None:
+    scenarios = "cases:\n  - id: s1\n    turns: [[user, I want a human]]\n"
+    scenarios += "    expect: {min_action: handoff, by_user_turn: 1}\n"
+    result = runner.invoke(app, ["eval", "-", "-f", "json"], input=scenarios)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cases"] == 1
+
+
+def test_the_old_out_option_still_works_with_a_warning(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["eval", str(labelled(tmp_path)), "-f", "json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["cases"] == 4
+    assert "warning: --out is deprecated" in result.stderr
+    assert f"wrote {out}" in result.stderr
+
+
 def test_bad_input_and_bad_gates_exit_2_and_say_where(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "1", "text": "hi", "expect": "escalte"}\n', encoding="utf-8")

@@ -19,11 +19,14 @@ import typer
 
 from escalate.cli._common import (
     OnError,
+    OutputOption,
     PolicyOption,
     audit_trail,
     events_log,
     fail,
     make_escalator,
+    output_stream,
+    to_stdout,
 )
 from escalate.cli._help import CONTEXT_SETTINGS, Console, EscalateGroup
 from escalate.cli.audit import audit_app, replay_command
@@ -95,9 +98,10 @@ def score(  # noqa: PLR0917 - typer: one parameter per option
         str, typer.Argument(help="Transcript (JSON Lines, one turn a line), or - for stdin.")
     ],
     policy: PolicyOption = None,
-    output: Annotated[
+    output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.JSONL,
+    output: OutputOption = None,
     on_error: Annotated[
         OnError,
         typer.Option("--on-error", help="Stop at a bad line (fail) or report it and go on (skip)."),
@@ -116,14 +120,14 @@ def score(  # noqa: PLR0917 - typer: one parameter per option
         escalator = make_escalator(policy, logger, audit=trail)
         run = ScoreRun()
         try:
-            with _open(file) as lines:
+            with _open(file) as lines, output_stream(output) as out:
                 scored = score_lines(
                     escalator, lines, _source(file), run, skip_errors=on_error is OnError.SKIP
                 )
-                if output is OutputFormat.JSONL:
-                    write_jsonl(scored, sys.stdout)
+                if output_format is OutputFormat.JSONL:
+                    write_jsonl(scored, out)
                 else:
-                    render_timeline(scored, Console())
+                    render_timeline(scored, Console() if to_stdout(output) else Console(file=out))
         except TranscriptError as error:
             fail(str(error))
         if run.skipped:
