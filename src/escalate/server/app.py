@@ -18,6 +18,7 @@ from escalate.events import library_version
 from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext  # noqa: TC001 - FastAPI reads annotations at run time
 from escalate.models import Action, Decision, Outcome, PolicyRef, Turn
+from escalate.server.docs import DocsAccess, add_api_docs
 from escalate.server.limits import BodyLimit
 from escalate.server.metrics import ServiceMetrics
 from escalate.server.problems import PROBLEM_JSON, problem, validation_problem
@@ -121,6 +122,7 @@ def create_app(
     *,
     api_key: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    docs: DocsAccess = DocsAccess.KEY,
 ) -> FastAPI:
     """The FastAPI app (serve it with uvicorn, or ``escalate serve``).
 
@@ -129,6 +131,8 @@ def create_app(
         api_key: when set, ``/v1`` requests need ``Authorization: Bearer KEY`` or
             ``X-API-Key: KEY``. ``/healthz`` and ``/metrics`` stay open.
         max_body_bytes: larger request bodies get 413 before they are parsed.
+        docs: who may read ``/docs``, ``/redoc`` and ``/openapi.json`` (served offline): as
+            ``/v1`` by default, anyone (``open``) or nobody (``off``).
     """
     engine = Escalator() if escalator is None else escalator
     metrics = ServiceMetrics()
@@ -146,6 +150,9 @@ def create_app(
         version=library_version(),
         summary="Decide, turn by turn, when a chatbot should bring in a human.",
         lifespan=lifespan,
+        openapi_url=None,  # escalate.server.docs serves these, offline and behind the key
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
@@ -164,6 +171,8 @@ def create_app(
             raise HTTPException(
                 401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"}
             )
+
+    add_api_docs(app, docs, keyed=api_key is not None, check_key=check_key)
 
     v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_key)], responses=_PROBLEM)
 
