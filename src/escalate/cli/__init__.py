@@ -40,6 +40,7 @@ from escalate.cli.serve import serve
 from escalate.cli.tune import tune_command
 from escalate.events import library_version
 from escalate.exceptions import TranscriptError
+from escalate.transcript import open_transcript, text_lines
 
 __all__ = ["app", "main"]
 
@@ -178,10 +179,10 @@ def main() -> None:
 @contextlib.contextmanager
 def _open(file: str) -> Iterator[TextIO]:
     if file == "-":
-        yield sys.stdin
+        yield text_lines()
         return
     try:
-        handle = Path(file).open(encoding="utf-8")  # noqa: SIM115 - closed below
+        handle = open_transcript(Path(file))
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror or exc}")
     with handle:

@@ -29,6 +29,7 @@ from escalate.cli._common import (
     to_stdout,
 )
 from escalate.cli._help import Console, EscalateGroup
+from escalate.cli._terminal import printable
 from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
 
 __all__ = ["audit_app", "replay_command"]
@@ -105,7 +106,7 @@ def show(
     records = [r for r in _records(files) if r.conversation_id == conversation]
     if not records:
         fail(f"no records of conversation {conversation!r} in {', '.join(map(str, files))}")
-    table = Table(title=Text(conversation), title_justify="left")
+    table = Table(title=Text(printable(conversation)), title_justify="left")
     for column in ("#", "at", "role", "text", "action", "why"):
         table.add_column(column, overflow="fold")
     for record in records:
@@ -236,7 +237,7 @@ def _timeline_row(record: AuditRecord) -> tuple[str | Text, ...]:
     data = record.data
     at = str(data.get("at", ""))[:19].replace("T", " ")
     if record.kind == "outcome":
-        note = Text(f"({data['note']})" if data.get("note") else "")
+        note = Text(f"({printable(str(data['note']))})" if data.get("note") else "")
         return ("", at, "host", "", Text(f"outcome: {data['outcome']}", style="cyan"), note)
     if record.kind != "decision":
         return (
@@ -245,14 +246,14 @@ def _timeline_row(record: AuditRecord) -> tuple[str | Text, ...]:
             "",
             "",
             Text(record.kind, style="magenta"),
-            Text(str(data.get("error", ""))),
+            Text(printable(str(data.get("error", "")))),
         )
     decision = data["decision"]
     why = Text()
     for reason in decision["reasons"]:
         quote = next((e["text"] for e in reason["evidence"] if e["text"]), "")
         why.append(f"{reason['code']} {reason['score']:.2f}", style="bold")
-        why.append(f' "{quote[:40]}"\n' if quote else "\n", style="italic")
+        why.append(f' "{printable(quote[:40])}"\n' if quote else "\n", style="italic")
     for reason in decision["suppressed"]:
         why.append(f"held back: {reason['code']} {reason['score']:.2f}\n", style="dim")
     if decision.get("route"):
@@ -262,7 +263,7 @@ def _timeline_row(record: AuditRecord) -> tuple[str | Text, ...]:
         str(data["turn_index"]),
         at,
         data["turn"]["role"],
-        Text(data["turn"].get("text") or ""),  # customers' words, not rich markup
+        Text(printable(data["turn"].get("text") or "", 400)),  # words, not rich markup
         Text(action, style=_STYLE.get(action, "")),
         why,
     )

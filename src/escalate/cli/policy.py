@@ -338,11 +338,11 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _transcript_lines(files: list[Path]) -> Iterator[TranscriptLine]:
-    from escalate.transcript import read_transcript  # noqa: PLC0415
+    from escalate.transcript import open_transcript, read_transcript  # noqa: PLC0415
 
     for file in files:
         try:
-            with file.open(encoding="utf-8") as handle:
+            with open_transcript(file) as handle:
                 for line in read_transcript(handle, str(file)):
                     if isinstance(line, TranscriptError):
                         fail(str(line))

@@ -14,7 +14,7 @@ from escalate.audit.read import is_sqlite, read_trail
 from escalate.exceptions import TranscriptError
 from escalate.insights.rows import TableBuilder, from_decision, from_record, iso_seconds
 from escalate.insights.tables import TurnTables
-from escalate.transcript import parse_line, read_transcript
+from escalate.transcript import open_transcript, parse_line, read_transcript
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -116,7 +116,7 @@ def tables_from_transcripts(
     builder = TableBuilder(redactor)
     loaded = Loaded(builder.tables)
     for path in paths:
-        with path.open(encoding="utf-8") as file:
+        with open_transcript(path) as file:
             for item in read_transcript(file, str(path)):
                 if isinstance(item, TranscriptError):
                     if not skip_errors:
