@@ -19,9 +19,10 @@ from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext  # noqa: TC001 - FastAPI reads annotations at run time
 from escalate.models import Action, Decision, Outcome, PolicyRef, Turn
 from escalate.server.docs import DocsAccess, add_api_docs
+from escalate.server.ids import check_conversation_id, not_found_detail
 from escalate.server.limits import BodyLimit
 from escalate.server.metrics import ServiceMetrics
-from escalate.server.problems import PROBLEM_JSON, problem, validation_problem
+from escalate.server.problems import PROBLEM_JSON, problem, unparsable_body, validation_problem
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -88,6 +89,10 @@ _PROBLEM: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
+_UNPARSED: Final = "There was an error parsing the body"
+"""FastAPI's 400 for a body its JSON parser raised on; the parser's error is its cause."""
+
+
 def _answer_errors_as_problems(app: FastAPI) -> None:
     """Every 4xx as ``application/problem+json``, naming what is wrong."""
 
@@ -97,9 +102,14 @@ def _answer_errors_as_problems(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
+        detail = str(error.detail)
+        if detail == _UNPARSED and error.__cause__ is not None:
+            return unparsable_body(error.__cause__, request.url.path)
+        if detail == "Not Found":  # no route: an id with a '/' is the likely cause
+            detail = not_found_detail(request.url.path) or detail
         return problem(
             error.status_code,
-            str(error.detail),
+            detail,
             instance=request.url.path,
             headers=getattr(error, "headers", None),
         )
@@ -174,7 +184,11 @@ def create_app(
 
     add_api_docs(app, docs, keyed=api_key is not None, check_key=check_key)
 
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_key)], responses=_PROBLEM)
+    v1 = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(check_key), Depends(check_conversation_id)],
+        responses=_PROBLEM,
+    )
 
     @v1.post("/conversations/{conversation_id}/turns")
     async def decide_turn(conversation_id: ConversationId, turn: Turn) -> Decision:
