@@ -34,6 +34,7 @@ __all__ = [
 
 _TURN_FIELDS = frozenset({"role", "text", "ts", "meta"})
 _ROLES = ", ".join(role.value for role in Role)
+_ROLE_VALUES = frozenset(role.value for role in Role)
 # What surrogateescape decoding puts in place of a byte that is not UTF-8: U+DC80..U+DCFF.
 _UNDECODED = re.compile("[\udc80-\udcff]")
 
@@ -116,7 +117,7 @@ def parse_line(raw: str, number: int, source: str) -> TranscriptLine:
             source, number, f"expected a non-empty string, got {got}", "conversation_id"
         )
     role = data.get("role")
-    if role not in {r.value for r in Role}:
+    if not isinstance(role, str) or role not in _ROLE_VALUES:  # a list is not even hashable
         got = "nothing" if role is None else repr(role)
         raise TranscriptError(source, number, f"expected one of {_ROLES}, got {got}", "role")
     try:
