@@ -20,7 +20,7 @@ from escalate.exceptions import TranscriptError
 from escalate.models import Role, Turn
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
 __all__ = [
@@ -39,13 +39,38 @@ _ROLE_VALUES = frozenset(role.value for role in Role)
 _UNDECODED = re.compile("[\udc80-\udcff]")
 
 
-def open_transcript(path: Path) -> TextIO:
+def open_transcript(path: Path, on_read: Callable[[int], None] | None = None) -> TextIO:
     """Open a transcript for ``read_transcript``: a byte that is not UTF-8 fails its line only.
 
     The file is decoded with ``surrogateescape``, so reading never raises
     ``UnicodeDecodeError``; the line holding such a byte is reported by ``parse_line``.
+    ``on_read(n)`` hears of every ``n`` bytes read (for a progress bar).
     """
-    return path.open(encoding="utf-8", errors="surrogateescape")
+    if on_read is None:
+        return path.open(encoding="utf-8", errors="surrogateescape")
+    raw = _CountedReader(path.open("rb", buffering=0), on_read)
+    return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors="surrogateescape")
+
+
+class _CountedReader(io.RawIOBase):
+    """A binary file that reports how many bytes each read returned."""
+
+    def __init__(self, file: io.FileIO, on_read: Callable[[int], None]) -> None:
+        self._file = file
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._file.readinto(buffer)
+        if count:
+            self._on_read(count)
+        return count or 0
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def text_lines(stream: BinaryIO | None = None) -> TextIO:

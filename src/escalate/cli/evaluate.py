@@ -23,6 +23,7 @@ from escalate.cli._common import (
     worker_count,
 )
 from escalate.cli._help import Console
+from escalate.cli._progress import progress_bar
 from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.html import render_html
 from escalate.evaluation.terminal import render_report
@@ -31,6 +32,8 @@ from escalate.exceptions import MissingDependencyError
 __all__ = ["EXIT_GATE_FAILED", "evaluate"]
 
 EXIT_GATE_FAILED = 1
+_BAR_FROM = 500
+"""Cases from which a terminal gets a progress bar (fewer take a second or two)."""
 
 
 class ReportFormat(StrEnum):
@@ -92,13 +95,15 @@ def evaluate(  # noqa: PLR0917 - typer maps each parameter to an option
     with events_log(None) as logger:
         escalator = make_escalator(policy, logger)
         try:
-            report = run_evaluation(
-                escalator,
-                cases,
-                inputs=["<stdin>" if file == "-" else file for file in files],
-                baseline=_vader_stress() if baseline is Baseline.VADER else None,
-                jobs=worker_count(jobs),
-            )
+            with progress_bar("scoring cases", len(cases), minimum=_BAR_FROM) as advance:
+                report = run_evaluation(
+                    escalator,
+                    cases,
+                    inputs=["<stdin>" if file == "-" else file for file in files],
+                    baseline=_vader_stress() if baseline is Baseline.VADER else None,
+                    jobs=worker_count(jobs),
+                    on_scored=advance,
+                )
             outcomes = [(gate, gate.holds(report)) for gate in gates]
         except (MissingDependencyError, GateError) as error:
             fail(str(error))

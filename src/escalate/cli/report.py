@@ -21,6 +21,7 @@ from escalate.cli._common import (
     output_stream,
     readable_inputs,
 )
+from escalate.cli._progress import progress_bar
 from escalate.exceptions import AuditError, MissingDependencyError, TranscriptError
 from escalate.insights.summary import BUCKETS
 
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from escalate.insights import InsightsSummary
 
 __all__ = ["report_command"]
+
+_BAR_FROM = 1_000_000
+"""Transcript bytes from which a terminal gets a progress bar (about 3,000 turns)."""
 
 
 class ReportFormat(StrEnum):
@@ -104,12 +108,17 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
             max_meta_values=max_meta_values,
             bucket_seconds=BUCKETS.get(bucket.value),
         )
-        with readable_inputs(inputs) as paths, events_log(None) as logger:
+        with (
+            readable_inputs(inputs) as paths,
+            events_log(None) as logger,
+            progress_bar("reading", _size(paths), unit="bytes", minimum=_BAR_FROM) as advance,
+        ):
             loaded = load_inputs(
                 paths,
                 lambda: make_escalator(policy, logger),
                 Redactor(),
                 skip_errors=on_error is OnError.SKIP,
+                on_read=advance,
             )
             sources = ["<stdin>" if name == "-" else name for name in inputs]
             engine = DuckDBEngine(loaded.tables)
@@ -130,6 +139,13 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
         f" {overview.escalated} escalated, {overview.handed_off} handed off",
         err=True,
     )
+
+
+def _size(paths: list[Path]) -> int:
+    """Bytes of the transcripts to score (audit trails are read without a bar)."""
+    from escalate.insights.sources import InputKind, input_kind  # noqa: PLC0415
+
+    return sum(p.stat().st_size for p in paths if input_kind(p) is InputKind.TRANSCRIPT)
 
 
 def _outputs(
