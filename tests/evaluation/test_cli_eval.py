@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from typer.testing import CliRunner
@@ -9,6 +10,8 @@ from escalate.cli import app
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import pytest
 
 runner = CliRunner()
 
@@ -120,3 +123,25 @@ def test_html_report_is_written(tmp_path: Path) -> None:
     assert page.startswith("<!doctype html>")
     assert "human_requested" in page
     assert page.count("<svg") == 2
+
+
+def test_the_table_needs_no_extra_on_graded_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As without escalate[eval]: importing scikit-learn fails.
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.metrics", None)
+    result = runner.invoke(app, ["eval", str(labelled(tmp_path)), "--baseline", "none"])
+    assert result.exit_code == 0, result.output
+    assert "Per reason" in result.stdout
+    assert "note: skipped: ROC AUC and precision-recall curves needs" in result.stdout
+    as_json = runner.invoke(
+        app, ["eval", str(labelled(tmp_path)), "-f", "json", "--baseline", "none"]
+    )
+    report = json.loads(as_json.stdout)
+    assert report["graded"] is None
+    wanted = (
+        "skipped: ROC AUC and precision-recall curves needs the optional dependencies of"
+        " escalate[eval]: pip install 'escalate[eval]'"
+    )
+    assert report["notes"] == [wanted]

@@ -186,6 +186,8 @@ class EvalReport(BaseModel):
     missed_escalations: list[Example]
     wrong_reasons: list[Example]
     graded: GradedMetrics | None
+    notes: list[str] = []
+    """What the report left out and why (ROC AUC without scikit-learn installed)."""
 
     def reason(self, code: ReasonCode | str) -> ReasonMetrics | None:
         """The metrics of one reason code, if the data had any."""

@@ -46,6 +46,8 @@ def render_report(report: EvalReport, console: Console, gates: list[Gate] | None
             f"{graded.signal} average precision", f"{graded.average_precision:.3f}", ""
         )
     console.print(headline)
+    for note in report.notes:
+        console.print(f"note: {note}", style="yellow", highlight=False)
 
     reasons = Table(title="Per reason", show_edge=False)
     for column in ("reason", "precision", "recall", "F1", "tp", "fp", "fn"):
