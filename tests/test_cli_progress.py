@@ -82,6 +82,30 @@ def test_every_byte_of_a_transcript_is_counted(tmp_path: Path) -> None:
     assert sum(read) == path.stat().st_size
 
 
+def _on_a_terminal(command: list[str]) -> tuple[int, bytes]:
+    """Run ``command`` with its stderr on a pseudo-terminal; its exit code and what it showed."""
+    leader, follower = pty.openpty()
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "escalate", *command],
+            stderr=follower, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            timeout=300, check=False, env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
+        )  # fmt: skip
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: all read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    return run.returncode, shown
+
+
 @pytest.mark.slow
 def test_eval_on_a_terminal_shows_progress_on_stderr_only(tmp_path: Path) -> None:
     data = tmp_path / "labelled.jsonl"
@@ -91,27 +115,25 @@ def test_eval_on_a_terminal_shows_progress_on_stderr_only(tmp_path: Path) -> Non
     ]
     data.write_text("".join(json.dumps(row) + "\n" for row in rows))
     out = tmp_path / "report.json"
-    leader, follower = pty.openpty()
-    try:
-        run = subprocess.run(
-            [sys.executable, "-m", "escalate", "eval", str(data), "-f", "json", "-o", str(out),
-             "-j", "1", "--baseline", "none"],
-            stderr=follower, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-            timeout=300, check=False, env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
-        )  # fmt: skip
-        os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-    finally:
-        os.close(leader)
-    assert run.returncode == 0, shown.decode(errors="replace")
+    code, shown = _on_a_terminal(
+        ["eval", str(data), "-f", "json", "-o", str(out), "-j", "1", "--baseline", "none"]
+    )
+    assert code == 0, shown.decode(errors="replace")
     assert b"scoring cases" in shown
     assert json.loads(out.read_text())["cases"] == 600
     assert "\x1b" not in out.read_text()  # the result has no escape codes
+
+
+@pytest.mark.slow
+def test_score_on_a_terminal_shows_progress_for_a_large_file(tmp_path: Path) -> None:
+    data = tmp_path / "t.jsonl"
+    text = "my parcel never arrived " * 170  # about 4 KB a turn: 1.2 MB in 300 turns
+    rows = [{"conversation_id": f"c{n}", "role": "user", "text": text} for n in range(300)]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert data.stat().st_size > 1_000_000
+    out = tmp_path / "decisions.jsonl"
+    code, shown = _on_a_terminal(["score", str(data), "-o", str(out)])
+    assert code == 0, shown.decode(errors="replace")
+    assert b"scoring" in shown
+    assert len(out.read_text().splitlines()) == 300
+    assert "\x1b" not in out.read_text()

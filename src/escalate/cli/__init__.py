@@ -29,6 +29,7 @@ from escalate.cli._common import (
     to_stdout,
 )
 from escalate.cli._help import CONTEXT_SETTINGS, Console, EscalateGroup
+from escalate.cli._progress import progress_bar
 from escalate.cli.audit import audit_app, replay_command
 from escalate.cli.evaluate import evaluate
 from escalate.cli.policy import policy_app
@@ -121,7 +122,7 @@ def score(  # noqa: PLR0917 - typer: one parameter per option
         escalator = make_escalator(policy, logger, audit=trail)
         run = ScoreRun()
         try:
-            with _open(file) as lines, output_stream(output) as out:
+            with _open(file, progress=True) as lines, output_stream(output) as out:
                 scored = score_lines(
                     escalator, lines, _source(file), run, skip_errors=on_error is OnError.SKIP
                 )
@@ -177,16 +178,26 @@ def main() -> None:
 
 
 @contextlib.contextmanager
-def _open(file: str) -> Iterator[TextIO]:
+def _open(file: str, *, progress: bool = False) -> Iterator[TextIO]:
+    """The transcript's lines; with ``progress``, a bar on a terminal for a large file."""
     if file == "-":
         yield text_lines()
         return
-    try:
-        handle = open_transcript(Path(file))
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}")
-    with handle:
+    path = Path(file)
+    with contextlib.ExitStack() as stack:
+        try:
+            size = path.stat().st_size if progress else 0
+            advance = stack.enter_context(
+                progress_bar("scoring", size, unit="bytes", minimum=_BAR_FROM)
+            )
+            handle = stack.enter_context(open_transcript(path, advance if progress else None))
+        except OSError as exc:  # only opening: a closed stdout (| head) is not a read error
+            fail(f"cannot read {file}: {exc.strerror or exc}")
         yield handle
+
+
+_BAR_FROM = 1_000_000
+"""Transcript bytes from which a terminal gets a progress bar (about 3,000 turns)."""
 
 
 def _source(file: str) -> str:
