@@ -6,7 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install '.[server]' && useradd --system --uid 10001 escalate
+RUN pip install '.[server,api-docs]' && useradd --system --uid 10001 escalate
 USER escalate
 
 EXPOSE 8000

@@ -61,6 +61,27 @@ def test_score_reads_standard_input() -> None:
     assert len(result.stdout.splitlines()) == 3
 
 
+@pytest.mark.parametrize("output_format", ["jsonl", "table"])
+def test_score_writes_to_the_output_file_as_to_stdout(tmp_path: Path, output_format: str) -> None:
+    transcript = str(write_jsonl(tmp_path / "t.jsonl", TRANSCRIPT))
+    out = tmp_path / "out.txt"
+    to_file = runner.invoke(app, ["score", transcript, "-f", output_format, "-o", str(out)])
+    assert to_file.exit_code == 0, to_file.output
+    assert to_file.stdout == ""
+    assert f"wrote {out}" in to_file.stderr
+    to_stdout = runner.invoke(app, ["score", transcript, "-f", output_format, "-o", "-"])
+    assert out.read_text(encoding="utf-8") == to_stdout.stdout
+    assert "wrote" not in to_stdout.stderr
+
+
+def test_score_says_when_the_output_cannot_be_written(tmp_path: Path) -> None:
+    transcript = str(write_jsonl(tmp_path / "t.jsonl", TRANSCRIPT))
+    result = runner.invoke(app, ["score", transcript, "-o", str(tmp_path / "no" / "out.jsonl")])
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
+    assert "No such file or directory" in result.stderr
+
+
 def test_score_table_renders_a_timeline(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["score", str(write_jsonl(tmp_path / "t.jsonl", TRANSCRIPT)), "--format", "table"]

@@ -181,6 +181,44 @@ class TestExplainAndDiff:
         assert report["conversations_changed"] == 2
         assert report["examples"]["offer_human -> handoff"][0]["conversation_id"] == "b"
 
+    def test_diff_says_which_part_of_a_decision_changed(self, files: Path) -> None:
+        bank = files / "bank.yaml"
+        other = files / "other.yaml"
+        other.write_text(
+            bank.read_text().replace(
+                "    reason: security_dead_end\n    route: security",
+                "    reason: sensitive_topic\n    route: security",
+            )
+        )
+        code, out = invoke("policy", "diff", bank, other, files / "t.jsonl", "-f", "json")
+        assert code == 0, out
+        report = json.loads(out)
+        assert report["what_changed"] == {"action": 0, "route": 0, "reasons": 2}
+        assert report["by_action"] == {"handoff@security (reasons only)": 2}
+        assert report["by_reason"]["+sensitive_topic"] == 2
+        code, text = invoke("policy", "diff", bank, other, files / "t.jsonl")
+        assert (
+            "2 of 4 decisions change (1 conversation(s)); changed: action 0, route 0, reasons 2"
+            in text
+        )
+        assert "handoff -> handoff" not in text
+
+    def test_show_schema_and_diff_write_to_a_file(self, files: Path) -> None:
+        out = files / "shown.json"
+        result = runner.invoke(
+            app, ["policy", "show", str(files / "bank.yaml"), "-f", "json", "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+        assert json.loads(out.read_text())["name"] == "bank"
+        schema = files / "schema.md"
+        result = runner.invoke(app, ["policy", "schema", "-f", "markdown", "-o", str(schema)])
+        assert result.exit_code == 0, result.output
+        assert schema.read_text().startswith("#")
+        bad = runner.invoke(app, ["policy", "show", "-f", "toml"])
+        assert bad.exit_code == 2
+        assert "'toml' is not one of 'yaml', 'json'" in bad.output
+
     def test_diff_can_fail_ci_on_a_change(self, files: Path) -> None:
         code, _ = invoke(
             "policy",

@@ -24,7 +24,7 @@ def test_the_project_links_home_source_issues_docs_and_changes() -> None:
 @pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
 def test_every_extra_is_listed_with_its_install_command(page: str) -> None:
     text = (ROOT / page).read_text(encoding="utf-8")
-    listed = set(re.findall(r"pip install 'escalate\[(\w+)\]'", text))
+    listed = set(re.findall(r"pip install 'escalate\[([\w-]+)\]'", text))
     assert set(USER_EXTRAS) <= listed, f"{page} lacks {sorted(set(USER_EXTRAS) - listed)}"
 
 

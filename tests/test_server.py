@@ -303,7 +303,7 @@ def test_the_dockerfile_installs_existing_extras_and_runs_serve():
     extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
         "optional-dependencies"
     ]
-    (wanted,) = re.findall(r"pip install '\.\[([a-z,]+)\]'", dockerfile)
+    (wanted,) = re.findall(r"pip install '\.\[([a-z,-]+)\]'", dockerfile)
     assert set(wanted.split(",")) <= set(extras)
     entrypoint = re.search(r"ENTRYPOINT (\[.*\])", dockerfile)
     assert entrypoint is not None

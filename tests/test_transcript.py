@@ -84,3 +84,12 @@ def test_any_text_round_trips(text: str, role: str) -> None:
     (item,) = read_transcript([json.dumps({"conversation_id": "c", "role": role, "text": text})])
     assert isinstance(item, TranscriptLine)
     assert item.turn.text == text
+
+
+@pytest.mark.parametrize("role", [[], {}, ["user"], 1, None])
+def test_a_role_that_is_not_a_string_is_a_bad_line(role: object) -> None:
+    # Found by tests/fuzz: a list role raised TypeError (unhashable) instead of naming the field.
+    line = json.dumps({"conversation_id": "c", "role": role, "text": "hi"})
+    (error,) = read_transcript([line], "t.jsonl")
+    assert isinstance(error, TranscriptError)
+    assert error.field == "role"

@@ -14,6 +14,7 @@ from escalate.core import (
     Reason,
     ReasonCode,
     Role,
+    RoleName,
     Turn,
 )
 
@@ -26,5 +27,6 @@ __all__ = [
     "Reason",
     "ReasonCode",
     "Role",
+    "RoleName",
     "Turn",
 ]

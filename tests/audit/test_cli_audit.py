@@ -367,8 +367,17 @@ class TestExport:
     def test_parquet_without_an_output_file_exits_2(self, jsonl_trail: Path) -> None:
         result = invoke("audit", "export", jsonl_trail, "--format", "parquet")
         assert result.exit_code == 2
-        assert "--format parquet needs --output FILE" in result.stderr
+        assert "--format parquet writes a binary file: give --output FILE" in result.stderr
         assert result.stdout == ""
+        dash = invoke("audit", "export", jsonl_trail, "--format", "parquet", "-o", "-")
+        assert dash.exit_code == 2
+        assert dash.stdout == ""
+
+    def test_dash_is_stdout(self, jsonl_trail: Path) -> None:
+        dash = invoke("audit", "export", jsonl_trail, "-o", "-")
+        assert dash.exit_code == 0, dash.output
+        assert csv_rows(dash.stdout) == csv_rows(invoke("audit", "export", jsonl_trail).stdout)
+        assert dash.stderr == ""
 
 
 STRICT_POLICY = """\
@@ -393,7 +402,9 @@ class TestReplay:
         assert ": 0 would change" in result.stdout
         assert "warning" not in result.stdout
 
-        summary = json.loads(invoke("replay", path, "--policy", DEFAULT_POLICY, "--json").stdout)
+        summary = json.loads(
+            invoke("replay", path, "--policy", DEFAULT_POLICY, "-f", "json").stdout
+        )
         assert summary["changed"] == 0
         assert summary["same_policy_drift"] == 0
         assert summary["examples"] == []
@@ -416,7 +427,7 @@ class TestReplay:
     def test_the_json_summary_adds_up(self, jsonl_trail: Path, tmp_path: Path) -> None:
         policy = tmp_path / "strict.yaml"
         policy.write_text(STRICT_POLICY)
-        result = invoke("replay", jsonl_trail, "--policy", policy, "--json")
+        result = invoke("replay", jsonl_trail, "--policy", policy, "--format", "json")
         assert result.exit_code == 0, result.output
         summary = json.loads(result.stdout)
         assert summary["policy"]["name"] == "strict"
@@ -431,6 +442,24 @@ class TestReplay:
         assert (example["before"], example["after"]) == ("handoff", "offer_human")
         assert example["where"] == f"{jsonl_trail}:2"
 
+    def test_the_summary_goes_to_a_file_and_old_json_still_works(
+        self, jsonl_trail: Path, tmp_path: Path
+    ) -> None:
+        policy = tmp_path / "strict.yaml"
+        policy.write_text(STRICT_POLICY)
+        out = tmp_path / "replay.json"
+        result = invoke("replay", jsonl_trail, "-p", policy, "-f", "json", "-o", out)
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+        assert f"wrote {out}" in result.stderr
+        summary = json.loads(out.read_text(encoding="utf-8"))
+        assert summary["changed"] == 1
+        old = invoke("replay", jsonl_trail, "-p", policy, "--json")
+        assert old.exit_code == 0
+        assert json.loads(old.stdout) == summary
+        assert "warning: --json is deprecated" in old.stderr
+        assert "use --format json" in old.stderr
+
     def test_fail_on_change_exits_1(self, jsonl_trail: Path, tmp_path: Path) -> None:
         policy = tmp_path / "strict.yaml"
         policy.write_text(STRICT_POLICY)
@@ -443,7 +472,7 @@ class TestReplay:
         policy.write_text(STRICT_POLICY)
         before = trail_copy.read_bytes()
         files_before = sorted(tmp_path.iterdir())
-        for extra in ([], ["--json"], ["--fail-on-change"]):
+        for extra in ([], ["-f", "json"], ["--fail-on-change"]):
             invoke("replay", trail_copy, "--policy", policy, *extra)
         assert trail_copy.read_bytes() == before
         assert sorted(tmp_path.iterdir()) == files_before  # no lock, journal or output files

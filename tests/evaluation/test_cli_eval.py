@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING
 
 from typer.testing import CliRunner
@@ -9,6 +10,8 @@ from escalate.cli import app
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    import pytest
 
 runner = CliRunner()
 
@@ -69,6 +72,35 @@ def test_report_goes_to_a_file(tmp_path: Path) -> None:
     assert json.loads(out.read_text(encoding="utf-8"))["cases"] == 4
 
 
+def test_labelled_data_on_stdin_is_read_and_named(tmp_path: Path) -> None:
+    data = labelled(tmp_path).read_text(encoding="utf-8")
+    result = runner.invoke(app, ["eval", "-", "-f", "json"], input=data)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["cases"] == 4
+    assert report["inputs"] == ["<stdin>"]
+    bad = runner.invoke(app, ["eval", "-"], input='{"id": "1", "text": "hi", "expect": "x"}\n')
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: <stdin>:1: field 'expect'")
+
+
+def test_scenarios_on_stdin_are_read_as_yaml(tmp_path: Path) -> None:
+    scenarios = "cases:\n  - id: s1\n    turns: [[user, I want a human]]\n"
+    scenarios += "    expect: {min_action: handoff, by_user_turn: 1}\n"
+    result = runner.invoke(app, ["eval", "-", "-f", "json"], input=scenarios)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cases"] == 1
+
+
+def test_the_old_out_option_still_works_with_a_warning(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["eval", str(labelled(tmp_path)), "-f", "json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["cases"] == 4
+    assert "warning: --out is deprecated" in result.stderr
+    assert f"wrote {out}" in result.stderr
+
+
 def test_bad_input_and_bad_gates_exit_2_and_say_where(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "1", "text": "hi", "expect": "escalte"}\n', encoding="utf-8")
@@ -91,3 +123,25 @@ def test_html_report_is_written(tmp_path: Path) -> None:
     assert page.startswith("<!doctype html>")
     assert "human_requested" in page
     assert page.count("<svg") == 2
+
+
+def test_the_table_needs_no_extra_on_graded_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As without escalate[eval]: importing scikit-learn fails.
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.metrics", None)
+    result = runner.invoke(app, ["eval", str(labelled(tmp_path)), "--baseline", "none"])
+    assert result.exit_code == 0, result.output
+    assert "Per reason" in result.stdout
+    assert "note: skipped: ROC AUC and precision-recall curves needs" in result.stdout
+    as_json = runner.invoke(
+        app, ["eval", str(labelled(tmp_path)), "-f", "json", "--baseline", "none"]
+    )
+    report = json.loads(as_json.stdout)
+    assert report["graded"] is None
+    wanted = (
+        "skipped: ROC AUC and precision-recall curves needs the optional dependencies of"
+        " escalate[eval]: pip install 'escalate[eval]'"
+    )
+    assert report["notes"] == [wanted]

@@ -84,3 +84,72 @@ def test_chromium_renders_the_report(html: str, tmp_path: Path) -> None:
     assert dom.stdout.count("<svg") == 2
     assert "<path" in dom.stdout
     assert "Unmet checks by label" in dom.stdout
+
+
+def _reason_row(page: str, reason: str) -> list[str]:
+    import re
+
+    row = re.search(rf"<tr><td>{reason}</td>(.*?)</tr>", page, re.DOTALL)
+    assert row is not None, reason
+    return re.findall(r'<td class="n">([^<]*)</td>', row.group(1))
+
+
+def test_a_reason_the_data_never_expects_reads_n_a(esc: Escalator) -> None:
+    cases = [
+        case("get me an agent", Expect.HANDOFF, label="human"),
+        case("THIS IS ABSOLUTELY UNACCEPTABLE!!! NOBODY EVER HELPS", Expect.CONTINUE, label="x"),
+    ]
+    report = run_evaluation(esc, cases, inputs=["x.jsonl"])
+    stress = next(m for m in report.reasons if m.reason is ReasonCode.EMOTIONAL_STRESS)
+    assert (stress.tp, stress.fn) == (0, 0)
+    assert stress.fp >= 1  # a false alarm, on data with no stress positive
+    page = render_html(report)
+    assert _reason_row(page, "emotional_stress")[:3] == ["n/a", "n/a", "n/a"]
+
+
+def test_precision_without_decisions_is_n_a_but_missed_recall_is_zero() -> None:
+    from escalate.evaluation.report import ReasonMetrics
+
+    def shown(tp: int, fp: int, fn: int) -> tuple[str, str, str]:
+        return ReasonMetrics(reason=ReasonCode.EMOTIONAL_STRESS, tp=tp, fp=fp, fn=fn).shown()
+
+    assert shown(0, 0, 3) == ("n/a", "0.000", "0.000")
+    assert shown(0, 2, 0) == ("n/a", "n/a", "n/a")
+    assert shown(1, 1, 0) == ("0.500", "1.000", "0.667")
+
+
+def test_the_page_says_what_cases_and_checks_are(html: str) -> None:
+    assert "7 cases, 4 checks" in html
+    assert "a check is one expectation" in html
+    assert "have no check: they feed the stress ROC AUC" in html
+
+
+def test_the_label_table_lists_failing_labels_without_their_shared_path(
+    esc: Escalator,
+) -> None:
+    cases = [
+        case("get me an agent", Expect.HANDOFF, label="data/dev/banking/human"),
+        case("hmm", Expect.ESCALATE, label="data/dev/banking/vague"),
+        case("thanks", Expect.CONTINUE, label="data/dev/banking/thanks"),
+    ]
+    page = render_html(run_evaluation(esc, cases, inputs=["x.jsonl"]))
+    labels = page[
+        page.index('<h2 id="labels">') : page.index("</table>", page.index('<h2 id="labels">'))
+    ]
+    assert "1 of 3 labels have unmet checks (listed); 2 met every check" in labels
+    assert "<code>data/dev/banking/</code>" in labels
+    assert "<tr><td>vague</td>" in labels
+    assert "<td>human</td>" not in labels  # met: not listed
+    assert "<td>thanks</td>" not in labels
+
+
+def test_count_axes_have_whole_ticks_only(esc: Escalator) -> None:
+    import re
+
+    cases = [case("hmm", Expect.ESCALATE, label="vague")]  # one unmet check: ticks at 0.5
+    page = render_html(run_evaluation(esc, cases, inputs=["x.jsonl"]))
+    chart = page[page.index('id="label-chart"') :]
+    chart = chart[: chart.index("</svg>")]
+    ticks = re.findall(r"<!-- (\d+(?:\.\d+)?) -->", chart)
+    assert ticks, "no tick labels found"
+    assert all("." not in tick for tick in ticks), ticks

@@ -17,11 +17,12 @@ import plotly.io
 import plotly.offline
 import pytest
 
-from escalate.insights.html import render_html
+from escalate.insights.html import chart, render_html
 from escalate.insights.sections import sections
 from escalate.insights.summary import (
     BotMessage,
     FalseAlarm,
+    HistogramBar,
     MetaRow,
     SlowHandoff,
     TimeToHuman,
@@ -401,3 +402,37 @@ class TestChromium:
         dom, messages = dump_dom(page, tmp_path, "calm")
         assert messages == []
         assert drawn_charts(dom) == charts_of(calm)
+
+
+class TestReadableCharts:
+    """Charts whose numbers were unreadable on real data (issue 19)."""
+
+    def test_effort_shows_each_group_as_shares_so_a_small_one_is_visible(
+        self, summary: InsightsSummary
+    ) -> None:
+        skewed = summary.model_copy(
+            update={
+                "effort_histogram": (
+                    HistogramBar(group="automated", value=1, conversations=9_000),
+                    HistogramBar(group="automated", value=2, conversations=1_000),
+                    HistogramBar(group="escalated", value=3, conversations=30),
+                    HistogramBar(group="escalated", value=5, conversations=70),
+                )
+            }
+        )
+        figure = chart(skewed, "effort")
+        by_name = {trace.name: list(trace.y) for trace in figure.data}
+        assert set(by_name) == {"automated (10,000)", "escalated (100)"}
+        for shares in by_name.values():
+            assert sum(shares) == pytest.approx(1.0)
+        assert max(by_name["escalated (100)"]) == pytest.approx(0.7)  # not 70 next to 9,000
+        escalated = next(t for t in figure.data if t.name.startswith("escalated"))
+        assert list(escalated.customdata)[:5] == [0, 0, 30, 0, 70]  # counts stay in the hover
+        assert figure.layout.yaxis.tickformat == ".0%"
+
+    def test_trust_by_phase_ticks_keep_decimals_for_small_shares(
+        self, full: InsightsSummary
+    ) -> None:
+        figure = chart(full, "trust_by_phase")
+        # d3: ".2~%" labels 0.001 "0.1%" and 0.25 "25%"; ".0%" labelled 0.1-0.3% all "0%".
+        assert figure.layout.yaxis.tickformat == ".2~%"

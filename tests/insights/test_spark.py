@@ -218,6 +218,8 @@ def test_the_spark_example_writes_the_report_the_cli_writes(
     assert len(skipped) == 5
     assert skipped[0] == f"skipped {paths[0]}:7: not valid JSON: Expecting value at column 1"
     assert "12 conversations, 54 turns" in done.stderr
-    result = CliRunner().invoke(app, ["report", *paths, "--on-error", "skip", "--json", str(local)])
+    result = CliRunner().invoke(
+        app, ["report", *paths, "--on-error", "skip", "-f", "json", "-o", str(local)]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(on_spark.read_text()) == json.loads(local.read_text())

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING
 
 import pytest
 
 from escalate import PolicyError, load_policy
 from escalate.policy import default_policy
+from escalate.policy.loader import MAX_NESTING, MAX_POLICY_BYTES
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -134,7 +136,7 @@ def test_broken_syntax_names_the_file_and_format(tmp_path: Path) -> None:
 
 def test_unreadable_and_unknown_files(tmp_path: Path) -> None:
     assert _problems(tmp_path / "missing.yaml") == ["no such file"]
-    assert _problems(tmp_path)[0].startswith("cannot read the file")  # a folder
+    assert _problems(tmp_path) == ["not a regular file (a directory)"]
     odd = tmp_path / "policy.ini"
     odd.write_text("x")
     assert _problems(odd) == ["unknown file type '.ini': use .yaml, .yml, .toml or .json"]
@@ -188,3 +190,122 @@ class TestExtends:
         child.write_text("extends: nowhere.yaml\n", encoding="utf-8")
         with pytest.raises(PolicyError, match=r"nowhere\.yaml"):
             load_policy(child)
+
+
+class TestHostileFiles:
+    """Files a CI job validating pull requests may be handed: errors, never a traceback or hang."""
+
+    def test_devices_fifos_and_folders_are_refused_before_reading(self, tmp_path: Path) -> None:
+        assert _problems("/dev/zero") == ["not a regular file (a character device)"]
+        fifo = tmp_path / "policy.yaml"
+        os.mkfifo(fifo)  # opening it for reading would wait for a writer forever
+        assert _problems(fifo) == ["not a regular file (a FIFO)"]
+        extends = tmp_path / "extends.yaml"
+        extends.write_text("extends: /dev/zero\n")
+        with pytest.raises(PolicyError) as caught:
+            load_policy(extends)
+        assert caught.value.source == "/dev/zero"
+
+    def test_an_oversized_file_is_refused(self, tmp_path: Path) -> None:
+        big = tmp_path / "big.yaml"
+        big.write_text("# " + "x" * MAX_POLICY_BYTES + "\nextends: default\n")
+        assert _problems(big) == ["larger than 1024 KiB: not a policy file"]
+
+    @pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+    def test_utf16_and_utf32_are_named(self, tmp_path: Path, encoding: str) -> None:
+        policy = tmp_path / "p.yaml"
+        policy.write_text("extends: default\n", encoding=encoding)
+        name = encoding.upper()
+        assert _problems(policy) == [f"the file is {name}: save it as UTF-8"]
+
+    def test_bytes_that_are_not_utf8_are_located(self, tmp_path: Path) -> None:
+        policy = tmp_path / "p.yaml"
+        policy.write_bytes("extends: default\nname: caf\xe9\n".encode("latin-1"))
+        with pytest.raises(PolicyError) as caught:
+            load_policy(policy)
+        (problem,) = caught.value.problems
+        assert problem.message == "not UTF-8 (byte 0xe9): save the file as UTF-8"
+        assert (problem.line, problem.column) == (2, 10)
+
+    def test_a_utf8_byte_order_mark_is_fine(self, tmp_path: Path) -> None:
+        policy = tmp_path / "p.yaml"
+        policy.write_bytes(b"\xef\xbb\xbfextends: default\nname: bom\n")
+        assert load_policy(policy).name == "bom"
+
+    @pytest.mark.parametrize(
+        ("suffix", "text"),
+        [
+            (".json", "[" * 50_000 + "]" * 50_000),
+            (".yaml", "a: " + "[" * 50_000 + "]" * 50_000),
+            (".toml", "a = " + "[" * 50_000 + "]" * 50_000),
+            (".yaml", "".join(" " * i + "k:\n" for i in range(200))),
+        ],
+        ids=["json", "yaml-flow", "toml", "yaml-block"],
+    )
+    def test_deep_nesting_is_an_error(self, tmp_path: Path, suffix: str, text: str) -> None:
+        policy = tmp_path / f"p{suffix}"
+        policy.write_text(text)
+        assert _problems(policy) == [f"nested deeper than {MAX_NESTING} levels"]
+
+    @pytest.mark.parametrize(
+        ("suffix", "text", "where"),
+        [
+            (".toml", "max_text_chars = {digits}\n", "not valid TOML"),
+            (".json", '{{"max_text_chars": {digits}}}', "not valid JSON"),
+            (".yaml", "extends: default\nmax_text_chars: {digits}\n", "2:17: not valid YAML"),
+        ],
+    )
+    def test_a_huge_integer_is_an_error(
+        self, tmp_path: Path, suffix: str, text: str, where: str
+    ) -> None:
+        policy = tmp_path / f"p{suffix}"
+        policy.write_text(text.format(digits="9" * 5000))
+        with pytest.raises(PolicyError) as caught:
+            load_policy(policy)
+        assert f"{where}: a number longer than 4300 digits" in str(caught.value)
+
+    def test_a_key_written_twice_is_an_error_with_its_line(self, tmp_path: Path) -> None:
+        policy = tmp_path / "p.yaml"
+        policy.write_text("extends: default\nname: a\nversion: '1'\nname: b\n")
+        with pytest.raises(PolicyError) as caught:
+            load_policy(policy)
+        (problem,) = caught.value.problems
+        assert problem.message == "not valid YAML: duplicate key 'name' (first at line 2)"
+        assert (problem.line, problem.column) == (4, 1)
+        as_json = tmp_path / "p.json"
+        as_json.write_text('{"extends": "default", "name": "a", "name": "b"}')
+        assert _problems(as_json) == ["not valid JSON: duplicate key 'name'"]
+
+    def test_yaml_merge_keys_may_still_be_overridden(self, tmp_path: Path) -> None:
+        policy = tmp_path / "p.yaml"
+        policy.write_text(
+            "extends: default\nsignals:\n  stress: &s {offer: 0.5, handoff: 0.9}\n"
+            "  loop:\n    <<: *s\n    offer: 0.6\n"
+        )
+        assert load_policy(policy).signals["loop"].offer == 0.6
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("signals.stress.offer", "'0.5'"), ("max_text_chars", "'4000'")],
+    )
+    def test_a_number_written_as_a_string_is_an_error(
+        self, tmp_path: Path, field: str, value: str
+    ) -> None:
+        policy = tmp_path / "p.yaml"
+        if field.startswith("signals"):
+            policy.write_text(f"extends: default\nsignals:\n  stress:\n    offer: {value}\n")
+            line = 4
+        else:
+            policy.write_text(f"extends: default\nmax_text_chars: {value}\n")
+            line = 2
+        with pytest.raises(PolicyError) as caught:
+            load_policy(policy)
+        (problem,) = caught.value.problems
+        assert problem.path == field
+        assert problem.line == line
+        assert "valid" in problem.message
+
+    def test_whole_numbers_still_count_as_thresholds(self, tmp_path: Path) -> None:
+        policy = tmp_path / "p.yaml"
+        policy.write_text("extends: default\nsignals:\n  stress:\n    handoff: 1\n")
+        assert load_policy(policy).signals["stress"].handoff == 1.0

@@ -19,15 +19,19 @@ import typer
 
 from escalate.cli._common import (
     OnError,
+    OutputOption,
     PolicyOption,
     audit_trail,
     events_log,
     fail,
     make_escalator,
+    output_stream,
+    to_stdout,
     worker_count,
 )
 from escalate.cli._help import CONTEXT_SETTINGS, Console, EscalateGroup
 from escalate.cli._parallel import rows_in_parallel, scored_in_parallel
+from escalate.cli._progress import progress_bar
 from escalate.cli.audit import audit_app, replay_command
 from escalate.cli.evaluate import evaluate
 from escalate.cli.policy import policy_app
@@ -39,6 +43,7 @@ from escalate.cli.serve import serve
 from escalate.cli.tune import tune_command
 from escalate.events import library_version
 from escalate.exceptions import TranscriptError
+from escalate.transcript import open_transcript, text_lines
 
 __all__ = ["app", "main"]
 
@@ -97,9 +102,10 @@ def score(  # noqa: PLR0917 - typer: one parameter per option
         str, typer.Argument(help="Transcript (JSON Lines, one turn a line), or - for stdin.")
     ],
     policy: PolicyOption = None,
-    output: Annotated[
+    output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.JSONL,
+    output: OutputOption = None,
     on_error: Annotated[
         OnError,
         typer.Option("--on-error", help="Stop at a bad line (fail) or report it and go on (skip)."),
@@ -131,10 +137,11 @@ def score(  # noqa: PLR0917 - typer: one parameter per option
         run = ScoreRun()
         skip = on_error is OnError.SKIP
         try:
-            with _open(file) as lines:
-                if workers > 1 and output is OutputFormat.JSONL:
+            with _open(file, progress=True) as lines, output_stream(output) as out:
+                console = Console() if to_stdout(output) else Console(file=out)
+                if workers > 1 and output_format is OutputFormat.JSONL:
                     # Workers render the rows: the parent only orders and writes them.
-                    sys.stdout.writelines(
+                    out.writelines(
                         rows_in_parallel(
                             escalator, lines, _source(file), run, jobs=workers, skip_errors=skip
                         )
@@ -143,13 +150,13 @@ def score(  # noqa: PLR0917 - typer: one parameter per option
                     scored = scored_in_parallel(
                         escalator, lines, _source(file), run, jobs=workers, skip_errors=skip
                     )
-                    render_timeline(scored, Console())
+                    render_timeline(scored, console)
                 else:
                     scored = score_lines(escalator, lines, _source(file), run, skip_errors=skip)
-                    if output is OutputFormat.JSONL:
-                        write_jsonl(scored, sys.stdout)
+                    if output_format is OutputFormat.JSONL:
+                        write_jsonl(scored, out)
                     else:
-                        render_timeline(scored, Console())
+                        render_timeline(scored, console)
         except TranscriptError as error:
             fail(str(error))
         if run.skipped:
@@ -198,16 +205,26 @@ def main() -> None:
 
 
 @contextlib.contextmanager
-def _open(file: str) -> Iterator[TextIO]:
+def _open(file: str, *, progress: bool = False) -> Iterator[TextIO]:
+    """The transcript's lines; with ``progress``, a bar on a terminal for a large file."""
     if file == "-":
-        yield sys.stdin
+        yield text_lines()
         return
-    try:
-        handle = Path(file).open(encoding="utf-8")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        fail(f"cannot read {file}: {exc.strerror or exc}")
-    with handle:
+    path = Path(file)
+    with contextlib.ExitStack() as stack:
+        try:
+            size = path.stat().st_size if progress else 0
+            advance = stack.enter_context(
+                progress_bar("scoring", size, unit="bytes", minimum=_BAR_FROM)
+            )
+            handle = stack.enter_context(open_transcript(path, advance if progress else None))
+        except OSError as exc:  # only opening: a closed stdout (| head) is not a read error
+            fail(f"cannot read {file}: {exc.strerror or exc}")
         yield handle
+
+
+_BAR_FROM = 1_000_000
+"""Transcript bytes from which a terminal gets a progress bar (about 3,000 turns)."""
 
 
 def _source(file: str) -> str:

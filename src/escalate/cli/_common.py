@@ -1,11 +1,18 @@
-"""Pieces the ``escalate`` commands share: engine set-up, event logs, failing with exit 2."""
+"""Pieces the ``escalate`` commands share: engine set-up, event logs, failing with exit 2.
+
+Every command spells its input and output the same way: ``-`` is standard input for a file
+argument, ``--format/-f`` picks the format from a fixed set, and ``--output/-o FILE`` writes
+there instead of standard output (``-`` is standard output too).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -39,6 +46,87 @@ PolicyOption = Annotated[
         "--policy", "-p", help="Policy file (.yaml, .toml, .json); default: the bundled one."
     ),
 ]
+
+
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output", "-o", metavar="<path>", help="File to write; - (the default) is stdout."
+    ),
+]
+STDIN = "-"
+_STDIN_NAME = "<stdin>"
+
+
+def deprecated(old: str, new: str) -> None:
+    """Warn that an old spelling of an option still works, but not for long."""
+    typer.echo(
+        f"warning: {old} is deprecated and will be removed in the next release; use {new}",
+        err=True,
+    )
+
+
+def to_stdout(output: str | None) -> bool:
+    """Whether ``--output`` means standard output (not given, or ``-``)."""
+    return output is None or output == STDIN
+
+
+@contextlib.contextmanager
+def output_stream(output: str | None, *, announce: bool = True) -> Iterator[TextIO]:
+    """Standard output, or the file ``--output`` names (said on stderr unless ``announce``)."""
+    if to_stdout(output):
+        yield sys.stdout
+        return
+    assert output is not None
+    try:
+        handle = Path(output).open("w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    with handle:
+        yield handle
+    if announce:
+        typer.echo(f"wrote {output}", err=True)
+
+
+@contextlib.contextmanager
+def readable_inputs(files: list[str]) -> Iterator[list[Path]]:
+    """The input files as paths; ``-`` (once) becomes a copy of standard input.
+
+    Readers that sniff a file's kind (an audit trail, YAML scenarios) or read it twice need a
+    real file, so standard input is copied to a temporary one; ``fail_on`` names it ``<stdin>``.
+    """
+    if files.count(STDIN) > 1:
+        fail("- (standard input) can be given once")
+    if STDIN not in files:
+        yield [Path(file) for file in files]
+        return
+    with tempfile.TemporaryDirectory(prefix="escalate-") as folder:
+        copy = Path(folder) / "stdin"
+        with copy.open("wb") as out:
+            shutil.copyfileobj(sys.stdin.buffer, out)
+        # eval tells JSON Lines from YAML scenarios by the name's suffix.
+        with copy.open("rb") as check:
+            first = check.read(4096).lstrip()
+        named = copy.with_suffix(".jsonl" if not first or first[:1] == b"{" else ".yaml")
+        copy.rename(named)
+        # Kept after the copy is gone: errors raised inside are reported after the block.
+        _SPOOLED[str(named)] = _STDIN_NAME
+        yield [named if file == STDIN else Path(file) for file in files]
+
+
+_SPOOLED: dict[str, str] = {}
+
+
+def shown(message: str) -> str:
+    """``message`` with standard input's copy named as ``<stdin>``."""
+    for copy, name in _SPOOLED.items():
+        message = message.replace(copy, name)
+    return message
+
+
+def fail_on(error: Exception) -> NoReturn:
+    """``fail`` with an error's message (standard input named as such)."""
+    fail(shown(str(error)))
 
 
 def counted(number: int, noun: str) -> str:
@@ -114,9 +202,9 @@ def load_labelled(files: list[Path]) -> list[Case]:
         try:
             cases.extend(load_cases(file))
         except OSError as exc:
-            fail(f"cannot read {file}: {exc.strerror or exc}")
+            fail(shown(f"cannot read {file}: {exc.strerror or exc}"))
         except TranscriptError as error:
-            fail(str(error))
+            fail_on(error)
     return cases
 
 

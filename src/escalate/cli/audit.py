@@ -7,10 +7,9 @@ found a change, 2 bad input (a missing or unreadable file, a bad policy).
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 from rich.table import Table
@@ -21,8 +20,16 @@ from escalate.audit.export import export_csv, export_parquet
 from escalate.audit.read import AuditRecord, read_trail
 from escalate.audit.replay import ReplayReport, replay
 from escalate.audit.verify import verify as verify_trail
-from escalate.cli._common import counted, fail
+from escalate.cli._common import (
+    OutputOption,
+    counted,
+    deprecated,
+    fail,
+    output_stream,
+    to_stdout,
+)
 from escalate.cli._help import Console, EscalateGroup
+from escalate.cli._terminal import printable
 from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
 
 __all__ = ["audit_app", "replay_command"]
@@ -99,7 +106,7 @@ def show(
     records = [r for r in _records(files) if r.conversation_id == conversation]
     if not records:
         fail(f"no records of conversation {conversation!r} in {', '.join(map(str, files))}")
-    table = Table(title=Text(conversation), title_justify="left")
+    table = Table(title=Text(printable(conversation)), title_justify="left")
     for column in ("#", "at", "role", "text", "action", "why"):
         table.add_column(column, overflow="fold")
     for record in records:
@@ -121,36 +128,51 @@ def export(
         ExportFormat, typer.Option("--format", "-f", help="csv, or parquet (escalate[parquet]).")
     ] = ExportFormat.CSV,
     output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Where to write (default: stdout for csv)."),
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="<path>",
+            help="File to write; - (the default) is stdout, for csv only.",
+        ),
     ] = None,
 ) -> None:
     """One row per decision and outcome, one column per field and signal."""
     _check_exist(files)
+    if output_format is ExportFormat.PARQUET and to_stdout(output):
+        fail("--format parquet writes a binary file: give --output FILE (not standard output)")
     records = _records(files)
     try:
         if output_format is ExportFormat.PARQUET:
-            if output is None:
-                fail("--format parquet needs --output FILE")
-            count = export_parquet(records, output)
-        elif output is None:
-            count = export_csv(records, sys.stdout)
+            assert output is not None
+            count = export_parquet(records, Path(output))
         else:
-            with output.open("w", encoding="utf-8", newline="") as out:
+            with output_stream(output, announce=False) as out:
                 count = export_csv(records, out)
     except MissingDependencyError as error:
         fail(str(error))
-    if output is not None:
+    if not to_stdout(output):
         typer.echo(f"wrote {count} rows to {output}", err=True)
 
 
-def replay_command(
+class ReplayFormat(StrEnum):
+    """How ``replay`` prints what would change."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+def replay_command(  # noqa: PLR0917 - typer: one parameter per option
     files: TrailFiles,
     policy: Annotated[
         Path, typer.Option("--policy", "-p", help="The policy to decide the recorded turns with.")
     ],
     examples: Annotated[int, typer.Option(help="How many changed turns to show.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    replay_format: Annotated[
+        ReplayFormat, typer.Option("--format", "-f", help="text, or json (a summary).")
+    ] = ReplayFormat.TEXT,
+    output: OutputOption = None,
+    old_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
     fail_on_change: Annotated[
         bool, typer.Option("--fail-on-change", help="Exit 1 when any turn would change.")
     ] = False,
@@ -159,45 +181,52 @@ def replay_command(
 
     Reads the trail only: nothing is written to it.
     """
+    if old_json:
+        deprecated("--json", "--format json")
+        replay_format = ReplayFormat.JSON
     _check_exist(files)
     try:
         report = replay(files, policy)
     except (AuditError, PolicyError) as error:
         fail(str(error))
-    if as_json:
-        typer.echo(json.dumps(report.as_json(examples), indent=2))
-    else:
-        _print_replay(report, examples)
+    with output_stream(output) as out:
+        if replay_format is ReplayFormat.JSON:
+            out.write(json.dumps(report.as_json(examples), indent=2) + "\n")
+        else:
+            _print_replay(report, examples, out)
     if fail_on_change and report.changed:
         raise typer.Exit(EXIT_PROBLEM)
 
 
-def _print_replay(report: ReplayReport, examples: int) -> None:
+def _print_replay(report: ReplayReport, examples: int, out: TextIO) -> None:
+    def echo(line: str) -> None:
+        out.write(line + "\n")
+
     ref = report.policy
-    typer.echo(
+    echo(
         f"replayed {counted(report.turns, 'turn')} of"
         f" {counted(report.conversations, 'conversation')} under"
         f" {ref.name} {ref.version} ({ref.hash[:12]}): {report.changed} would change"
     )
     if report.skipped:
-        typer.echo(f"skipped {report.skipped} fail-safe decisions (no readings to replay)")
+        echo(f"skipped {report.skipped} fail-safe decisions (no readings to replay)")
     if report.partial:
-        typer.echo(
+        echo(
             f"{counted(len(report.partial), 'conversation')} started before the trail did:"
             " their first decisions may differ for that reason alone"
         )
     if report.same_policy_drift:
-        typer.echo(f"warning: {report.same_policy_drift} changes under the recording policy")
-    typer.echo("by action (recorded -> replayed):")
+        echo(f"warning: {report.same_policy_drift} changes under the recording policy")
+    echo("by action (recorded -> replayed):")
     for (before, after), count in sorted(report.by_action.items()):
         mark = "" if before is after else "  *"
-        typer.echo(f"  {before.value:>11} -> {after.value:<11} {count:>7}{mark}")
+        echo(f"  {before.value:>11} -> {after.value:<11} {count:>7}{mark}")
     for title, counts in (("gained", report.reasons_gained), ("lost", report.reasons_lost)):
         if counts:
             listed = ", ".join(f"{code} {count}" for code, count in counts.most_common())
-            typer.echo(f"reasons {title}: {listed}")
+            echo(f"reasons {title}: {listed}")
     for change in report.changes[:examples]:
-        typer.echo(
+        echo(
             f"  {change.conversation_id} #{change.turn_index}: {change.before.value}"
             f" -> {change.after.value} ({', '.join(change.reasons_after) or 'no reason'})"
             + (f' "{change.text[:60]}"' if change.text else "")
@@ -208,7 +237,7 @@ def _timeline_row(record: AuditRecord) -> tuple[str | Text, ...]:
     data = record.data
     at = str(data.get("at", ""))[:19].replace("T", " ")
     if record.kind == "outcome":
-        note = Text(f"({data['note']})" if data.get("note") else "")
+        note = Text(f"({printable(str(data['note']))})" if data.get("note") else "")
         return ("", at, "host", "", Text(f"outcome: {data['outcome']}", style="cyan"), note)
     if record.kind != "decision":
         return (
@@ -217,14 +246,14 @@ def _timeline_row(record: AuditRecord) -> tuple[str | Text, ...]:
             "",
             "",
             Text(record.kind, style="magenta"),
-            Text(str(data.get("error", ""))),
+            Text(printable(str(data.get("error", "")))),
         )
     decision = data["decision"]
     why = Text()
     for reason in decision["reasons"]:
         quote = next((e["text"] for e in reason["evidence"] if e["text"]), "")
         why.append(f"{reason['code']} {reason['score']:.2f}", style="bold")
-        why.append(f' "{quote[:40]}"\n' if quote else "\n", style="italic")
+        why.append(f' "{printable(quote[:40])}"\n' if quote else "\n", style="italic")
     for reason in decision["suppressed"]:
         why.append(f"held back: {reason['code']} {reason['score']:.2f}\n", style="dim")
     if decision.get("route"):
@@ -234,7 +263,7 @@ def _timeline_row(record: AuditRecord) -> tuple[str | Text, ...]:
         str(data["turn_index"]),
         at,
         data["turn"]["role"],
-        Text(data["turn"].get("text") or ""),  # customers' words, not rich markup
+        Text(printable(data["turn"].get("text") or "", 400)),  # words, not rich markup
         Text(action, style=_STYLE.get(action, "")),
         why,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -11,14 +10,20 @@ from typing import Annotated
 import typer
 
 from escalate.cli._common import (
+    OutputOption,
     PolicyOption,
+    deprecated,
     events_log,
     fail,
     load_labelled,
     make_escalator,
+    output_stream,
+    readable_inputs,
+    to_stdout,
     worker_count,
 )
 from escalate.cli._help import Console
+from escalate.cli._progress import progress_bar
 from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.html import render_html
 from escalate.evaluation.terminal import render_report
@@ -27,6 +32,8 @@ from escalate.exceptions import MissingDependencyError
 __all__ = ["EXIT_GATE_FAILED", "evaluate"]
 
 EXIT_GATE_FAILED = 1
+_BAR_FROM = 500
+"""Cases from which a terminal gets a progress bar (fewer take a second or two)."""
 
 
 class ReportFormat(StrEnum):
@@ -46,18 +53,18 @@ class Baseline(StrEnum):
 
 def evaluate(  # noqa: PLR0917 - typer maps each parameter to an option
     files: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(
-            help="Labelled utterances (.jsonl), conversations (.jsonl) or scenarios (.yaml)."
+            help="Labelled utterances (.jsonl), conversations (.jsonl) or scenarios (.yaml);"
+            " - for stdin.",
         ),
     ],
     policy: PolicyOption = None,
-    output: Annotated[
+    report_format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="Report format.")
     ] = ReportFormat.TABLE,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the report here instead of stdout.")
-    ] = None,
+    output: OutputOption = None,
+    old_out: Annotated[Path | None, typer.Option("--out", hidden=True)] = None,
     fail_under: Annotated[
         list[str] | None,
         typer.Option(
@@ -76,42 +83,46 @@ def evaluate(  # noqa: PLR0917 - typer maps each parameter to an option
     ] = 0,
 ) -> None:
     """Score labelled data and report precision, recall, rates and the worst errors."""
+    if old_out is not None:
+        deprecated("--out", "--output/-o")
+        output = output or str(old_out)
     try:
         gates = [parse_gate(text) for text in fail_under or []]
     except GateError as error:
         fail(str(error))
-    cases = load_labelled(files)
+    with readable_inputs(files) as paths:
+        cases = load_labelled(paths)
     with events_log(None) as logger:
         escalator = make_escalator(policy, logger)
         try:
-            report = run_evaluation(
-                escalator,
-                cases,
-                inputs=[str(file) for file in files],
-                baseline=_vader_stress() if baseline is Baseline.VADER else None,
-                jobs=worker_count(jobs),
-            )
+            with progress_bar("scoring cases", len(cases), minimum=_BAR_FROM) as advance:
+                report = run_evaluation(
+                    escalator,
+                    cases,
+                    inputs=["<stdin>" if file == "-" else file for file in files],
+                    baseline=_vader_stress() if baseline is Baseline.VADER else None,
+                    jobs=worker_count(jobs),
+                    on_scored=advance,
+                )
             outcomes = [(gate, gate.holds(report)) for gate in gates]
         except (MissingDependencyError, GateError) as error:
             fail(str(error))
-    if output is not ReportFormat.TABLE:
+    if report_format is not ReportFormat.TABLE:
         try:
             text = (
                 report.model_dump_json(indent=2)
-                if output is ReportFormat.JSON
+                if report_format is ReportFormat.JSON
                 else render_html(report)
             )
         except MissingDependencyError as error:
             fail(str(error))
-        if out is None:
-            sys.stdout.write(text + "\n")
-        else:
-            out.write_text(text + "\n", encoding="utf-8")
-    elif out is None:
+        with output_stream(output) as out:
+            out.write(text + "\n")
+    elif to_stdout(output):
         render_report(report, Console(), gates)
     else:
-        with out.open("w", encoding="utf-8") as handle:
-            render_report(report, Console(file=handle, width=140), gates)
+        with output_stream(output) as out:
+            render_report(report, Console(file=out, width=140), gates)
     failed = [gate.text for gate, held in outcomes if not held]
     if failed:
         typer.echo(f"failed gates: {', '.join(failed)}", err=True)

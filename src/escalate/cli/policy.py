@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 import yaml
 
-from escalate.cli._common import events_log, fail, make_escalator
+from escalate.cli._common import (
+    OutputOption,
+    events_log,
+    fail,
+    make_escalator,
+    output_stream,
+)
 from escalate.cli._help import EscalateGroup
 from escalate.exceptions import PolicyError, TranscriptError
 from escalate.models import Decision
@@ -31,6 +38,28 @@ policy_app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich markup eats [brackets] (escalate[parquet])
     cls=EscalateGroup,
 )
+
+
+class ShowFormat(StrEnum):
+    """How ``policy show`` prints a policy."""
+
+    YAML = "yaml"
+    JSON = "json"
+
+
+class SchemaFormat(StrEnum):
+    """What ``policy schema`` prints."""
+
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+class DiffFormat(StrEnum):
+    """How ``policy diff`` prints what changes."""
+
+    TEXT = "text"
+    JSON = "json"
+
 
 PolicyFile = Annotated[Path, typer.Argument(help="Policy file (.yaml, .yml, .toml, .json).")]
 Transcripts = Annotated[
@@ -72,22 +101,24 @@ def show(
     file: Annotated[
         Path | None, typer.Argument(help="Policy file; default: the bundled policy.")
     ] = None,
-    output: Annotated[str, typer.Option("--format", "-f", help="yaml or json.")] = "yaml",
+    show_format: Annotated[
+        ShowFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ShowFormat.YAML,
+    output: OutputOption = None,
 ) -> None:
     """Print the effective policy: after 'extends', with every default filled in."""
     from escalate.policy.loader import load_policy  # noqa: PLC0415
 
-    if output not in {"yaml", "json"}:
-        fail(f"--format: expected yaml or json, got {output!r}")
     try:
         policy = load_policy(file)
     except PolicyError as error:
         fail(str(error))
     data = policy.model_dump(mode="json", by_alias=True)
-    if output == "json":
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        typer.echo(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), nl=False)
+    with output_stream(output) as out:
+        if show_format is ShowFormat.JSON:
+            out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        else:
+            out.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 @policy_app.command()
@@ -95,27 +126,28 @@ def schema(
     cases: Annotated[
         bool, typer.Option("--cases", help="The schema of policy test case files instead.")
     ] = False,
-    output: Annotated[
-        str, typer.Option("--format", "-f", help="json (JSON Schema) or markdown (reference).")
-    ] = "json",
+    schema_format: Annotated[
+        SchemaFormat,
+        typer.Option("--format", "-f", help="json (JSON Schema) or markdown (reference)."),
+    ] = SchemaFormat.JSON,
+    output: OutputOption = None,
 ) -> None:
     """Print the JSON Schema of policy files (or case files), for editors and CI checks."""
     from escalate.policy.model import Policy  # noqa: PLC0415
     from escalate.policy.reference import markdown_reference  # noqa: PLC0415
     from escalate.policy_tests.model import CaseFile  # noqa: PLC0415
 
-    if output not in {"json", "markdown"}:
-        fail(f"--format: expected json or markdown, got {output!r}")
     model = CaseFile if cases else Policy
     document = model.model_json_schema(by_alias=True)
-    if output == "markdown":
+    if schema_format is SchemaFormat.MARKDOWN:
         title = "Case file reference" if cases else "Policy file reference"
         command = f"escalate policy schema{' --cases' if cases else ''} --format markdown"
-        reference = markdown_reference(document, model.__name__, title=title, command=command)
-        typer.echo(reference, nl=False)
-        return
-    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        text = markdown_reference(document, model.__name__, title=title, command=command)
+    else:
+        document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **document}
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    with output_stream(output) as out:
+        out.write(text)
 
 
 @policy_app.command()
@@ -172,14 +204,15 @@ def diff(  # noqa: PLR0917 - typer maps each parameter to an argument or option
     new: Annotated[Path, typer.Argument(help="The candidate policy.")],
     transcripts: Transcripts,
     examples: Annotated[int, typer.Option(help="Examples to print per kind of change.")] = 3,
-    output: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    diff_format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = DiffFormat.TEXT,
+    output: OutputOption = None,
     fail_on_change: Annotated[
         bool, typer.Option("--fail-on-change", help="Exit 1 if any decision changes (for CI).")
     ] = False,
 ) -> None:
     """The decisions that would change from OLD to NEW on the transcripts, with counts."""
-    if output not in {"text", "json"}:
-        fail(f"--format: expected text or json, got {output!r}")
     with events_log(None) as logger:
         before, after = make_escalator(old, logger), make_escalator(new, logger)
         turns = 0
@@ -193,10 +226,11 @@ def diff(  # noqa: PLR0917 - typer maps each parameter to an argument or option
                     _Change(line.conversation_id, was.turn_index, line.turn.text, was, now)
                 )
     report = _diff_report(turns, changes, examples)
-    if output == "json":
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        _print_diff(report)
+    with output_stream(output) as out:
+        if diff_format is DiffFormat.JSON:
+            out.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        else:
+            _print_diff(report, out)
     if fail_on_change and changes:
         raise typer.Exit(1)
 
@@ -211,6 +245,7 @@ def _outcome(decision: Decision) -> tuple[str, tuple[str, ...], str | None]:
 
 def _diff_report(turns: int, changes: list[_Change], examples: int) -> dict[str, Any]:
     by_action = Counter(_change_kind(change) for change in changes)
+    what_changed = Counter(part for change in changes for part in _changed_parts(change))
     by_reason: Counter[str] = Counter()
     for change in changes:
         old_codes = set(change.old.reason_codes)
@@ -234,15 +269,32 @@ def _diff_report(turns: int, changes: list[_Change], examples: int) -> dict[str,
         "turns": turns,
         "changed": len(changes),
         "conversations_changed": len({c.conversation_id for c in changes}),
+        "what_changed": {part: what_changed[part] for part in _PARTS},
         "by_action": dict(by_action.most_common()),
         "by_reason": dict(by_reason.most_common()),
         "examples": shown,
     }
 
 
+_PARTS = ("action", "route", "reasons")
+
+
+def _changed_parts(change: _Change) -> list[str]:
+    """Which of the decision's action, route and reasons differ (a change has at least one)."""
+    old, new = _outcome(change.old), _outcome(change.new)
+    return [part for part, was, now in zip(("action", "reasons", "route"), old, new, strict=True)
+            if was != now]  # fmt: skip
+
+
 def _change_kind(change: _Change) -> str:
-    """``offer_human -> handoff@security``: the actions, and the routes when they differ."""
+    """``offer_human -> handoff@security``, or ``handoff (reasons only)`` when the action stays.
+
+    The actions, with the routes when they differ; a change of reasons alone is not counted as
+    a change of action.
+    """
     old, new = change.old, change.new
+    if old.action is new.action and old.route == new.route:
+        return f"{old.action.value}{_at(old.route)} (reasons only)"
     if old.route == new.route:
         return f"{old.action.value} -> {new.action.value}"
     return f"{old.action.value}{_at(old.route)} -> {new.action.value}{_at(new.route)}"
@@ -252,23 +304,24 @@ def _at(route: str | None) -> str:
     return f"@{route}" if route else ""
 
 
-def _print_diff(report: dict[str, Any]) -> None:
-    typer.echo(
+def _print_diff(report: dict[str, Any], out: TextIO) -> None:
+    parts = ", ".join(f"{part} {count}" for part, count in report["what_changed"].items())
+    headline = (
         f"{report['changed']} of {report['turns']} decisions change"
-        f" ({report['conversations_changed']} conversation(s))"
+        f" ({report['conversations_changed']} conversation(s)); changed: {parts}"
     )
-    for change, count in report["by_action"].items():
-        typer.echo(f"  {count:6d}  {change}")
+    lines = [headline]
+    lines += [f"  {count:6d}  {change}" for change, count in report["by_action"].items()]
     if report["by_reason"]:
-        typer.echo("reasons gained (+) and lost (-):")
-        for reason, count in report["by_reason"].items():
-            typer.echo(f"  {count:6d}  {reason}")
+        lines.append("reasons gained (+) and lost (-):")
+        lines += [f"  {count:6d}  {reason}" for reason, count in report["by_reason"].items()]
     for change, cases in report["examples"].items():
-        typer.echo(f"examples of {change}:")
+        lines.append(f"examples of {change}:")
         for case in cases:
-            typer.echo(f"  {case['conversation_id']} #{case['turn_index']}: {case['text']!r}")
-            typer.echo(f"      old: {case['old']}")
-            typer.echo(f"      new: {case['new']}")
+            lines.append(f"  {case['conversation_id']} #{case['turn_index']}: {case['text']!r}")
+            lines.append(f"      old: {case['old']}")
+            lines.append(f"      new: {case['new']}")
+    out.write("".join(f"{line}\n" for line in lines))
 
 
 def _summary(decision: Decision) -> str:
@@ -285,11 +338,11 @@ def _short(text: str, limit: int = 80) -> str:
 
 
 def _transcript_lines(files: list[Path]) -> Iterator[TranscriptLine]:
-    from escalate.transcript import read_transcript  # noqa: PLC0415
+    from escalate.transcript import open_transcript, read_transcript  # noqa: PLC0415
 
     for file in files:
         try:
-            with file.open(encoding="utf-8") as handle:
+            with open_transcript(file) as handle:
                 for line in read_transcript(handle, str(file)):
                     if isinstance(line, TranscriptError):
                         fail(str(line))

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from escalate.cli._terminal import printable
 from escalate.cli.score import ScoredTurn
 from escalate.models import Action, Decision, Evidence
 from escalate.signals import BUNDLED_LEXICONS
@@ -18,6 +19,8 @@ __all__ = ["render_timeline"]
 
 _STYLE = {Action.CONTINUE: "green", Action.OFFER_HUMAN: "yellow", Action.HANDOFF: "bold red"}
 _TEXT_WIDTH = 60
+_TEXT_SHOWN = 400
+"""Characters of a turn the timeline shows: a 4 MB line took 10 s to lay out, uncut."""
 # What the stress detector adds for the evidence it finds outside its lexicon (signals/stress.py).
 _STRUCTURAL_STRENGTH = {"shouting": 0.3, "punctuation_run": 0.2}
 
@@ -29,7 +32,10 @@ def render_timeline(scored: Iterable[ScoredTurn], console: Console) -> None:
         conversations.setdefault(item.line.conversation_id, []).append(item)
     for conversation_id, turns in conversations.items():
         table = Table(
-            title=Text(conversation_id), title_justify="left", expand=False, show_lines=False
+            title=Text(printable(conversation_id)),
+            title_justify="left",
+            expand=False,
+            show_lines=False,
         )
         table.add_column("#", justify="right", style="dim")
         table.add_column("role")
@@ -41,7 +47,7 @@ def render_timeline(scored: Iterable[ScoredTurn], console: Console) -> None:
             table.add_row(
                 str(decision.turn_index),
                 decision.role.value,
-                Text(item.line.turn.text),  # customers' words, not rich markup
+                Text(printable(item.line.turn.text, _TEXT_SHOWN)),  # words, not rich markup
                 Text(decision.action.value, style=_STYLE[decision.action]),
                 _why(decision),
             )
@@ -54,7 +60,7 @@ def _why(decision: Decision) -> Text:
         quote = next((e.text for e in _strongest_first(reason.evidence) if e.text), "")
         parts.append(f"{reason.code.value} {reason.score:.2f}", style="bold")
         if quote:
-            parts.append(f' "{quote[:40]}"', style="italic")
+            parts.append(f' "{printable(quote[:40])}"', style="italic")
         parts.append("\n")
     for reason in decision.suppressed:
         parts.append(f"held back: {reason.code.value} {reason.score:.2f}\n", style="dim")

@@ -2,25 +2,44 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from escalate.cli._common import (
     OnError,
+    OutputOption,
     PolicyOption,
     counted,
+    deprecated,
     events_log,
     fail,
+    fail_on,
     make_escalator,
+    output_stream,
+    readable_inputs,
 )
+from escalate.cli._progress import progress_bar
 from escalate.exceptions import AuditError, MissingDependencyError, TranscriptError
 from escalate.insights.summary import BUCKETS
 
+if TYPE_CHECKING:
+    from escalate.insights import InsightsSummary
+
 __all__ = ["report_command"]
+
+_BAR_FROM = 1_000_000
+"""Transcript bytes from which a terminal gets a progress bar (about 3,000 turns)."""
+
+
+class ReportFormat(StrEnum):
+    """What ``report`` writes."""
+
+    MARKDOWN = "markdown"
+    HTML = "html"
+    JSON = "json"
 
 
 class Bucket(StrEnum):
@@ -34,24 +53,24 @@ class Bucket(StrEnum):
 
 def report_command(  # noqa: PLR0917 - typer: one parameter per option
     inputs: Annotated[
-        list[Path],
+        list[str],
         typer.Argument(
             help="Audit trails (.jsonl segments or SQLite) and/or transcripts (JSON Lines);"
-            " transcripts are scored on the fly.",
+            " transcripts are scored on the fly; - for stdin.",
         ),
     ],
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Write the report page (self-contained) here.")
-    ] = None,
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Write the summary (every table) as JSON here.")
-    ] = None,
-    markdown: Annotated[
-        bool,
+    report_format: Annotated[
+        ReportFormat,
         typer.Option(
-            "--markdown", help="Print the tables as Markdown (the default with no other output)."
+            "--format",
+            "-f",
+            help="markdown (the tables), html (one self-contained page) or json (every table).",
         ),
-    ] = False,
+    ] = ReportFormat.MARKDOWN,
+    output: OutputOption = None,
+    old_html: Annotated[Path | None, typer.Option("--html", hidden=True)] = None,
+    old_json: Annotated[Path | None, typer.Option("--json", hidden=True)] = None,
+    old_markdown: Annotated[bool, typer.Option("--markdown", hidden=True)] = False,
     policy: PolicyOption = None,
     on_error: Annotated[
         OnError,
@@ -76,9 +95,10 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
     ] = "Escalation insights",
 ) -> None:
     """Escalation insights: loops, dead ends, stress, effort, declines, time to human, trust."""
-    for path in inputs:
-        if not path.is_file():
-            fail(f"no such file: {path}")
+    outputs = _outputs(report_format, output, old_html, old_json, old_markdown=old_markdown)
+    for name in inputs:
+        if name != "-" and not Path(name).is_file():
+            fail(f"no such file: {name}")
     try:
         from escalate.audit.redact import Redactor  # noqa: PLC0415
         from escalate.insights import DuckDBEngine, ReportOptions, load_inputs, summarise  # noqa: PLC0415
@@ -88,36 +108,29 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
             max_meta_values=max_meta_values,
             bucket_seconds=BUCKETS.get(bucket.value),
         )
-        with events_log(None) as logger:
+        with (
+            readable_inputs(inputs) as paths,
+            events_log(None) as logger,
+            progress_bar("reading", _size(paths), unit="bytes", minimum=_BAR_FROM) as advance,
+        ):
             loaded = load_inputs(
-                inputs,
+                paths,
                 lambda: make_escalator(policy, logger),
                 Redactor(),
                 skip_errors=on_error is OnError.SKIP,
+                on_read=advance,
             )
-        engine = DuckDBEngine(loaded.tables)
-        try:
-            summary = summarise(
-                engine, options, sources=[str(path) for path in inputs], notices=loaded.notices
-            )
-        finally:
-            engine.close()
-        if html is not None:
-            from escalate.insights.html import render_html  # noqa: PLC0415
-
-            html.write_text(render_html(summary, title=title), encoding="utf-8")
-            typer.echo(f"wrote {html}", err=True)
-        if json_path is not None:
-            json_path.write_text(summary.model_dump_json(indent=2) + "\n", encoding="utf-8")
-            typer.echo(f"wrote {json_path}", err=True)
-        if markdown or (html is None and json_path is None):
-            from escalate.insights.markdown import render_markdown  # noqa: PLC0415
-
-            sys.stdout.write(render_markdown(summary, title=title))
+            sources = ["<stdin>" if name == "-" else name for name in inputs]
+            engine = DuckDBEngine(loaded.tables)
+            try:
+                summary = summarise(engine, options, sources=sources, notices=loaded.notices)
+            finally:
+                engine.close()
+        for wanted, destination in outputs:
+            with output_stream(destination) as out:
+                out.write(_render(summary, wanted, title))
     except (MissingDependencyError, AuditError, TranscriptError) as error:
-        fail(str(error))
-    except OSError as error:
-        fail(f"cannot write the report: {error}")
+        fail_on(error)
     if loaded.skipped:
         typer.echo(f"skipped {len(loaded.skipped)} bad line(s)", err=True)
     overview = summary.overview
@@ -126,3 +139,47 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
         f" {overview.escalated} escalated, {overview.handed_off} handed off",
         err=True,
     )
+
+
+def _size(paths: list[Path]) -> int:
+    """Bytes of the transcripts to score (audit trails are read without a bar)."""
+    from escalate.insights.sources import InputKind, input_kind  # noqa: PLC0415
+
+    return sum(p.stat().st_size for p in paths if input_kind(p) is InputKind.TRANSCRIPT)
+
+
+def _outputs(
+    report_format: ReportFormat,
+    output: str | None,
+    old_html: Path | None,
+    old_json: Path | None,
+    *,
+    old_markdown: bool,
+) -> list[tuple[ReportFormat, str | None]]:
+    """What to write where: ``--format``/``--output``, plus the deprecated spellings' outputs."""
+    old: list[tuple[ReportFormat, str | None]] = []
+    if old_html is not None:
+        deprecated("--html FILE", "--format html --output FILE")
+        old.append((ReportFormat.HTML, str(old_html)))
+    if old_json is not None:
+        deprecated("--json FILE", "--format json --output FILE")
+        old.append((ReportFormat.JSON, str(old_json)))
+    if old_markdown:
+        deprecated("--markdown", "--format markdown (the default)")
+        old.append((ReportFormat.MARKDOWN, None))
+    # The old spellings alone keep their meaning: no Markdown on stdout unless asked for.
+    if old and output is None and report_format is ReportFormat.MARKDOWN:
+        return old
+    return [(report_format, output), *old]
+
+
+def _render(summary: InsightsSummary, report_format: ReportFormat, title: str) -> str:
+    if report_format is ReportFormat.HTML:
+        from escalate.insights.html import render_html  # noqa: PLC0415
+
+        return render_html(summary, title=title)
+    if report_format is ReportFormat.JSON:
+        return summary.model_dump_json(indent=2) + "\n"
+    from escalate.insights.markdown import render_markdown  # noqa: PLC0415
+
+    return render_markdown(summary, title=title)

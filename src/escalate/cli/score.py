@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -68,4 +69,9 @@ def write_jsonl(scored: Iterable[ScoredTurn], out: TextIO) -> None:
     """Print one line per user turn, as they are decided (streaming)."""
     for item in scored:
         if item.decision.role is Role.USER:
-            out.write(json.dumps(score_row(item.decision), ensure_ascii=False) + "\n")
+            line = json.dumps(score_row(item.decision), ensure_ascii=False)
+            # A lone surrogate (valid JSON: "\\ud800") cannot be written as UTF-8: escape it.
+            out.write(_SURROGATE.sub(lambda match: f"\\u{ord(match[0]):04x}", line) + "\n")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

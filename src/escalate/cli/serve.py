@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,14 @@ from escalate.cli._common import PolicyOption, audit_trail, fail, make_escalator
 from escalate.exceptions import MissingDependencyError
 
 __all__ = ["serve"]
+
+
+class Docs(StrEnum):
+    """``escalate.server.DocsAccess``, without importing the optional server extra."""
+
+    KEY = "key"
+    OPEN = "open"
+    OFF = "off"
 
 
 def serve(  # noqa: PLR0917 - typer: one parameter per option
@@ -36,6 +45,13 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
         str | None,
         typer.Option(help="Keep conversation state in Redis (escalate[redis]): workers share it."),
     ] = None,
+    docs: Annotated[
+        Docs,
+        typer.Option(
+            help="Who may read /docs, /redoc and /openapi.json: key (as /v1), open (anyone) or"
+            " off.",
+        ),
+    ] = Docs.KEY,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
     events: Annotated[
         bool,
@@ -52,7 +68,7 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
     try:
         import uvicorn  # noqa: PLC0415 - optional extra
 
-        from escalate.server import create_app  # noqa: PLC0415
+        from escalate.server import DocsAccess, create_app  # noqa: PLC0415
     except ImportError:  # MissingDependencyError is an ImportError too
         fail(str(MissingDependencyError("escalate serve", "server")))
     import structlog  # noqa: PLC0415
@@ -83,6 +99,9 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
             policy, structlog.get_logger("escalate"), audit=trail, store=store
         )
         app = create_app(
-            escalator, api_key=os.environ.get(api_key_env) or None, max_body_bytes=max_body_bytes
+            escalator,
+            api_key=os.environ.get(api_key_env) or None,
+            max_body_bytes=max_body_bytes,
+            docs=DocsAccess(docs.value),
         )
         uvicorn.run(app, host=host, port=port, log_level=log_level)

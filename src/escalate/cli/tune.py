@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -12,11 +11,15 @@ import typer
 from rich.table import Table
 
 from escalate.cli._common import (
+    OutputOption,
     PolicyOption,
+    deprecated,
     events_log,
     fail,
     load_labelled,
     make_escalator,
+    output_stream,
+    to_stdout,
     worker_count,
 )
 from escalate.cli._help import Console
@@ -28,7 +31,7 @@ __all__ = ["tune_command"]
 EXIT_TARGET_MISSED = 1
 
 
-def tune_command(
+def tune_command(  # noqa: PLR0917 - typer: one parameter per option
     files: Annotated[
         list[Path],
         typer.Argument(help="Labelled utterances, conversations or scenarios (as for eval)."),
@@ -43,15 +46,16 @@ def tune_command(
         ),
     ],
     policy: PolicyOption = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Write the suggested policy here (default: stdout)."),
-    ] = None,
+    output: OutputOption = None,
+    old_out: Annotated[Path | None, typer.Option("--out", hidden=True)] = None,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=0, help="Processes for the final check; 0: all.")
     ] = 0,
 ) -> None:
     """Sweep each signal's threshold and write a policy that extends the current one."""
+    if old_out is not None:
+        deprecated("--out", "--output/-o")
+        output = output or str(old_out)
     try:
         targets = [parse_gate(text) for text in target]
     except GateError as error:
@@ -83,14 +87,12 @@ def tune_command(
     console.print(summary)
     base = "default"
     if policy is not None:
-        anchor = (out or Path.cwd() / "tuned.yaml").resolve().parent
+        anchor = Path.cwd() if to_stdout(output) else Path(str(output)).resolve().parent
         base = os.path.relpath(policy.resolve(), anchor)
     version = f"{current.version}+tuned.{datetime.now(UTC):%Y%m%d}"
     text = overrides_yaml(base, current, tuning, _plain(tuning) + "\n" + summary, version=version)
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
+    with output_stream(output) as out:
+        out.write(text)
     if missed:
         typer.echo(f"targets missed: {', '.join(missed)}", err=True)
         raise typer.Exit(EXIT_TARGET_MISSED)

@@ -34,6 +34,7 @@ from escalate.core._models import (
     Reason,
     ReasonCode,
     Role,
+    RoleName,
     Turn,
 )
 from escalate.core._notes import note_turn
@@ -122,6 +123,7 @@ __all__ = [
     "ReasonCode",
     "RecentTurn",
     "Role",
+    "RoleName",
     "ScoredTurn",
     "SecurityMemory",
     "SensitiveMemory",

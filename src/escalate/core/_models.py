@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictStr, ValidationError
 
 from escalate.core._errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "Action",
@@ -24,6 +27,7 @@ __all__ = [
     "Reason",
     "ReasonCode",
     "Role",
+    "RoleName",
     "Turn",
     "trusted",
 ]
@@ -95,6 +99,10 @@ class Outcome(StrEnum):
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid")
 
 
+RoleName = Literal["user", "bot", "agent", "system"]
+"""A ``Role`` as the string the docs write (``Turn(role="user", ...)``), for type checkers."""
+
+
 class Turn(BaseModel):
     """One message in a conversation.
 
@@ -112,7 +120,19 @@ class Turn(BaseModel):
     meta: dict[str, JsonValue] = Field(default_factory=dict)
     """Free host data (channel, language, customer tier...); kept out of scoring."""
 
-    if not TYPE_CHECKING:  # type checkers keep the field-by-field signature pydantic gives
+    if TYPE_CHECKING:
+        # What a type checker sees (with or without pydantic's mypy plugin): the documented
+        # strings for ``role`` (a misspelt one is an error) and the types pydantic converts.
+        def __init__(
+            self,
+            *,
+            role: Role | RoleName,
+            text: str,
+            ts: datetime | str | float | None = None,
+            meta: Mapping[str, JsonValue] | None = None,
+        ) -> None: ...
+
+    else:
 
         def __init__(self, /, **data: Any) -> None:
             # ``Turn(...)`` is the documented way in, so a mistake there raises the documented

@@ -60,9 +60,13 @@ def run_evaluation(
     inputs: Sequence[str] = (),
     baseline: Callable[[str], float] | None = None,
     jobs: int = 1,
+    on_scored: Callable[[int], None] | None = None,
 ) -> EvalReport:
-    """Score every case with ``escalator`` (in ``jobs`` processes) and build the report."""
-    scored = score_cases_in_parallel(escalator, list(cases), jobs)
+    """Score every case with ``escalator`` (in ``jobs`` processes) and build the report.
+
+    ``on_scored(n)`` is told each time ``n`` more cases are scored (for a progress bar).
+    """
+    scored = score_cases_in_parallel(escalator, list(cases), jobs, on_scored)
     results = [check_result(s, check) for s in scored for check in s.case.checks]
     policy = escalator.policy.ref
     return build_report(

@@ -122,7 +122,8 @@ def load_cases(path: Path | str) -> list[Case]:
         FileNotFoundError: the file does not exist.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    # A byte that is not UTF-8 fails its line (json_object), not the whole read.
+    text = path.read_text(encoding="utf-8", errors="surrogateescape")
     source = str(path)
     if path.name.endswith((".escalate.yaml", ".escalate.yml")):
         return _policy_test_cases(path)

@@ -9,9 +9,11 @@ inject markup.
 from __future__ import annotations
 
 import io
+import os
 from typing import TYPE_CHECKING, Any
 
 from escalate._templates import html_template
+from escalate.evaluation.report import CASES_AND_CHECKS
 from escalate.exceptions import MissingDependencyError
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ def render_html(report: EvalReport) -> str:
     template = html_template(
         "escalate.evaluation",
         "report.html.j2",
-        {"marked": _marked},
+        {"marked": _marked, "short_label": _short_label},
         report="the HTML report",
         extra="eval",
     )
@@ -35,8 +37,15 @@ def render_html(report: EvalReport) -> str:
 
     expected_rows = sorted({cell.expected for cell in report.confusion})
     counts = {(cell.expected, cell.got): cell.count for cell in report.confusion}
+    failing = [row for row in report.by_label if row.passed < row.checks]
     return template.render(
         report=report,
+        cases_and_checks=CASES_AND_CHECKS,
+        labels={
+            "failing": failing,
+            "perfect": len(report.by_label) - len(failing),
+            "prefix": _common_start([row.group for row in report.by_label]),
+        },
         confusion_rows=[
             (row, [counts.get((row, got), 0) for got in ("continue", "offer_human", "handoff")])
             for row in expected_rows
@@ -49,6 +58,18 @@ def render_html(report: EvalReport) -> str:
             ("Wrong reasons", report.wrong_reasons),
         ],
     )
+
+
+def _common_start(labels: list[str]) -> str:
+    """The start every label shares, up to a ``/`` (a file path repeated on every row)."""
+    if len(labels) < 2:  # noqa: PLR2004 - one label has nothing in common to drop
+        return ""
+    shared = os.path.commonprefix(labels)  # noqa: RUF071 - cut back to a "/" below
+    return shared[: shared.rfind("/") + 1]
+
+
+def _short_label(label: str, prefix: str) -> str:
+    return label.removeprefix(prefix) or label
 
 
 def _marked(example: Example) -> Any:
@@ -87,6 +108,12 @@ def _pyplot() -> Any:
     return plt
 
 
+def _ticker() -> Any:
+    import matplotlib.ticker  # noqa: PLC0415 - optional, escalate[eval]
+
+    return matplotlib.ticker
+
+
 def _svg(figure: Any) -> str:
     buffer = io.StringIO()
     # No date in the metadata: the same report renders to the same bytes.
@@ -105,6 +132,8 @@ def _label_chart(rows: list[Breakdown]) -> str:
     names = [row.group for row in reversed(shown)]
     axes.barh(names, [row.checks - row.passed for row in reversed(shown)], color="#c0392b")
     axes.set_xlabel("checks not met")
+    # Whole checks: matplotlib would put ticks at 0.5 for small counts.
+    axes.xaxis.set_major_locator(_ticker().MaxNLocator(integer=True))
     axes.set_title("Unmet checks by label (most first)" if shown else "Every check was met")
     return _svg(figure)
 

@@ -77,8 +77,22 @@ def build_report(
             key=_top_level,
             kind="wrong reason",
         ),
-        graded=_graded(scored, baseline) if graded else None,
+        **_graded_or_note(scored, baseline) if graded else {"graded": None},
     )
+
+
+def _graded_or_note(
+    scored: Sequence[ScoredCase], baseline: Callable[[str], float] | None
+) -> dict[str, Any]:
+    """The ranking metrics, or, without scikit-learn, a note saying what they need.
+
+    The rest of the report needs nothing optional: a plain ``escalate eval`` on graded data
+    must not fail for the one table that does.
+    """
+    try:
+        return {"graded": _graded(scored, baseline)}
+    except MissingDependencyError as error:
+        return {"graded": None, "notes": [f"skipped: {error}"]}
 
 
 def _escalated(result: CheckResult) -> bool:

@@ -22,6 +22,15 @@ __all__ = [
 _FROZEN = ConfigDict(frozen=True)
 
 
+CASES_AND_CHECKS = (
+    "A case is one labelled utterance, conversation or scenario; a check is one expectation"
+    " about its decisions (an utterance's expected action, each labelled turn of a"
+    " conversation, a routine conversation that must never escalate). Utterances graded only"
+    " negative / non_negative have no check: they feed the stress ROC AUC."
+)
+"""What "N cases, M checks" counts, for the reports."""
+
+
 def _ratio(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
@@ -69,6 +78,17 @@ class ReasonMetrics(BaseModel):
     def f1(self) -> float:
         """Harmonic mean of precision and recall."""
         return _ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn)
+
+    def shown(self) -> tuple[str, str, str]:
+        """Precision, recall and F1 to three places, ``n/a`` where there is nothing to measure.
+
+        Data with no check expecting the reason (no stress positives) cannot measure it: every
+        decision carrying it is then a false alarm, and 0.000 would read as a failing detector.
+        """
+        if not self.tp + self.fn:
+            return "n/a", "n/a", "n/a"
+        precision = f"{self.precision:.3f}" if self.tp + self.fp else "n/a"
+        return precision, f"{self.recall:.3f}", f"{self.f1:.3f}"
 
 
 class ConfusionCell(BaseModel):
@@ -166,6 +186,8 @@ class EvalReport(BaseModel):
     missed_escalations: list[Example]
     wrong_reasons: list[Example]
     graded: GradedMetrics | None
+    notes: list[str] = []
+    """What the report left out and why (ROC AUC without scikit-learn installed)."""
 
     def reason(self, code: ReasonCode | str) -> ReasonMetrics | None:
         """The metrics of one reason code, if the data had any."""

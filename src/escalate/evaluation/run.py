@@ -11,7 +11,7 @@ from escalate.models import Action, Decision, Role
 from escalate.typing import StateStore
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from escalate.engine import Escalator
     from escalate.policy.model import Policy
@@ -61,21 +61,38 @@ def score_cases(escalator: Escalator, cases: Iterable[Case]) -> Iterator[ScoredC
 
 
 def score_cases_in_parallel(
-    escalator: Escalator, cases: Sequence[Case], jobs: int
+    escalator: Escalator,
+    cases: Sequence[Case],
+    jobs: int,
+    on_scored: Callable[[int], None] | None = None,
 ) -> list[ScoredCase]:
     """``score_cases`` across ``jobs`` worker processes, in order.
 
     Each worker builds its own engine with the same policy and detectors (which must pickle).
+    ``on_scored(n)`` hears of each case (one process) or each chunk of cases (several).
     """
+    told = on_scored or _nobody
     if jobs <= 1 or len(cases) <= _CHUNK:
-        return list(score_cases(escalator, cases))
+        scored = []
+        for item in score_cases(escalator, cases):
+            scored.append(item)
+            told(1)
+        return scored
     chunks = [cases[start : start + _CHUNK] for start in range(0, len(cases), _CHUNK)]
     with ProcessPoolExecutor(
         max_workers=jobs,
         initializer=_start_worker,
         initargs=(escalator.policy, escalator.detectors),
     ) as pool:
-        return [scored for chunk in pool.map(_score_chunk, chunks) for scored in chunk]
+        results = []
+        for chunk in pool.map(_score_chunk, chunks):
+            results.extend(chunk)
+            told(len(chunk))
+        return results
+
+
+def _nobody(_: int) -> None:
+    """No one listens to the progress."""
 
 
 _worker: list[Escalator] = []

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
+from escalate.evaluation.report import CASES_AND_CHECKS
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -26,6 +28,7 @@ def render_report(report: EvalReport, console: Console, gates: list[Gate] | None
         if report.checks
         else "no checks"
     )
+    console.print(CASES_AND_CHECKS, style="dim", highlight=False)
     headline = Table(title="Headline", show_edge=False)
     for column in ("metric", "value", "count"):
         headline.add_column(column)
@@ -43,15 +46,14 @@ def render_report(report: EvalReport, console: Console, gates: list[Gate] | None
             f"{graded.signal} average precision", f"{graded.average_precision:.3f}", ""
         )
     console.print(headline)
+    for note in report.notes:
+        console.print(f"note: {note}", style="yellow", highlight=False)
 
     reasons = Table(title="Per reason", show_edge=False)
     for column in ("reason", "precision", "recall", "F1", "tp", "fp", "fn"):
         reasons.add_column(column, justify="left" if column == "reason" else "right")
     for m in report.reasons:
-        reasons.add_row(
-            m.reason.value, f"{m.precision:.3f}", f"{m.recall:.3f}", f"{m.f1:.3f}",
-            str(m.tp), str(m.fp), str(m.fn),
-        )  # fmt: skip
+        reasons.add_row(m.reason.value, *m.shown(), str(m.tp), str(m.fp), str(m.fn))
     console.print(reasons)
 
     console.print(_confusion(report))

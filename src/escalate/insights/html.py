@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from escalate.insights.summary import BotMessage, HistogramBar, InsightsSummary
 
-__all__ = ["render_html"]
+__all__ = ["chart", "render_html"]
 
 _FONT: Final = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 _CONFIG: Final = {
@@ -124,6 +124,11 @@ def render_html(summary: InsightsSummary, *, title: str = "Escalation insights")
         # plotly.js holds no "</script": it is made to be inlined (plotly.io does the same).
         plotlyjs=Markup(plotly.offline.get_plotlyjs()),  # noqa: S704
     )
+
+
+def chart(summary: InsightsSummary, name: str, key: str = "") -> Any:
+    """The plotly figure of one of the page's charts (``ChartRef.name``, ``ChartRef.key``)."""
+    return _FIGURES[name](summary, key)
 
 
 def _breakable(text: str) -> Any:
@@ -417,8 +422,17 @@ def _histogram(
     colours: dict[str, str],
     axis: str,
     cap: int,
+    *,
+    shares: bool = False,
 ) -> Any:
+    """Conversations by value, one bar per group.
+
+    With ``shares``, each group's bars are shares of that group, so a small group (escalated
+    conversations) stays as readable as a large one.
+    """
     go = _go()
+    if shares:
+        return _shares_histogram(bars, names, colours, axis, cap)
     low = min(b.value for b in bars)
     values = list(range(low, max(*(b.value for b in bars), low + _MIN_SLOTS - 1) + 1))
     counts = {(b.group, b.value): b.conversations for b in bars}
@@ -454,12 +468,57 @@ def _histogram(
 
 
 def _effort(summary: InsightsSummary, _key: str) -> Any:
+    # Escalated conversations are a few percent of all: as counts, their bars vanish.
     return _histogram(
         summary.effort_histogram,
         {"escalated": "escalated", "automated": "automated"},
         _OUTCOME_COLOURS,
         "customer turns until the escalation, or the end",
         summary.histogram_cap,
+        shares=True,
+    )
+
+
+def _shares_histogram(
+    bars: Sequence[HistogramBar],
+    names: dict[str, str],
+    colours: dict[str, str],
+    axis: str,
+    cap: int,
+) -> Any:
+    go = _go()
+    low = min(b.value for b in bars)
+    values = list(range(low, max(*(b.value for b in bars), low + _MIN_SLOTS - 1) + 1))
+    counts = {(b.group, b.value): b.conversations for b in bars}
+    totals: dict[str, int] = {}
+    for bar in bars:
+        totals[bar.group] = totals.get(bar.group, 0) + bar.conversations
+    groups = sorted(totals, key=lambda g: (list(names).index(g) if g in names else len(names), g))
+    traces = [
+        go.Bar(
+            name=f"{_label(names.get(group, group))} ({totals[group]:,})",
+            x=values,
+            y=[counts.get((group, value), 0) / totals[group] for value in values],
+            customdata=[counts.get((group, value), 0) for value in values],
+            hovertemplate="%{x} turns: %{y:.1%} of them (%{customdata} conversations)"
+            "<extra>%{fullData.name}</extra>",
+            marker={"color": _colour(colours, group, index)},
+        )
+        for index, group in enumerate(groups)
+    ]
+    return _figure(
+        *traces,
+        barmode="group",
+        xaxis={
+            "title": {"text": axis},
+            "tickvals": values,
+            "ticktext": [f"{value}+" if value >= cap else str(value) for value in values],
+        },
+        yaxis={
+            "title": {"text": "share of the group's conversations"},
+            "tickformat": ".0%",
+            "rangemode": "tozero",
+        },
     )
 
 
@@ -585,7 +644,8 @@ def _trust_by_phase(summary: InsightsSummary, _key: str) -> Any:
         xaxis={"type": "category"},
         yaxis={
             "title": {"text": "share of customer turns"},
-            "tickformat": ".0%",
+            # Shares of 0.1-0.3% would all read "0%" as whole percents; "~" drops zeros.
+            "tickformat": ".2~%",
             "rangemode": "tozero",
         },
     )

@@ -492,7 +492,9 @@ def _stress(summary: InsightsSummary) -> Section:
 def _effort(summary: InsightsSummary) -> Section:
     how = (
         "Customer turns (and time) until the first escalation, or until the end of the "
-        "conversations the bot handled alone: a long tail means customers work hard for help."
+        "conversations the bot handled alone: a long tail means customers work hard for help. "
+        "Each group's bars are shares of that group (counts in the legend), so the few "
+        "escalated conversations show next to the many automated ones."
     )
     if not summary.effort:
         return Section("effort", "Effort", how, (Block(missing="No conversations to measure."),))

@@ -14,7 +14,7 @@ from escalate.audit.read import is_sqlite, read_trail
 from escalate.exceptions import TranscriptError
 from escalate.insights.rows import TableBuilder, from_decision, from_record, iso_seconds
 from escalate.insights.tables import TurnTables
-from escalate.transcript import parse_line, read_transcript
+from escalate.transcript import open_transcript, parse_line, read_transcript
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -111,12 +111,16 @@ def tables_from_transcripts(
     redactor: Redactor,
     *,
     skip_errors: bool = False,
+    on_read: Callable[[int], None] | None = None,
 ) -> Loaded:
-    """Score every turn of JSON Lines transcripts (conversations may be interleaved)."""
+    """Score every turn of JSON Lines transcripts (conversations may be interleaved).
+
+    ``on_read(n)`` hears of every ``n`` bytes read (for a progress bar).
+    """
     builder = TableBuilder(redactor)
     loaded = Loaded(builder.tables)
     for path in paths:
-        with path.open(encoding="utf-8") as file:
+        with open_transcript(path, on_read) as file:
             for item in read_transcript(file, str(path)):
                 if isinstance(item, TranscriptError):
                     if not skip_errors:
@@ -156,15 +160,19 @@ def load_inputs(
     redactor: Redactor,
     *,
     skip_errors: bool = False,
+    on_read: Callable[[int], None] | None = None,
 ) -> Loaded:
-    """Audit trails read and transcripts scored (by ``escalator()``, made only if needed)."""
+    """Audit trails read and transcripts scored (by ``escalator()``, made only if needed).
+
+    ``on_read(n)`` hears of every ``n`` bytes of transcript read.
+    """
     paths = list(paths)
     trails = [path for path in paths if input_kind(path) is InputKind.AUDIT]
     transcripts = [path for path in paths if path not in trails]
     loaded = tables_from_audit(trails) if trails else Loaded(TurnTables())
     if transcripts:
         scored = tables_from_transcripts(
-            transcripts, escalator(), redactor, skip_errors=skip_errors
+            transcripts, escalator(), redactor, skip_errors=skip_errors, on_read=on_read
         )
         loaded.tables.extend(scored.tables)
         loaded.notices.update(scored.notices)

@@ -62,10 +62,10 @@ class NumericBounds(BaseModel):
 
     model_config = _STRICT
 
-    at_least: float | None = None
-    above: float | None = None
-    at_most: float | None = None
-    below: float | None = None
+    at_least: float | None = Field(default=None, strict=True)
+    above: float | None = Field(default=None, strict=True)
+    at_most: float | None = Field(default=None, strict=True)
+    below: float | None = Field(default=None, strict=True)
 
     @model_validator(mode="after")
     def _one_bound_per_side(self) -> Self:
@@ -87,9 +87,9 @@ class SignalComparison(NumericBounds):
     """
 
     signal: str = Field(min_length=1)
-    for_user_turns: int | None = Field(default=None, ge=1, le=_MAX_WINDOW)
+    for_user_turns: int | None = Field(default=None, ge=1, le=_MAX_WINDOW, strict=True)
     """Held on this user turn and the N-1 user turns before it (read as of the last user turn)."""
-    for_turns: int | None = Field(default=None, ge=1, le=_MAX_WINDOW)
+    for_turns: int | None = Field(default=None, ge=1, le=_MAX_WINDOW, strict=True)
     """Held on this turn and the N-1 turns before it, bot turns included."""
 
     @model_validator(mode="after")
@@ -108,10 +108,10 @@ class EvidenceCount(BaseModel):
     model_config = _STRICT
 
     evidence: str = Field(min_length=1)
-    at_least: int = Field(default=1, ge=1, le=_MAX_WINDOW)
+    at_least: int = Field(default=1, ge=1, le=_MAX_WINDOW, strict=True)
     """Turns (within the window) that must show the evidence."""
-    within_turns: int | None = Field(default=None, ge=1, le=_MAX_WINDOW)
-    within_user_turns: int | None = Field(default=None, ge=1, le=_MAX_WINDOW)
+    within_turns: int | None = Field(default=None, ge=1, le=_MAX_WINDOW, strict=True)
+    within_user_turns: int | None = Field(default=None, ge=1, le=_MAX_WINDOW, strict=True)
 
     @model_validator(mode="after")
     def _window_fits(self) -> Self:

@@ -9,8 +9,11 @@ with the file, line and column that wrote it.
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from functools import cache
@@ -27,6 +30,7 @@ from escalate.policy.hours import Calendar
 from escalate.policy.locate import (
     SourceMap,
     parse_toml_positions,
+    too_long_number,
     yaml_problem,
     yaml_with_positions,
 )
@@ -41,6 +45,10 @@ PolicySource = Policy | Mapping[str, Any] | str | Path
 """What ``load_policy`` accepts: a Policy, a dict, or a .yaml/.yml/.toml/.json file path."""
 
 _MERGED_BY_ID = "rules"
+MAX_POLICY_BYTES = 1024 * 1024
+"""A policy is a few kilobytes; a larger file is refused before it is read."""
+MAX_NESTING = 64
+"""The bundled policy nests 7 levels; far deeper is a broken or hostile file."""
 
 
 @cache
@@ -185,41 +193,140 @@ def _merged_by_id(base: Any, over: Any, positions: SourceMap) -> Any:
 
 
 def _read(path: Path, positions: SourceMap) -> Any:
+    text = _read_text(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".yaml", ".yml", ".toml", ".json"}:
+        raise PolicyError(
+            str(path), [f"unknown file type {suffix!r}: use .yaml, .yml, .toml or .json"]
+        )
     try:
-        text = path.read_text(encoding="utf-8")
+        data = _parse(text, suffix, str(path), positions)
+    except RecursionError:  # the parsers recurse once per level of nesting
+        data = None
+    if data is None or _too_deep(data):
+        raise PolicyError(str(path), [f"nested deeper than {MAX_NESTING} levels"]) from None
+    return data
+
+
+def _parse(text: str, suffix: str, file: str, positions: SourceMap) -> Any:
+    if suffix in {".yaml", ".yml"}:
+        return _read_yaml(text, file, positions)
+    if suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(file, [_toml_problem(exc, file)]) from exc
+        except ValueError:  # an integer longer than Python converts
+            raise PolicyError(file, [f"not valid TOML: {too_long_number()}"]) from None
+        positions.update(parse_toml_positions(text, data, file))
+        return data
+    try:
+        data = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except json.JSONDecodeError as exc:
+        problem = PolicyProblem(f"not valid JSON: {exc.msg}", "", file, exc.lineno, exc.colno)
+        raise PolicyError(file, [problem]) from exc
+    except ValueError as exc:  # a duplicate key, or an integer too long to convert
+        what = str(exc) if isinstance(exc, _DuplicateKeyError) else too_long_number()
+        raise PolicyError(file, [f"not valid JSON: {what}"]) from None
+    try:  # JSON is (nearly always) YAML: borrow the YAML parser's positions
+        same, found = yaml_with_positions(text, file)
+    except (yaml.YAMLError, ValueError):
+        return data
+    if same != data:
+        return data
+    positions.update(found)
+    return same
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKeyError(f"duplicate key {key!r}")
+        data[key] = value
+    return data
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: a regular file of at most ``MAX_POLICY_BYTES``, in UTF-8.
+
+    Checked on the open file before reading, so ``/dev/zero`` is not read until memory runs out
+    and a FIFO does not block (it is opened without waiting for a writer).
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError as exc:
         # Not an invalid policy: a wrong path (relative ones are read from the working folder).
         missing = "no such file" if path.is_absolute() else f"no such file in {Path.cwd()}"
         raise PolicyError(str(path), [missing], found=False) from exc
     except OSError as exc:
         raise PolicyError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
-    suffix = path.suffix.lower()
-    if suffix in {".yaml", ".yml"}:
-        return _read_yaml(text, str(path), positions)
-    if suffix == ".toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(str(path), [_toml_problem(exc, str(path))]) from exc
-        positions.update(parse_toml_positions(text, data, str(path)))
-        return data
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problem = PolicyProblem(
-                f"not valid JSON: {exc.msg}", "", str(path), exc.lineno, exc.colno
-            )
-            raise PolicyError(str(path), [problem]) from exc
-        try:  # JSON is (nearly always) YAML: borrow the YAML parser's positions
-            same, found = yaml_with_positions(text, str(path))
-        except yaml.YAMLError:
-            return data
-        if same != data:
-            return data
-        positions.update(found)
-        return same
-    raise PolicyError(str(path), [f"unknown file type {suffix!r}: use .yaml, .yml, .toml or .json"])
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise PolicyError(str(path), [f"not a regular file ({_file_kind(mode)})"])
+    with os.fdopen(descriptor, "rb") as file:
+        data = file.read(MAX_POLICY_BYTES + 1)  # bounded, even for a file that grows
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyError(
+            str(path), [f"larger than {MAX_POLICY_BYTES // 1024} KiB: not a policy file"]
+        )
+    return _decoded(data, str(path))
+
+
+def _file_kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISDIR: "a directory",
+        stat.S_ISFIFO: "a FIFO",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "not a file")
+
+
+_BOMS = {
+    codecs.BOM_UTF32_LE: "UTF-32",
+    codecs.BOM_UTF32_BE: "UTF-32",
+    codecs.BOM_UTF16_LE: "UTF-16",
+    codecs.BOM_UTF16_BE: "UTF-16",
+}
+
+
+def _decoded(data: bytes, file: str) -> str:
+    """UTF-8 text (a UTF-8 byte order mark is dropped); other encodings are named, not guessed."""
+    for bom, name in _BOMS.items():  # UTF-32's LE mark starts with UTF-16's: it comes first
+        if data.startswith(bom):
+            raise PolicyError(file, [f"the file is {name}: save it as UTF-8"])
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        problem = PolicyProblem(
+            f"not UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8", "", file, line,
+            column,
+        )  # fmt: skip
+        raise PolicyError(file, [problem]) from None
+
+
+def _too_deep(data: Any) -> bool:
+    """Whether ``data`` nests lists and mappings deeper than ``MAX_NESTING`` (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        if isinstance(item, Mapping):
+            stack.extend((value, depth + 1) for value in item.values())
+        elif isinstance(item, list):
+            stack.extend((value, depth + 1) for value in item)
+    return False
 
 
 def _read_yaml(text: str, file: str, positions: SourceMap) -> Any:

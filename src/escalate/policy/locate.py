@@ -8,6 +8,7 @@ that supplied the key.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -109,6 +110,14 @@ def yaml_problem(exc: yaml.YAMLError, file: str) -> PolicyProblem:
     return PolicyProblem(f"not valid YAML: {problem}", "", file, line, column)
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def too_long_number() -> str:
+    """What is wrong with an integer too long for Python to convert."""
+    return f"a number longer than {sys.get_int_max_str_digits()} digits"
+
+
 def yaml_with_positions(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse YAML (or JSON) and record where every mapping value and list item was written."""
     positions = SourceMap()
@@ -121,11 +130,36 @@ def yaml_with_positions(text: str, file: str) -> tuple[Any, SourceMap]:
             # As SafeLoader does: yield the dict first so aliases can refer to it.
             data: dict[Any, Any] = {}
             yield data
+            self.refuse_duplicates(node)
             data.update(self.construct_mapping(node))
             for key_node, value_node in node.value:
                 key = self.construct_object(key_node)
                 if isinstance(key, str | int):
                     positions.record(data, key, mark(key_node), mark(value_node))
+
+        def refuse_duplicates(self, node: yaml.MappingNode) -> None:
+            """A key written twice is an error: YAML's loaders keep the last one silently."""
+            first: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+                    continue  # '<<' merges may be overridden; other keys are not hashable
+                key = self.construct_object(key_node)
+                if key in first:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"duplicate key {key!r} (first at line {first[key].start_mark.line + 1})",
+                        key_node.start_mark,
+                    )
+                first[key] = key_node
+
+        def located_int(self, node: yaml.ScalarNode) -> int:
+            try:
+                return int(self.construct_yaml_int(node))
+            except ValueError:  # Python converts at most sys.get_int_max_str_digits() digits
+                raise yaml.constructor.ConstructorError(
+                    None, None, too_long_number(), node.start_mark
+                ) from None
 
         def located_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
             data: list[Any] = []
@@ -136,6 +170,7 @@ def yaml_with_positions(text: str, file: str) -> tuple[Any, SourceMap]:
 
     _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.located_map)
     _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.located_seq)
+    _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.located_int)
     document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     return document, positions
 

@@ -37,7 +37,8 @@ __all__ = [
     "SignalPolicy",
 ]
 
-UnitInterval = Annotated[float, Field(ge=0.0, le=1.0)]
+# Strict: a threshold written as the string '0.5' is an error, not silently a number.
+UnitInterval = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]
 _STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 _DEFAULT_RELEASE_GAP = 0.1
 
@@ -124,7 +125,7 @@ class CooldownPolicy(BaseModel):
 
     model_config = _STRICT
 
-    declined_offer_user_turns: int = Field(default=3, ge=0)
+    declined_offer_user_turns: int = Field(default=3, ge=0, strict=True)
     """User turns after a decline during which offers are held back."""
     sharp_rise: UnitInterval = 0.2
     """A signal that rises this much above its level at the decline is offered again anyway."""
@@ -163,7 +164,7 @@ class Policy(BaseModel):
     """Once handed off, a conversation stays handed off until the host says it returned."""
     fail_safe: Action = Action.OFFER_HUMAN
     """The action returned when the engine itself fails (reason ``engine_error``)."""
-    max_text_chars: int = Field(default=4000, ge=16, le=1_000_000)
+    max_text_chars: int = Field(default=4000, ge=16, le=1_000_000, strict=True)
     """Longer turns are cut to this many characters before scoring (the decision says so)."""
     rules: list[Rule] = Field(default_factory=list)
     """Escalations beyond the signal thresholds, each with a structured condition."""

@@ -55,7 +55,7 @@ class Rule(BaseModel):
     when: Condition
     action: Escalation
     reason: ReasonCode
-    priority: int = 0
+    priority: int = Field(default=0, strict=True)
     route: str | None = None
     """A name from the policy's ``routes``: the queue or team to hand off to."""
     message: Message | None = None

@@ -3,7 +3,8 @@
 Endpoints: ``POST /v1/conversations/{id}/turns`` (a turn in, the decision out),
 ``POST /v1/conversations/{id}/outcomes``, ``GET /v1/conversations/{id}``,
 ``GET /v1/conversations/{id}/handoff``, ``GET /healthz``, ``GET /metrics`` (Prometheus),
-and the OpenAPI docs at ``/docs``. Errors are ``application/problem+json``.
+and the OpenAPI docs at ``/docs`` and ``/redoc`` (served offline with ``escalate[api-docs]``).
+Errors are ``application/problem+json``.
 """
 
 try:
@@ -15,5 +16,6 @@ except ImportError as error:  # pragma: no cover - exercised without the extra i
     raise MissingDependencyError("the HTTP service", "server") from error
 
 from escalate.server.app import ConversationView, OutcomeReport, create_app
+from escalate.server.docs import DocsAccess
 
-__all__ = ["ConversationView", "OutcomeReport", "create_app"]
+__all__ = ["ConversationView", "DocsAccess", "OutcomeReport", "create_app"]

@@ -18,9 +18,11 @@ from escalate.events import library_version
 from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext  # noqa: TC001 - FastAPI reads annotations at run time
 from escalate.models import Action, Decision, Outcome, PolicyRef, Turn
+from escalate.server.docs import DocsAccess, add_api_docs
+from escalate.server.ids import check_conversation_id, not_found_detail
 from escalate.server.limits import BodyLimit
 from escalate.server.metrics import ServiceMetrics
-from escalate.server.problems import PROBLEM_JSON, problem, validation_problem
+from escalate.server.problems import PROBLEM_JSON, problem, unparsable_body, validation_problem
 from escalate.typing import DecisionStore
 
 if TYPE_CHECKING:
@@ -91,6 +93,10 @@ _PROBLEM: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
+_UNPARSED: Final = "There was an error parsing the body"
+"""FastAPI's 400 for a body its JSON parser raised on; the parser's error is its cause."""
+
+
 def _answer_errors_as_problems(app: FastAPI) -> None:
     """Every 4xx as ``application/problem+json``, naming what is wrong."""
 
@@ -100,9 +106,14 @@ def _answer_errors_as_problems(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> Response:
+        detail = str(error.detail)
+        if detail == _UNPARSED and error.__cause__ is not None:
+            return unparsable_body(error.__cause__, request.url.path)
+        if detail == "Not Found":  # no route: an id with a '/' is the likely cause
+            detail = not_found_detail(request.url.path) or detail
         return problem(
             error.status_code,
-            str(error.detail),
+            detail,
             instance=request.url.path,
             headers=getattr(error, "headers", None),
         )
@@ -144,6 +155,7 @@ def create_app(
     *,
     api_key: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    docs: DocsAccess = DocsAccess.KEY,
 ) -> FastAPI:
     """The FastAPI app (serve it with uvicorn, or ``escalate serve``).
 
@@ -152,6 +164,8 @@ def create_app(
         api_key: when set, ``/v1`` requests need ``Authorization: Bearer KEY`` or
             ``X-API-Key: KEY``. ``/healthz`` and ``/metrics`` stay open.
         max_body_bytes: larger request bodies get 413 before they are parsed.
+        docs: who may read ``/docs``, ``/redoc`` and ``/openapi.json`` (served offline): as
+            ``/v1`` by default, anyone (``open``) or nobody (``off``).
     """
     engine = Escalator() if escalator is None else escalator
     metrics = ServiceMetrics()
@@ -174,6 +188,9 @@ def create_app(
         version=library_version(),
         summary="Decide, turn by turn, when a chatbot should bring in a human.",
         lifespan=lifespan,
+        openapi_url=None,  # escalate.server.docs serves these, offline and behind the key
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
 
@@ -193,7 +210,13 @@ def create_app(
                 401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"}
             )
 
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(check_key)], responses=_PROBLEM)
+    add_api_docs(app, docs, keyed=api_key is not None, check_key=check_key)
+
+    v1 = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(check_key), Depends(check_conversation_id)],
+        responses=_PROBLEM,
+    )
 
     @v1.post("/conversations/{conversation_id}/turns")
     async def decide_turn(conversation_id: ConversationId, turn: Turn) -> Decision:

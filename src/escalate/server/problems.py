@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
@@ -10,7 +11,7 @@ from fastapi.responses import JSONResponse
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["PROBLEM_JSON", "problem", "validation_problem"]
+__all__ = ["PROBLEM_JSON", "problem", "unparsable_body", "validation_problem"]
 
 PROBLEM_JSON: Final = "application/problem+json"
 
@@ -72,3 +73,26 @@ def _json_error(error: Any, body: object) -> dict[str, Any]:
     column = offset - text.rfind("\n", 0, offset)  # 1-based (rfind is -1 on the first line)
     message = f"not valid JSON at line {line}, column {column}: {what}"
     return {"loc": "body", "msg": message, "type": "json_invalid"}
+
+
+def unparsable_body(cause: BaseException, instance: str) -> JSONResponse:
+    """422 for a body the JSON parser gave up on, naming why.
+
+    FastAPI answers such bodies (not UTF-8, nested too deeply, a number too long) with a bare
+    "400: There was an error parsing the body".
+    """
+    if isinstance(cause, UnicodeDecodeError):
+        data = cause.object if isinstance(cause.object, bytes) else b""
+        before = data[: cause.start]
+        line = before.count(b"\n") + 1
+        column = cause.start - (before.rfind(b"\n") + 1) + 1
+        byte = data[cause.start] if cause.start < len(data) else 0
+        what = f"not UTF-8 at line {line}, column {column} (byte 0x{byte:02x})"
+    elif isinstance(cause, RecursionError):
+        what = "not valid JSON: nested too deeply"
+    elif isinstance(cause, ValueError) and "digits" in str(cause):
+        what = f"not valid JSON: a number longer than {sys.get_int_max_str_digits()} digits"
+    else:
+        what = f"cannot be read as JSON ({type(cause).__name__})"
+    error = {"loc": "body", "msg": what, "type": "body_unreadable"}
+    return problem(422, f"body: {what}", instance=instance, errors=[error])
