@@ -35,6 +35,7 @@ def test_public_names() -> None:
         "UNREDACTED_EVENT_KEYS",
         "Redaction",
         "Redactor",
+        "redact_decision",
     }
     assert DEFAULT_KINDS == ("email", "iban", "card", "phone", "password", "code")
 

@@ -48,7 +48,9 @@ if TYPE_CHECKING:
 
     from pydantic import JsonValue
 
-__all__ = ["DEFAULT_KINDS", "UNREDACTED_EVENT_KEYS", "Redaction", "Redactor"]
+    from escalate.models import Decision, Reason
+
+__all__ = ["DEFAULT_KINDS", "UNREDACTED_EVENT_KEYS", "Redaction", "Redactor", "redact_decision"]
 
 DEFAULT_KINDS: Final[tuple[str, ...]] = ("email", "iban", "card", "phone", "password", "code")
 """Every built-in kind, in precedence order."""
@@ -391,3 +393,37 @@ def _source(pos: int, placed: list[_Span], found: list[Redaction]) -> int:
     if pos < placed[i][1]:  # in a placeholder: its span's start (the merge then takes it all)
         return found[i].start
     return found[i].end + pos - placed[i][1]
+
+
+def redact_decision(
+    decision: Decision, redactor: Redactor, quote: Callable[[str], str] | None = None
+) -> Decision:
+    """``decision`` with its evidence quotes redacted (``decision`` itself when none changes).
+
+    ``quote``: how to rewrite one quote (default ``redactor.redact``); the audit trail passes
+    one that remembers quotes it has seen, or drops them all.
+    """
+    rewrite = redactor.redact if quote is None else quote
+    reasons = _redacted_reasons(decision.reasons, rewrite)
+    suppressed = _redacted_reasons(decision.suppressed, rewrite)
+    if reasons is decision.reasons and suppressed is decision.suppressed:
+        return decision
+    return decision.model_copy(update={"reasons": reasons, "suppressed": suppressed})
+
+
+def _redacted_reasons(
+    reasons: tuple[Reason, ...], rewrite: Callable[[str], str]
+) -> tuple[Reason, ...]:
+    changed = False
+    out = []
+    for reason in reasons:
+        evidence = tuple(
+            item if quote == item.text else item.model_copy(update={"text": quote})
+            for item in reason.evidence
+            for quote in (rewrite(item.text),)
+        )
+        if any(new is not old for new, old in zip(evidence, reason.evidence, strict=True)):
+            changed = True
+            reason = reason.model_copy(update={"evidence": evidence})  # noqa: PLW2901
+        out.append(reason)
+    return tuple(out) if changed else reasons
