@@ -1,0 +1,77 @@
+"""Slow clients are cut off; an empty API key stops the service from starting."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from escalate import Escalator
+from escalate.server import create_app
+from escalate.testing import quiet_logger
+from test_server import Server
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+BODY_TIMEOUT = 0.5
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    app = create_app(Escalator(logger=quiet_logger()), body_timeout=BODY_TIMEOUT)
+    with Server(app) as url:
+        yield url
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+def test_a_body_that_stops_arriving_gets_408_and_the_connection_closes(base_url: str) -> None:
+    with socket.create_connection(("127.0.0.1", _port(base_url)), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/conversations/slow/turns HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 200\r\n\r\n"
+            b'{"role": "user", "te'
+        )
+        started = time.monotonic()
+        answer = b""
+        while chunk := sock.recv(4096):  # the server closes: recv returns b"" (or times out)
+            answer += chunk
+        waited = time.monotonic() - started
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"did not arrive within 0.5 seconds" in answer
+    assert BODY_TIMEOUT <= waited < 5
+
+
+def test_a_body_that_arrives_in_time_is_answered(base_url: str) -> None:
+    with socket.create_connection(("127.0.0.1", _port(base_url)), timeout=10) as sock:
+        body = b'{"role": "user", "text": "hi"}'
+        sock.sendall(
+            b"POST /v1/conversations/ok/turns HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        time.sleep(BODY_TIMEOUT / 3)
+        sock.sendall(body)
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_escalate_serve_refuses_an_empty_api_key(value: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "escalate", "serve", "--port", "1"],
+        env={**os.environ, "ESCALATE_API_KEY": value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "ESCALATE_API_KEY is set but empty" in result.stderr
