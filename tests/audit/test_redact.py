@@ -37,7 +37,7 @@ def test_public_names() -> None:
         "Redactor",
         "redact_decision",
     }
-    assert DEFAULT_KINDS == ("email", "iban", "card", "phone", "password", "code")
+    assert DEFAULT_KINDS == ("email", "iban", "card", "national_id", "phone", "password", "code")
 
 
 class TestEmail:
