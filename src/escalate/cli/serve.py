@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from pathlib import Path
@@ -44,6 +45,10 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
             "warnings and errors)."
         ),
     ] = True,
+    header_timeout: Annotated[
+        float,
+        typer.Option(help="Seconds a client has to send a request's line and headers."),
+    ] = 10.0,
     body_timeout: Annotated[
         float, typer.Option(help="Seconds to wait for each piece of a request body (then 408).")
     ] = 10.0,
@@ -112,6 +117,21 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
             host=host,
             port=port,
             log_level=log_level,
+            http=_http_protocol(header_timeout),
             timeout_keep_alive=keep_alive_timeout,
             timeout_graceful_shutdown=shutdown_timeout,
         )
+
+
+def _http_protocol(header_timeout: float) -> type[asyncio.Protocol] | str:
+    """The protocol for uvicorn: httptools with a deadline for the request head, if installed."""
+    if header_timeout <= 0:
+        fail(f"--header-timeout must be positive, got {header_timeout}")
+    try:
+        from escalate.server.protocol import protocol_with_header_timeout  # noqa: PLC0415
+    except ImportError:  # httptools is missing (uvicorn without [standard]): no head deadline
+        logging.getLogger("escalate").warning(
+            "httptools is not installed: --header-timeout is not enforced"
+        )
+        return "auto"
+    return protocol_with_header_timeout(header_timeout)
