@@ -32,7 +32,9 @@ from escalate.events import (
     ENGINE_ERROR_EVENT,
     OUTCOME_EVENT,
     EventLogger,
+    EventText,
     decision_fields,
+    redacted_exception,
 )
 from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext, build_handoff_context
@@ -67,7 +69,10 @@ class Escalator:
             library logger ``escalate``, silent until the host configures logging; see
             ``escalate.events.EventLogger``).
         audit: an ``AuditTrail`` that records every decision and reported outcome, off the
-            turn. Decision events are then redacted with the trail's redactor too.
+            turn. Events are then redacted with the trail's redactor.
+        event_text: ``"redacted"`` (the default) replaces secrets in the customers' words
+            that events carry (evidence quotes, notes, outcome notes, error messages), with
+            the trail's redactor or ``Redactor()``; ``"raw"`` keeps them as written.
         clock: the time decisions are stamped with (default: now, in UTC).
         new_id: makes each decision's id (default: ``new_decision_id``, time-sortable).
 
@@ -88,12 +93,14 @@ class Escalator:
         audit: AuditTrail | None = None,
         clock: Callable[[], datetime] | None = None,
         new_id: Callable[[], str] | None = None,
+        event_text: EventText | str = EventText.REDACTED,
     ) -> None:
         self._detectors = detector_set(detectors)
         self._policy = self._load(policy)
         self._store: StateStore | AsyncStateStore = InMemoryStore() if store is None else store
         self._log = _default_logger() if logger is None else logger
         self._audit = audit
+        self._event_redactor = _event_redactor(event_text, audit)
         self._clock = _utc_now if clock is None else clock
         self._new_id = new_decision_id if new_id is None else new_id
 
@@ -210,8 +217,11 @@ class Escalator:
     def _outcome_recorded(
         self, conversation_id: str, outcome: Outcome, note: str | None, user_turns: int | None
     ) -> None:
+        shown = note
+        if note is not None and self._event_redactor is not None:
+            shown = self._event_redactor.redact(note)
         self._log.info(
-            OUTCOME_EVENT, conversation_id=conversation_id, outcome=outcome.value, note=note
+            OUTCOME_EVENT, conversation_id=conversation_id, outcome=outcome.value, note=shown
         )
         if self._audit is not None:
             try:
@@ -271,8 +281,8 @@ class Escalator:
             if enabled is not None and not enabled(logging.INFO):
                 return  # building the event costs more than the rest of a turn: skip it
             fields = decision_fields(decision)
-            if self._audit is not None:  # what the trail keeps private stays out of logs too
-                redact = self._audit.redactor.redact_value
+            if self._event_redactor is not None:  # customers' words stay out of logs
+                redact = self._event_redactor.redact_value
                 for key in ("reasons", "suppressed", "notes"):
                     fields[key] = redact(fields[key])
             self._log.info(DECISION_EVENT, **fields)
@@ -374,10 +384,25 @@ class Escalator:
         )
 
     def _log_engine_error(self, exc: BaseException, conversation_id: str) -> None:
+        if self._event_redactor is not None:
+            exc = redacted_exception(exc, self._event_redactor.redact)
         try:
             self._log.error(ENGINE_ERROR_EVENT, conversation_id=conversation_id, exc_info=exc)
         except Exception:  # noqa: BLE001 - same: fall back to the standard library logger
             _fallback_log.exception("escalate engine error in %s", conversation_id, exc_info=exc)
+
+
+def _event_redactor(event_text: EventText | str, audit: AuditTrail | None) -> Redactor | None:
+    try:
+        mode = EventText(event_text)
+    except ValueError:
+        choices = ", ".join(repr(mode.value) for mode in EventText)
+        raise InvalidInputError(
+            f"event_text must be one of {choices}, got {event_text!r}"
+        ) from None
+    if mode is EventText.RAW:
+        return None
+    return audit.redactor if audit is not None else _default_redactor()
 
 
 @cache

@@ -16,16 +16,24 @@ the policy's fail-safe decision instead.
 By default the events go to the standard library logger ``escalate`` (``EventLogger``), which
 has only a ``NullHandler``: a library prints nothing until its host configures logging. A host
 can pass any structlog-style logger to ``Escalator(logger=...)`` instead.
+
+Customers' words are redacted in every event by default (``EventText.REDACTED``): the evidence
+quotes and notes of a decision, the note of an outcome, the message of an engine error (with
+the audit trail's redactor, or ``Redactor()``). ``Escalator(event_text="raw")`` opts out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from escalate.models import Decision
 
 __all__ = [
@@ -34,14 +42,25 @@ __all__ = [
     "LOGGER_NAME",
     "OUTCOME_EVENT",
     "EventLogger",
+    "EventText",
     "decision_fields",
     "library_version",
+    "redacted_exception",
 ]
 
 DECISION_EVENT: Final = "escalate.decision"
 OUTCOME_EVENT: Final = "escalate.outcome"
 ENGINE_ERROR_EVENT: Final = "escalate.engine_error"
 LOGGER_NAME: Final = "escalate"
+
+
+class EventText(StrEnum):
+    """How much of the customers' words events carry."""
+
+    REDACTED = "redacted"
+    """Secrets replaced, as in the audit trail (the default)."""
+    RAW = "raw"
+    """As written: only for a log pipeline that is as private as the conversations."""
 
 
 @cache
@@ -60,6 +79,23 @@ def decision_fields(decision: Decision) -> dict[str, Any]:
     fields = decision.model_dump(mode="json")
     fields["library_version"] = library_version()
     return fields
+
+
+def redacted_exception(exc: BaseException, redact: Callable[[str], str]) -> BaseException:
+    """A copy of ``exc`` with its message redacted and its traceback kept, for logging.
+
+    An exception raised on a turn can quote the turn's text; its type and frames are what a
+    developer needs, so only the message is rewritten.
+    """
+    message = redact(str(exc))
+    copy: BaseException | None = None
+    with contextlib.suppress(Exception):  # some exceptions cannot be rebuilt from a message
+        copy = type(exc)(message)
+        if str(copy) != message:  # its __str__ reads other attributes: not trusted
+            copy = None
+    if copy is None:
+        copy = RuntimeError(f"{type(exc).__name__}: {message}")
+    return copy.with_traceback(exc.__traceback__)
 
 
 class EventLogger:

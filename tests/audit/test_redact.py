@@ -35,8 +35,9 @@ def test_public_names() -> None:
         "UNREDACTED_EVENT_KEYS",
         "Redaction",
         "Redactor",
+        "redact_decision",
     }
-    assert DEFAULT_KINDS == ("email", "iban", "card", "phone", "password", "code")
+    assert DEFAULT_KINDS == ("email", "iban", "card", "national_id", "phone", "password", "code")
 
 
 class TestEmail:

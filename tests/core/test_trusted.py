@@ -25,6 +25,7 @@ def test_evidence_is_what_model_construct_builds(
     assert fast == slow
     assert fast.model_dump_json() == slow.model_dump_json()
     assert fast.model_fields_set == slow.model_fields_set
+    assert list(vars(fast)) == list(Evidence.model_fields)
 
 
 @given(st.sampled_from(list(ReasonCode)), st.floats(0, 1), st.none() | texts)
@@ -36,6 +37,8 @@ def test_a_reason_is_what_model_construct_builds(
     slow = type(fast).model_construct(code=code, score=score, evidence=quoted, rule=rule)
     assert fast == slow
     assert fast.model_dump_json() == slow.model_dump_json()
+    # Every field, defaults included: a field added to the model must be added here too.
+    assert list(vars(fast)) == list(type(fast).model_fields)
 
 
 def _decision_values() -> dict[str, object]:

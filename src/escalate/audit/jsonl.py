@@ -34,8 +34,9 @@ _TAIL_CHUNK = 64 * 1024
 class JsonlSink:
     """Appends hash-chained records to a JSON Lines file.
 
-    One process writes one file: the sink holds an exclusive lock on ``<path>.lock`` while it is
-    open, and a second sink on the same path fails with ``AuditError`` (give each worker its
+    One process writes one file: the sink holds an exclusive lock on ``<file>.lock`` next to
+    the real file (symlinks resolved) while it is open, and a second sink on the same file,
+    by any path, fails with ``AuditError`` (give each worker its
     own file, or use ``SqliteSink``, which many processes can share).
 
     Args:
@@ -67,7 +68,11 @@ class JsonlSink:
         self.fsync = fsync
         self._key = key.encode() if isinstance(key, str) else key
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_fd = _lock(self.path.with_name(self.path.name + ".lock"))
+        # Keyed on the real file: a symlink to the trail, or a path through a symlinked
+        # directory, must meet the same lock, or two writers would interleave and break the
+        # chain for good.
+        real = self.path.resolve()
+        self._lock_fd = _lock(real.with_name(real.name + ".lock"), self.path)
         self._fd = -1
         try:
             self._open()
@@ -279,7 +284,7 @@ def _header_time(header: dict[str, Any]) -> float:
         return time.time()
 
 
-def _lock(path: Path) -> int:
+def _lock(path: Path, trail: Path) -> int:
     """Hold an exclusive lock on ``path`` for as long as the returned descriptor is open."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o640)
     try:
@@ -290,8 +295,10 @@ def _lock(path: Path) -> int:
         pass
     except OSError:
         os.close(fd)
+        real = path.with_suffix("")
+        where = str(trail) if trail == real else f"{trail} (the file {real})"
         raise AuditError(
-            f"{path.with_suffix('')} is being written by another process; give each process its"
-            " own audit file, or use SqliteSink"
+            f"{where} is being written by another process or sink; give each its own audit"
+            " file, or use SqliteSink"
         ) from None
     return fd

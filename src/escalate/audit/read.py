@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Iterator
 
-__all__ = ["AuditRecord", "RawLine", "is_sqlite", "read_lines", "read_trail"]
+__all__ = [
+    "AuditRecord",
+    "RawLine",
+    "chain_order",
+    "is_headed",
+    "is_sqlite",
+    "ordered_sources",
+    "parse",
+    "read_lines",
+    "read_trail",
+]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -118,9 +128,23 @@ def ordered_sources(paths: Iterable[str | os.PathLike[str]]) -> list[list[RawLin
     loaded = []
     for path in paths:
         lines = list(read_lines(path))
-        header = parse(lines[0]) if lines else None
-        if header is None or header.get("kind") != "header":
+        if not is_headed(lines):
             raise AuditError(f"{path}: does not start with an escalate audit header")
-        loaded.append(((str(header.get("chain")), int(header.get("segment", 0))), lines))
-    loaded.sort(key=lambda item: item[0])
-    return [lines for _, lines in loaded]
+        loaded.append(lines)
+    return chain_order(loaded)
+
+
+def is_headed(lines: list[RawLine]) -> bool:
+    """Whether a source's first line is an audit header."""
+    header = parse(lines[0]) if lines else None
+    return header is not None and header.get("kind") == "header"
+
+
+def chain_order(sources: list[list[RawLine]]) -> list[list[RawLine]]:
+    """Headed sources ordered by chain then segment (from their headers)."""
+
+    def key(lines: list[RawLine]) -> tuple[str, int]:
+        header = parse(lines[0]) or {}
+        return str(header.get("chain")), int(header.get("segment", 0))
+
+    return sorted(sources, key=key)

@@ -16,13 +16,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from escalate.audit.chain import dumps
+from escalate.audit.redact import redact_decision
 from escalate.events import library_version
 from escalate.policy.trace import scored_by
 
 if TYPE_CHECKING:
     from escalate.audit.redact import Redactor
     from escalate.core import ScoredTurn
-    from escalate.models import Decision, Outcome, Reason, Turn
+    from escalate.models import Decision, Outcome, Turn
 
 __all__ = ["OutcomeEntry", "RecordBody", "RecordBuilder", "TextMode", "TurnEntry"]
 
@@ -109,9 +110,14 @@ class RecordBuilder:
                     name: {
                         "score": reading.score,
                         "cues": sorted(reading.cues),
-                        # The policy reads evidence kinds and turns, never quotes: the quotes
-                        # are in the decision's reasons.
-                        "evidence": [[item.kind, item.turn_index] for item in reading.evidence],
+                        # The policy reads which kinds turned up on which turns, never quotes
+                        # or how often: one pair each keeps replay exact and the record small.
+                        "evidence": [
+                            list(pair)
+                            for pair in dict.fromkeys(
+                                (item.kind, item.turn_index) for item in reading.evidence
+                            )
+                        ],
                     }
                     for name, reading in scored.readings.items()
                 },
@@ -139,35 +145,14 @@ class RecordBuilder:
             }
         )
         # pydantic writes the decision's JSON in Rust: splice it in rather than re-encode it.
-        decision_json = self._redacted_decision(decision).model_dump_json().encode()
+        decision_json = (
+            redact_decision(decision, self.redactor, self._quote).model_dump_json().encode()
+        )
         return RecordBody(
             "decision",
             decision.conversation_id,
             b'{"decision":' + decision_json + b"," + fields[1:],
         )
-
-    def _redacted_decision(self, decision: Decision) -> Decision:
-        """``decision`` with its evidence quotes redacted (itself when none changes)."""
-        reasons = self._redacted_reasons(decision.reasons)
-        suppressed = self._redacted_reasons(decision.suppressed)
-        if reasons is decision.reasons and suppressed is decision.suppressed:
-            return decision
-        return decision.model_copy(update={"reasons": reasons, "suppressed": suppressed})
-
-    def _redacted_reasons(self, reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
-        changed = False
-        out = []
-        for reason in reasons:
-            evidence = tuple(
-                item if quote == item.text else item.model_copy(update={"text": quote})
-                for item in reason.evidence
-                for quote in (self._quote(item.text),)
-            )
-            if any(new is not old for new, old in zip(evidence, reason.evidence, strict=True)):
-                changed = True
-                reason = reason.model_copy(update={"evidence": evidence})  # noqa: PLW2901
-            out.append(reason)
-        return tuple(out) if changed else reasons
 
     def _text(self, text: str | None) -> str | None:
         if text is None or self.text is TextMode.NONE:

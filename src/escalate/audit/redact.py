@@ -1,12 +1,15 @@
 """Privacy redaction: secrets never reach an audit record or a log event.
 
 Built-in kinds, in precedence order (it decides the label when two detectors claim the same
-characters): ``email``, ``iban`` (ISO 13616 mod-97 checked), ``card`` (Luhn checked),
-``phone``, ``password`` (the value after "my password is", "pw:", "passwort ist", ...) and
-``code`` (one-time codes). Each is replaced by a typed placeholder (``[EMAIL]``) or, given a
-``key``, by a keyed token (``[EMAIL:1a2b3c4d5e6f]``): the first 12 hex digits of
-HMAC-SHA256(key, kind + ":" + normalised value), so one value correlates across records
-without being readable.
+characters): ``email`` (spelled out too: "jane dot doe at example dot com"), ``iban`` (ISO
+13616 mod-97 checked), ``card`` (Luhn checked), ``national_id`` (US social security numbers,
+UK National Insurance numbers), ``phone``, ``password`` (the value after "my password is",
+"pw:", "passwort ist", ..., and up to 24 words after "my passphrase is", "recovery phrase:")
+and ``code`` (one-time codes and PINs: digits, digits typed one by one, "one two three
+four"). The words these are announced or spelled with are data (``redact_words.json``).
+Each is replaced by a typed placeholder (``[EMAIL]``) or, given a ``key``, by a keyed token
+(``[EMAIL:1a2b3c4d5e6f]``): the first 12 hex digits of HMAC-SHA256(key, kind + ":" +
+normalised value), so one value correlates across records without being readable.
 
 Privacy comes first, so the rules lean towards redacting too much:
 
@@ -18,7 +21,10 @@ Privacy comes first, so the rules lean towards redacting too much:
   loser's tail cannot leak; and ``find`` runs again on its own output until nothing new
   appears, so redacting is idempotent (``redact(redact(t)) == redact(t)``).
 
-What it misses: secrets in other shapes (API keys, addresses, names; add ``extra_patterns``),
+What it misses: secrets in other shapes (API keys, passport numbers, street addresses and
+postcodes, people's names: these need named-entity recognition, such as Presidio with a spaCy
+model, which is too heavy to run on every turn; add ``extra_patterns`` for your own formats),
+a PIN spelled in fewer than four words or digits,
 a Luhn-invalid 16-digit number written without separators (not a card, too long for a phone,
 too long for a code), and the ``event`` message and other ``UNREDACTED_EVENT_KEYS`` of a log
 event. Only strings are read: other values pass through unchanged.
@@ -35,10 +41,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from escalate.exceptions import InvalidInputError
@@ -48,9 +56,19 @@ if TYPE_CHECKING:
 
     from pydantic import JsonValue
 
-__all__ = ["DEFAULT_KINDS", "UNREDACTED_EVENT_KEYS", "Redaction", "Redactor"]
+    from escalate.models import Decision, Reason
 
-DEFAULT_KINDS: Final[tuple[str, ...]] = ("email", "iban", "card", "phone", "password", "code")
+__all__ = ["DEFAULT_KINDS", "UNREDACTED_EVENT_KEYS", "Redaction", "Redactor", "redact_decision"]
+
+DEFAULT_KINDS: Final[tuple[str, ...]] = (
+    "email",
+    "iban",
+    "card",
+    "national_id",
+    "phone",
+    "password",
+    "code",
+)
 """Every built-in kind, in precedence order."""
 
 UNREDACTED_EVENT_KEYS: Final = frozenset(
@@ -93,8 +111,54 @@ _CODE_WORD = re.compile(
     r"(?P<value>(?=[a-z0-9]*[0-9])(?=[a-z0-9]*[a-z])[a-z0-9]{4,10})(?![a-z0-9])",
     re.IGNORECASE,
 )
-# Every built-in needs a digit, an "@" or a password phrase: text without one skips them all.
-_GATE = re.compile(r"[\d@]|pass|pw|pin|contrase", re.IGNORECASE)
+# The words secrets are spelled or announced with live in a data file, not in code.
+_WORDS: Final[dict[str, Any]] = json.loads(
+    files("escalate.audit").joinpath("redact_words.json").read_text(encoding="utf-8")
+)
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    # Longest first, so "pass phrase" is tried before a shorter word it starts with.
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_NUMBER_WORD = _alternatives(_WORDS["number_words"])
+# "one two three four", "four-eight-two-nine": a code or PIN spelled out. Four in a row is
+# rare in ordinary speech ("two or three" is not a run).
+_MORE_NUMBER_WORDS = _WORDS["number_words_in_a_row"] - 1
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:{_NUMBER_WORD})(?:[\s,-]+(?:{_NUMBER_WORD})){{{_MORE_NUMBER_WORDS},}}\b",
+    re.IGNORECASE,
+)
+_PASSPHRASE = re.compile(
+    rf"""\b(?:{_alternatives(_WORDS["passphrase_names"])})(?:\s+is|\s*[:=])\s*
+    (?: (?P<quoted>"[^"\n]+"|'[^'\n]+'|“[^”\n]+”)
+      | (?P<bare>[^\s.,;!?]+(?:[ \t]+[^\s.,;!?]+){{0,{_WORDS["passphrase_words_kept"] - 1}}}) )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_AT = _alternatives(_WORDS["spelled_at"])
+_DOT = _alternatives(_WORDS["spelled_dot"])
+# "jane dot doe at example dot com": bounded repeats keep the scan linear on "a dot a dot ...".
+_SPELLED_EMAIL = re.compile(
+    rf"(?<![\w.+-])[\w.+-]+(?:\s+(?:{_DOT})\s+[\w+-]+){{0,4}}"
+    rf"(?:\s+(?:{_AT})\s+|@)[\w-]+(?:(?:\s+(?:{_DOT})\s+|\.)[\w-]+){{0,4}}"
+    rf"(?:\s+(?:{_DOT})\s+|\.)[a-z]{{2,24}}\b",
+    re.IGNORECASE,
+)
+# "1 2 3 4", "4-8-2-9": a PIN typed digit by digit.
+_SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?:[ -]\d){3,}(?![\w]|[.,]\d)")
+# US social security numbers (123-45-6789) and UK National Insurance numbers (QQ 12 34 56 C).
+_NATIONAL_ID = re.compile(
+    r"(?<![\w-])\d{3}([- ])\d{2}\1\d{4}(?![\w-])"
+    r"|\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+)
+# Every built-in needs a digit, an "@", a password phrase, or a number, "dot" or "at" in words:
+# text without one skips them all.
+_GATE = re.compile(
+    rf"[\d@]|pass|pw|pin|contrase|phrase|mnemonic|memorable|security answer"
+    rf"|\b(?:{_NUMBER_WORD}|{_DOT}|{_AT})\b",
+    re.IGNORECASE,
+)
 _SEPARATORS = re.compile(r"[\s.\-()]")
 _CUSTOM_NAME = re.compile(r"[a-z][a-z0-9_]*")
 _TOKEN_HEX = 12
@@ -145,7 +209,14 @@ def _find_cards(text: str) -> Iterator[_Span]:
                     yield start, end
 
 
+def _find_emails(text: str) -> Iterator[_Span]:
+    yield from (m.span() for m in _EMAIL.finditer(text))
+    yield from (m.span() for m in _SPELLED_EMAIL.finditer(text))
+
+
 def _find_passwords(text: str) -> Iterator[_Span]:
+    for match in _PASSPHRASE.finditer(text):
+        yield match.span("quoted") if match["quoted"] is not None else match.span("bare")
     for match in _PASSWORD.finditer(text):
         if match["quoted"] is not None:
             yield match.span("quoted")
@@ -159,6 +230,8 @@ def _find_passwords(text: str) -> Iterator[_Span]:
 def _find_codes(text: str) -> Iterator[_Span]:
     yield from (m.span() for m in _CODE_DIGITS.finditer(text))
     yield from (m.span("value") for m in _CODE_WORD.finditer(text))
+    yield from (m.span() for m in _NUMBER_WORDS.finditer(text))
+    yield from (m.span() for m in _SPACED_DIGITS.finditer(text))
 
 
 def _matches(pattern: re.Pattern[str]) -> Callable[[str], Iterator[_Span]]:
@@ -166,9 +239,10 @@ def _matches(pattern: re.Pattern[str]) -> Callable[[str], Iterator[_Span]]:
 
 
 _BUILTINS: Final[dict[str, Callable[[str], Iterator[_Span]]]] = {
-    "email": _matches(_EMAIL),
+    "email": _find_emails,
     "iban": _find_ibans,
     "card": _find_cards,
+    "national_id": _matches(_NATIONAL_ID),
     "phone": _matches(_PHONE),
     "password": _find_passwords,
     "code": _find_codes,
@@ -368,8 +442,8 @@ def _normalise(kind: str, value: str) -> str:
         return value.lower()
     if kind == "iban":
         return _SEPARATORS.sub("", value).upper()
-    if kind in {"card", "phone", "code"}:
-        return _SEPARATORS.sub("", value)
+    if kind in {"card", "phone", "code", "national_id"}:
+        return _SEPARATORS.sub("", value).upper()
     return value
 
 
@@ -391,3 +465,37 @@ def _source(pos: int, placed: list[_Span], found: list[Redaction]) -> int:
     if pos < placed[i][1]:  # in a placeholder: its span's start (the merge then takes it all)
         return found[i].start
     return found[i].end + pos - placed[i][1]
+
+
+def redact_decision(
+    decision: Decision, redactor: Redactor, quote: Callable[[str], str] | None = None
+) -> Decision:
+    """``decision`` with its evidence quotes redacted (``decision`` itself when none changes).
+
+    ``quote``: how to rewrite one quote (default ``redactor.redact``); the audit trail passes
+    one that remembers quotes it has seen, or drops them all.
+    """
+    rewrite = redactor.redact if quote is None else quote
+    reasons = _redacted_reasons(decision.reasons, rewrite)
+    suppressed = _redacted_reasons(decision.suppressed, rewrite)
+    if reasons is decision.reasons and suppressed is decision.suppressed:
+        return decision
+    return decision.model_copy(update={"reasons": reasons, "suppressed": suppressed})
+
+
+def _redacted_reasons(
+    reasons: tuple[Reason, ...], rewrite: Callable[[str], str]
+) -> tuple[Reason, ...]:
+    changed = False
+    out = []
+    for reason in reasons:
+        evidence = tuple(
+            item if quote == item.text else item.model_copy(update={"text": quote})
+            for item in reason.evidence
+            for quote in (rewrite(item.text),)
+        )
+        if any(new is not old for new, old in zip(evidence, reason.evidence, strict=True)):
+            changed = True
+            reason = reason.model_copy(update={"evidence": evidence})  # noqa: PLW2901
+        out.append(reason)
+    return tuple(out) if changed else reasons

@@ -8,7 +8,9 @@ every write to a thread anyway. Async callers wait for queue space without block
 When the queue is full, ``when_full`` decides: ``"block"`` (the turn waits: nothing is lost)
 or ``"drop"`` (the entry is counted, an error is logged, and a ``dropped`` record in the trail
 itself says how many are missing). A sink that fails is retried; records it still cannot take
-are counted, logged and noted in the trail as ``write_failed`` once it recovers.
+are counted, logged and noted in the trail as ``write_failed``: at once if the notice alone
+fits (a nearly full disk), or with the next write that succeeds. ``escalate audit verify``
+reports a trail with such notices as incomplete.
 """
 
 from __future__ import annotations
@@ -196,6 +198,14 @@ class AuditTrail:
             )
         with contextlib.suppress(Exception):
             self.sink.close()
+        with self._counts_lock:
+            unnoted = sum(self._unreported.values())
+        if unnoted:
+            _log.error(
+                "escalate audit: %d missing records could not even be noted in the trail;"
+                " `escalate audit verify` cannot see this gap",
+                unnoted,
+            )
         stats = self.stats
         if stats.dropped or stats.failed:
             _log.error(
@@ -274,10 +284,7 @@ class AuditTrail:
 
     def _write(self, batch: list[Entry]) -> None:
         lost = self._take_unreported()
-        records = [
-            RecordBody(kind, None, dumps({"kind": kind, "at": now_iso(), "count": count}))
-            for kind, count in lost.items()
-        ]
+        records = _notices(lost)
         yielded = time.perf_counter()
         for entry in batch:
             try:
@@ -308,10 +315,27 @@ class AuditTrail:
                     self._unreported["write_failed"] += len(batch)
                     for kind, count in lost.items():  # still to be noted in the trail
                         self._unreported[kind] += count
+                self._note_losses()
                 return
             with self._counts_lock:
                 self._counts["written"] += len(batch)
             return
+
+    def _note_losses(self) -> None:
+        """Try to write the notices alone: a nearly full disk has room for them, not a batch.
+
+        Otherwise the gap would be noted only once a whole batch fits again, and never if the
+        disk stays full until the process ends.
+        """
+        lost = self._take_unreported()
+        if not lost:
+            return
+        try:
+            self.sink.append(_notices(lost))
+        except Exception:  # noqa: BLE001 - counted already; noted with the next write
+            with self._counts_lock:
+                for kind, count in lost.items():
+                    self._unreported[kind] += count
 
     def _unbuildable(self, entry: Entry, error: Exception) -> RecordBody:
         """Stands in for a record that could not be built: the loss is on the trail."""
@@ -332,6 +356,14 @@ class AuditTrail:
             for kind in lost:
                 self._unreported[kind] = 0
         return lost
+
+
+def _notices(lost: dict[str, int]) -> list[RecordBody]:
+    """One record per kind of loss, saying how many records are missing from the trail."""
+    return [
+        RecordBody(kind, None, dumps({"kind": kind, "at": now_iso(), "count": count}))
+        for kind, count in lost.items()
+    ]
 
 
 def _conversation(entry: Entry) -> str:

@@ -10,7 +10,12 @@
 - ``torn``: the last line was cut short (the writer was killed mid-record); when the writer
   continued the chain in a new file that names the torn bytes, this is a note, not a failure;
 - ``corrupt``: a line that is not a record; ``truncated``: records after a published head are
-  missing; ``unreadable``: the file is not an audit trail, or a keyed chain without its key.
+  missing; ``unreadable``: the file is not an audit trail (nothing in it is a record), or a
+  keyed chain without its key. A file of records whose header line is gone is ``deleted``.
+
+A trail can be intact and still incomplete: the writer notes the records it had to drop or
+could not write (``dropped``, ``write_failed`` and ``error`` records). ``VerifyReport.missing``
+counts them, so an incomplete trail is never mistaken for a whole one.
 
 Without a key anyone can rewrite a whole file and recompute every hash; a keyed chain
 (HMAC-SHA256) or a published head (``ChainHead``) closes that gap.
@@ -24,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from escalate.audit.chain import FORMAT, HMAC_SHA256, SHA256, ChainHead, digest, unseal
-from escalate.audit.read import RawLine, ordered_sources, parse
+from escalate.audit.read import RawLine, chain_order, is_headed, parse, read_lines
 from escalate.exceptions import AuditError
 
 if TYPE_CHECKING:
@@ -66,6 +71,15 @@ class VerifyReport:
     that is not the chain's first)."""
     last: ChainHead | None = None
     """The last good record of the last chain."""
+    missing: dict[str, int] = field(default_factory=dict)
+    """Records the trail itself says are missing, by notice kind: ``dropped`` (queue full
+    or trail closed), ``write_failed`` (the sink refused them), ``error`` (one that could not
+    be built). Empty for a complete trail."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether the trail notes no missing records."""
+        return not self.missing
 
     @property
     def ok(self) -> bool:
@@ -92,7 +106,7 @@ def verify(
     report = VerifyReport()
     secret = key.encode() if isinstance(key, str) else key
     try:
-        sources = ordered_sources(paths)
+        sources = _headed_sources(paths, report)
     except AuditError as error:
         report.problems.append(Problem("unreadable", str(error)))
         return report
@@ -106,7 +120,55 @@ def verify(
         _ChainCheck(chain, files, secret, report).run()
     if head is not None:
         _check_head(head, sources, report)
+    _count_missing(sources, report)
     return report
+
+
+def _headed_sources(
+    paths: Iterable[str | os.PathLike[str]], report: VerifyReport
+) -> list[list[RawLine]]:
+    """The sources that start with a header, in chain order; the others are problems.
+
+    A file of records without its header had it deleted: that is tampering, not a file of
+    some other kind, so it is reported as ``deleted`` and the other files are still checked.
+    """
+    headed = []
+    for path in paths:
+        lines = list(read_lines(path))
+        if is_headed(lines):
+            headed.append(lines)
+            continue
+        records = [record for line in lines if (record := parse(line)) and "hash" in record]
+        if not records:
+            raise AuditError(f"{path}: does not start with an escalate audit header")
+        report.problems.append(
+            Problem(
+                "deleted",
+                f"the header is missing (deleted or replaced): the file starts at record"
+                f" {records[0]['seq']}",
+                Path(path),
+                1,
+                records[0]["seq"],
+            )
+        )
+    return chain_order(headed)
+
+
+_NOTICES = ("dropped", "write_failed", "error")
+
+
+def _count_missing(sources: list[list[RawLine]], report: VerifyReport) -> None:
+    for lines in sources:
+        for line in lines:
+            if b'"kind":' not in line.data:
+                continue
+            record = parse(line)
+            kind = None if record is None else record.get("kind")
+            if record is None or kind not in _NOTICES:
+                continue
+            count = record.get("count", 1)  # an error record stands for one record
+            if isinstance(count, int) and count > 0:
+                report.missing[kind] = report.missing.get(kind, 0) + count
 
 
 class _ChainCheck:

@@ -1,7 +1,8 @@
 """``escalate audit ...`` (verify, show, export) and ``escalate replay``.
 
 Exit codes: 0 intact (or done), 1 ``verify`` found a problem or ``replay --fail-on-change``
-found a change, 2 bad input (a missing or unreadable file, a bad policy).
+found a change, 2 bad input (a missing or unreadable file, a bad policy), 3 ``verify`` found
+an intact trail that says records are missing (dropped or not written).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from escalate.audit.chain import ChainHead
 from escalate.audit.export import export_csv, export_parquet
 from escalate.audit.read import AuditRecord, read_trail
 from escalate.audit.replay import ReplayReport, replay
+from escalate.audit.verify import VerifyReport
 from escalate.audit.verify import verify as verify_trail
 from escalate.cli._common import (
     OutputOption,
@@ -35,6 +37,7 @@ from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
 __all__ = ["audit_app", "replay_command"]
 
 EXIT_PROBLEM = 1
+EXIT_INCOMPLETE = 3
 
 audit_app = typer.Typer(
     name="audit",
@@ -70,10 +73,20 @@ def verify(
             help="A head published earlier, SEQ:HASH: its record must still be there, unchanged.",
         ),
     ] = None,
+    max_problems: Annotated[
+        int,
+        typer.Option(
+            "--max-problems",
+            min=1,
+            help="Problems to list; the rest are counted.",
+            show_default=True,
+        ),
+    ] = 20,
 ) -> None:
     """Check every hash and link: modified, deleted, reordered, inserted or torn records.
 
-    Names the first bad record (file:line); exit 0 intact, 1 a problem, 2 unreadable input.
+    Names the first bad record (file:line); exit 0 intact, 1 a problem, 2 unreadable input,
+    3 intact but the trail says records are missing (dropped, or not written).
     """
     _check_exist(files)
     report = verify_trail(files, key=key, head=_parse_head(head) if head else None)
@@ -81,17 +94,31 @@ def verify(
         typer.echo(f"note: {note}")
     if any(problem.kind == "unreadable" for problem in report.problems):
         fail("; ".join(str(p) for p in report.problems if p.kind == "unreadable"))
-    if report.ok:
-        last = f", head {report.last}" if report.last else ""
-        typer.echo(f"ok: {report.records} records in {len(report.chains)} chain(s) verify{last}")
-        return
+    if not report.ok:
+        _print_problems(report, max_problems)
+        raise typer.Exit(EXIT_PROBLEM)
+    last = f", head {report.last}" if report.last else ""
+    verified = f"{report.records} records in {len(report.chains)} chain(s) verify{last}"
+    if not report.complete:
+        missing = ", ".join(f"{count} {kind}" for kind, count in sorted(report.missing.items()))
+        typer.echo(
+            f"INCOMPLETE: {verified}, but the trail says {sum(report.missing.values())}"
+            f" records are missing ({missing})",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INCOMPLETE)
+    typer.echo(f"ok: {verified}")
+
+
+def _print_problems(report: VerifyReport, limit: int) -> None:
     first = report.first_problem
     assert first is not None
     typer.echo(f"FAILED: first bad record: {first}", err=True)
-    for problem in report.problems[1:]:
+    for problem in report.problems[1:limit]:
         typer.echo(f"  also: {problem}", err=True)
+    if len(report.problems) > limit:
+        typer.echo(f"  ... and {len(report.problems) - limit} more", err=True)
     typer.echo(f"{report.records} records verify; {len(report.problems)} problem(s)", err=True)
-    raise typer.Exit(EXIT_PROBLEM)
 
 
 @audit_app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from enum import StrEnum
@@ -60,11 +61,35 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
             "warnings and errors)."
         ),
     ] = True,
+    header_timeout: Annotated[
+        float,
+        typer.Option(help="Seconds a client has to send a request's line and headers."),
+    ] = 10.0,
+    body_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for each piece of a request body (then 408).")
+    ] = 10.0,
+    keep_alive_timeout: Annotated[
+        int, typer.Option(help="Seconds an idle keep-alive connection stays open.")
+    ] = 5,
+    shutdown_timeout: Annotated[
+        int,
+        typer.Option(
+            help="On SIGTERM/SIGINT, seconds to let requests in flight finish before the audit"
+            " trail is closed."
+        ),
+    ] = 30,
 ) -> None:
     """Serve decisions over HTTP: POST /v1/conversations/{id}/turns; docs at /docs.
 
-    Conversations live in this process's memory, or in Redis with --redis-url.
+    Conversations live in this process's memory, or in Redis with --redis-url. On SIGTERM or
+    SIGINT the requests in flight are answered and the audit trail is written out before exit.
     """
+    api_key = os.environ.get(api_key_env)
+    if api_key is not None and not api_key.strip():
+        fail(
+            f"{api_key_env} is set but empty: the service would run without authentication;"
+            f" set a key, or unset {api_key_env} to serve without one"
+        )
     try:
         import uvicorn  # noqa: PLC0415 - optional extra
 
@@ -100,8 +125,33 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
         )
         app = create_app(
             escalator,
-            api_key=os.environ.get(api_key_env) or None,
+            api_key=api_key,
             max_body_bytes=max_body_bytes,
+            body_timeout=body_timeout,
             docs=DocsAccess(docs.value),
         )
-        uvicorn.run(app, host=host, port=port, log_level=log_level)
+        # The app's shutdown closes the trail: uvicorn re-raises the signal once it is done,
+        # which ends the process before this block's own exit could.
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            http=_http_protocol(header_timeout),
+            timeout_keep_alive=keep_alive_timeout,
+            timeout_graceful_shutdown=shutdown_timeout,
+        )
+
+
+def _http_protocol(header_timeout: float) -> type[asyncio.Protocol] | str:
+    """The protocol for uvicorn: httptools with a deadline for the request head, if installed."""
+    if header_timeout <= 0:
+        fail(f"--header-timeout must be positive, got {header_timeout}")
+    try:
+        from escalate.server.protocol import protocol_with_header_timeout  # noqa: PLC0415
+    except ImportError:  # httptools is missing (uvicorn without [standard]): no head deadline
+        logging.getLogger("escalate").warning(
+            "httptools is not installed: --header-timeout is not enforced"
+        )
+        return "auto"
+    return protocol_with_header_timeout(header_timeout)

@@ -5,6 +5,7 @@ the CLI, the service, the tools) builds on it. ``step`` is the whole of a turn's
 I/O: the ``Escalator`` is a thin shell around it.
 """
 
+from escalate.core._bounds import EVIDENCE_PER_REASON, EVIDENCE_TEXT_CHARS, bounded_reasons
 from escalate.core._cues import (
     BOT_QUESTION,
     CUES,
@@ -81,6 +82,8 @@ __all__ = [
     "BOT_QUESTION",
     "CUES",
     "EVIDENCE_KEPT",
+    "EVIDENCE_PER_REASON",
+    "EVIDENCE_TEXT_CHARS",
     "HUMAN_OFFERED",
     "LONG_WORD",
     "MIN_TYPO_LENGTH",
@@ -136,6 +139,7 @@ __all__ = [
     "TurnView",
     "Verdict",
     "all_cues",
+    "bounded_reasons",
     "content_words",
     "elapsed_seconds",
     "evidence",

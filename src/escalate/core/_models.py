@@ -185,6 +185,11 @@ class Reason(BaseModel):
     code: ReasonCode
     score: Annotated[float, Field(ge=0.0, le=1.0)]
     evidence: tuple[Evidence, ...] = ()
+    """The strongest pieces, at most ``EVIDENCE_PER_REASON`` (10), each quote cut to 200
+    characters: a decision's size does not grow with the text."""
+    evidence_omitted: Annotated[int, Field(ge=0, exclude_if=lambda count: count == 0)] = 0
+    """How many more pieces of evidence were found than ``evidence`` holds (left out of the
+    JSON when 0, so ordinary decisions read as before)."""
     rule: str | None = None
     """What raised it: a rule's id, or ``signals.<name>`` for a signal's threshold."""
 

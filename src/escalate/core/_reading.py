@@ -53,7 +53,10 @@ def reason(
     code: ReasonCode, score: float, evidence: tuple[Evidence, ...], rule: str | None
 ) -> Reason:
     """Build a reason on the hot path (the policy's own values: no validation needed)."""
-    return trusted(Reason, {"code": code, "score": score, "evidence": evidence, "rule": rule})
+    return trusted(
+        Reason,
+        {"code": code, "score": score, "evidence": evidence, "evidence_omitted": 0, "rule": rule},
+    )
 
 
 def all_cues(readings: Mapping[str, SignalReading]) -> frozenset[str]:

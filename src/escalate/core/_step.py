@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, NoReturn
 
+from escalate.core._bounds import bounded_reasons
 from escalate.core._models import Action, Decision, Evidence, Reason, ReasonCode, Role, trusted
 from escalate.core._notes import note_turn
 from escalate.core._policy import PolicyInputs, PolicyStep
@@ -147,8 +148,8 @@ def step(
             "role": turn.role,
             "action": verdict.action,
             "previous_action": previous,
-            "reasons": verdict.reasons,
-            "suppressed": verdict.suppressed,
+            "reasons": bounded_reasons(verdict.reasons),
+            "suppressed": bounded_reasons(verdict.suppressed),
             "signals": levels,
             "route": verdict.route,
             "message": verdict.message,

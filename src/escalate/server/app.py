@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hmac
 import time
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request, Response
@@ -13,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
+from escalate.audit.redact import Redactor, redact_decision
 from escalate.engine import Escalator
 from escalate.events import library_version
 from escalate.exceptions import InvalidInputError
@@ -23,10 +23,11 @@ from escalate.server.ids import check_conversation_id, not_found_detail
 from escalate.server.limits import BodyLimit
 from escalate.server.metrics import ServiceMetrics
 from escalate.server.problems import PROBLEM_JSON, problem, unparsable_body, validation_problem
+from escalate.server.recent import DEFAULT_MAX_BYTES, DEFAULT_MAX_DECISIONS, LastDecisions
 from escalate.typing import DecisionStore
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Callable
 
     from escalate.state.conversation import ConversationState
 
@@ -35,8 +36,8 @@ __all__ = ["ConversationView", "OutcomeReport", "create_app"]
 MAX_CONVERSATION_ID: Final = 512
 DEFAULT_MAX_BODY_BYTES: Final = 64 * 1024
 """A turn's text is cut at the policy's ``max_text_chars`` anyway: 64 KB is generous."""
-LAST_DECISIONS_KEPT: Final = 100_000
-"""Last decisions kept in this process when the engine's store cannot keep them itself."""
+DEFAULT_BODY_TIMEOUT_SECONDS: Final = 10.0
+"""A 64 KB body arrives in well under a second on any working link."""
 
 ConversationId = Annotated[
     str,
@@ -123,25 +124,6 @@ def _answer_errors_as_problems(app: FastAPI) -> None:
         return problem(400, str(error), instance=request.url.path)
 
 
-class _ProcessDecisions:
-    """Last decisions in this process's memory, for a custom store that cannot keep them."""
-
-    def __init__(self) -> None:
-        self._kept: OrderedDict[str, Decision] = OrderedDict()
-
-    async def akeep_decision(self, decision: Decision) -> None:
-        self._kept[decision.conversation_id] = decision
-        self._kept.move_to_end(decision.conversation_id)
-        if len(self._kept) > LAST_DECISIONS_KEPT:
-            self._kept.popitem(last=False)
-
-    async def alast_decision(self, conversation_id: str) -> Decision | None:
-        return self._kept.get(conversation_id)
-
-    def forget(self, conversation_id: str) -> None:
-        self._kept.pop(conversation_id, None)
-
-
 async def _known(engine: Escalator, conversation_id: str) -> ConversationState:
     """The conversation's state; 404 when the engine knows nothing of it."""
     state = await engine.astate(conversation_id)
@@ -150,12 +132,37 @@ async def _known(engine: Escalator, conversation_id: str) -> ConversationState:
     return state
 
 
+def _key_check(api_key: str | None) -> Callable[..., None]:
+    """The dependency that asks ``/v1`` requests for the key (no check without one)."""
+
+    def check_key(
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> None:
+        if api_key is None:
+            return
+        given = x_api_key
+        if given is None and authorization is not None:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() == "bearer":  # RFC 9110 11.1: the scheme is case-insensitive
+                given = token.strip(" ")
+        if given is None or not hmac.compare_digest(given.encode(), api_key.encode()):
+            raise HTTPException(
+                401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"}
+            )
+
+    return check_key
+
+
 def create_app(
     escalator: Escalator | None = None,
     *,
     api_key: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     docs: DocsAccess = DocsAccess.KEY,
+    body_timeout: float | None = DEFAULT_BODY_TIMEOUT_SECONDS,
+    max_decisions_kept: int = DEFAULT_MAX_DECISIONS,
+    max_decision_bytes_kept: int = DEFAULT_MAX_BYTES,
 ) -> FastAPI:
     """The FastAPI app (serve it with uvicorn, or ``escalate serve``).
 
@@ -166,19 +173,44 @@ def create_app(
         max_body_bytes: larger request bodies get 413 before they are parsed.
         docs: who may read ``/docs``, ``/redoc`` and ``/openapi.json`` (served offline): as
             ``/v1`` by default, anyone (``open``) or nobody (``off``).
+        body_timeout: seconds to wait for each piece of a request body before answering 408
+            (``None``: wait for ever).
+        max_decisions_kept: with a store that cannot keep last decisions itself, the
+            conversations whose last decision ``GET`` can show in this process (the least
+            recently decided are forgotten first).
+        max_decision_bytes_kept: the same bound in bytes of decision JSON (default 64 MiB).
+
+    On shutdown the app closes the engine's audit trail (writing what is queued) and its
+    store's connections.
+
+    Evidence quotes in responses are redacted as in the audit trail (the trail's redactor,
+    or ``Redactor()``), so a reply the bot repeated is never echoed with a customer's data.
     """
+    if api_key is not None and not api_key.strip():
+        # An empty key would let every request through: refuse it rather than guess.
+        raise InvalidInputError(
+            "api_key is empty: give a non-empty key, or None to serve without one"
+        )
     engine = Escalator() if escalator is None else escalator
     metrics = ServiceMetrics()
     # The store keeps the last decisions when it can (the bundled ones do), so with several
     # workers on Redis every one of them answers the same; a custom store falls back to this
-    # process's memory.
+    # process's memory, bounded in bytes.
     last: DecisionStore = (
-        engine.store if isinstance(engine.store, DecisionStore) else _ProcessDecisions()
+        engine.store
+        if isinstance(engine.store, DecisionStore)
+        else LastDecisions(max_decisions=max_decisions_kept, max_bytes=max_decision_bytes_kept)
     )
+    redactor = engine.audit.redactor if engine.audit is not None else Redactor()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        # uvicorn runs this after the requests in flight are answered, and then re-raises
+        # SIGTERM/SIGINT, which ends the process before any code after uvicorn.run: the trail
+        # is drained and closed here, or its queued records are lost.
+        if engine.audit is not None:
+            await engine.audit.aclose()
         close = getattr(engine.store, "aclose", None)  # a Redis store's connections
         if close is not None:
             await close()
@@ -192,24 +224,11 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, timeout=body_timeout)
 
     _answer_errors_as_problems(app)
 
-    def check_key(
-        authorization: Annotated[str | None, Header()] = None,
-        x_api_key: Annotated[str | None, Header()] = None,
-    ) -> None:
-        if api_key is None:
-            return
-        given = x_api_key
-        if given is None and authorization is not None and authorization.startswith("Bearer "):
-            given = authorization.removeprefix("Bearer ")
-        if given is None or not hmac.compare_digest(given.encode(), api_key.encode()):
-            raise HTTPException(
-                401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"}
-            )
-
+    check_key = _key_check(api_key)
     add_api_docs(app, docs, keyed=api_key is not None, check_key=check_key)
 
     v1 = APIRouter(
@@ -218,14 +237,15 @@ def create_app(
         responses=_PROBLEM,
     )
 
-    @v1.post("/conversations/{conversation_id}/turns")
-    async def decide_turn(conversation_id: ConversationId, turn: Turn) -> Decision:
+    @v1.post("/conversations/{conversation_id}/turns", response_model=Decision)
+    async def decide_turn(conversation_id: ConversationId, turn: Turn) -> Response:
         """Score one turn (user, bot, agent or system) in its conversation and decide."""
         started = time.perf_counter()
         decision = await engine.aevaluate(conversation_id, turn)
         metrics.observe(decision, time.perf_counter() - started)
-        await last.akeep_decision(decision)
-        return decision
+        shown = redact_decision(decision, redactor)
+        await last.akeep_decision(shown)
+        return Response(shown.model_dump_json().encode(), media_type="application/json")
 
     @v1.post("/conversations/{conversation_id}/outcomes", status_code=204)
     async def report_outcome(conversation_id: ConversationId, report: OutcomeReport) -> None:
@@ -233,8 +253,8 @@ def create_app(
         await _known(engine, conversation_id)  # 404 for an unknown one, as GET answers
         await engine.arecord_outcome(conversation_id, report.outcome, report.note)
         metrics.outcomes.labels(report.outcome.value).inc()
-        if report.outcome is Outcome.ENDED and isinstance(last, _ProcessDecisions):
-            last.forget(conversation_id)  # a store forgets them with the conversation
+        if report.outcome is Outcome.ENDED and isinstance(last, LastDecisions):
+            last.pop(conversation_id)  # a store forgets them with the conversation
 
     @v1.get("/conversations/{conversation_id}")
     async def conversation(conversation_id: ConversationId) -> ConversationView:

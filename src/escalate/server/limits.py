@@ -1,7 +1,8 @@
-"""A request body size limit, enforced before any JSON is parsed."""
+"""A request body size and time limit, enforced before any JSON is parsed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -20,15 +21,18 @@ __all__ = ["BodyLimit"]
 
 
 class BodyLimit:
-    """ASGI middleware: 413 for a body over ``max_bytes``, declared or streamed.
+    """ASGI middleware: 413 for a body over ``max_bytes``, 408 for one slower than ``timeout``.
 
     A declared ``Content-Length`` is checked at once; a chunked body is read up to the limit
-    and replayed to the app, so nothing over the limit is ever held in memory.
+    and replayed to the app, so nothing over the limit is ever held in memory. ``timeout``
+    bounds the wait for each piece of the body, so a client that stops sending mid-body
+    does not hold a connection (and its buffer) for ever.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass requests within the limit through; answer the others with 413."""
@@ -42,7 +46,17 @@ class BodyLimit:
         messages: list[Message] = []
         size = 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout)
+            except TimeoutError:
+                await self._refuse(
+                    scope,
+                    send,
+                    408,
+                    "Request Timeout",
+                    f"the request body did not arrive within {self.timeout:g} seconds",
+                )
+                return
             messages.append(message)
             size += len(message.get("body", b""))
             if size > self.max_bytes:
@@ -57,23 +71,24 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
+        detail = f"the request body is over {self.max_bytes} bytes"
+        await self._refuse(scope, send, 413, "Content Too Large", detail)
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, title: str, detail: str) -> None:
         body = json.dumps(
             {
                 "type": "about:blank",
-                "title": "Content Too Large",
-                "status": 413,
-                "detail": f"the request body is over {self.max_bytes} bytes",
+                "title": title,
+                "status": status,
+                "detail": detail,
                 "instance": scope.get("path", ""),
             }
         ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
+        headers = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        if status == 408:  # noqa: PLR2004 - the client is gone or stalled: do not wait for more
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
