@@ -450,21 +450,12 @@ def _histogram(
         )
         for index, group in enumerate(groups)
     ]
-    return _figure(
-        *traces,
-        barmode="group",
-        xaxis={
-            "title": {"text": axis},
-            "tickvals": values,
-            # The last bar holds the cap and more.
-            "ticktext": [f"{value}+" if value >= cap else str(value) for value in values],
-        },
-        yaxis={
-            "title": {"text": "conversations"},
-            "rangemode": "tozero",
-            "dtick": _whole_ticks(max(b.conversations for b in bars)),
-        },
-    )
+    yaxis = {
+        "title": {"text": "conversations"},
+        "rangemode": "tozero",
+        "dtick": _whole_ticks(max(b.conversations for b in bars)),
+    }
+    return _grouped_bars(traces, axis, values, cap, yaxis)
 
 
 def _effort(summary: InsightsSummary, _key: str) -> Any:
@@ -506,6 +497,18 @@ def _shares_histogram(
         )
         for index, group in enumerate(groups)
     ]
+    yaxis = {
+        "title": {"text": "share of the group's conversations"},
+        "tickformat": ".0%",
+        "rangemode": "tozero",
+    }
+    return _grouped_bars(traces, axis, values, cap, yaxis)
+
+
+def _grouped_bars(
+    traces: list[Any], axis: str, values: list[int], cap: int, yaxis: dict[str, Any]
+) -> Any:
+    """Bars of each group side by side over turn counts; the last bar holds the cap and more."""
     return _figure(
         *traces,
         barmode="group",
@@ -514,11 +517,7 @@ def _shares_histogram(
             "tickvals": values,
             "ticktext": [f"{value}+" if value >= cap else str(value) for value in values],
         },
-        yaxis={
-            "title": {"text": "share of the group's conversations"},
-            "tickformat": ".0%",
-            "rangemode": "tozero",
-        },
+        yaxis=yaxis,
     )
 
 
