@@ -204,11 +204,12 @@ class LinearModel:
                 terms.append(weight)
                 if weight >= _EVIDENCE_MIN:
                     pushing.append((weight, pair))
-        if "!" in folded or "?" in folded:
+        if self._punctuation and ("!" in folded or "?" in folded):
             runs = {_punctuation(t) for t in distinct if t[0] in "!?"}
             terms.extend(self._punctuation.get(key, 0.0) for key in runs)
-        dense = dense_features(raw, compound, shares)
-        terms.extend(self._dense.get(feature, 0.0) * value for feature, value in dense.items())
+        if self._dense:  # the intent scorers have none: skip the shouting count
+            dense = dense_features(raw, compound, shares)
+            terms.extend(self._dense.get(name, 0.0) * value for name, value in dense.items())
         logit = math.fsum(terms)
         pushes = _quote(raw, folded, sorted(pushing, reverse=True)[:top]) if pushing else ()
         return TurnScore(_sigmoid(logit), pushes)
