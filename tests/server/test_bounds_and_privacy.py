@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from escalate import Escalator
+from escalate import Escalator, InMemoryStore
 from escalate.exceptions import InvalidInputError
 from escalate.server import create_app
 from escalate.server.recent import LastDecisions
@@ -23,9 +23,23 @@ KEY = "k3y-for-tests"
 BOT_WITH_EMAIL = "Please confirm the e-mail jane.doe@example.com so I can send the reset link."
 
 
+class StateOnlyStore:
+    """A custom store that keeps conversation state but not last decisions (no DecisionStore):
+    the service keeps those itself, bounded in bytes."""
+
+    def __init__(self) -> None:
+        self._inner = InMemoryStore()
+
+    def __getattr__(self, name: str) -> object:
+        if name in {"akeep_decision", "alast_decision"}:
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    app = create_app(Escalator(logger=quiet_logger()), api_key=KEY, max_decision_bytes_kept=8192)
+    escalator = Escalator(store=StateOnlyStore(), logger=quiet_logger())  # type: ignore[arg-type]
+    app = create_app(escalator, api_key=KEY, max_decision_bytes_kept=8192)
     with Server(app) as url:
         yield url
 
@@ -125,3 +139,22 @@ def test_many_hit_dense_conversations_stay_within_the_byte_bound(base_url: str) 
     latest = httpx.get(f"{base_url}/v1/conversations/dense-11", headers=auth).json()
     assert first["last_decision"] is None
     assert latest["last_decision"] is not None
+
+
+def test_the_bundled_store_keeps_each_last_decision_with_its_conversation() -> None:
+    """The in-memory store holds the last decision with the conversation, so the store's own
+    bound (conversations, each decision bounded in size) bounds it, not the service's."""
+    store = InMemoryStore(max_conversations=3)
+    app = create_app(Escalator(store=store, logger=quiet_logger()), api_key=KEY)
+    auth = {"X-API-Key": KEY}
+    with Server(app) as url:
+        for index in range(5):
+            httpx.post(
+                f"{url}/v1/conversations/dense-{index}/turns",
+                json={"role": "user", "text": "\N{POUTING FACE} " * 3000},
+                headers=auth,
+            )
+        gone = httpx.get(f"{url}/v1/conversations/dense-0", headers=auth)
+        kept = httpx.get(f"{url}/v1/conversations/dense-4", headers=auth).json()
+    assert gone.status_code == 404  # evicted with its conversation
+    assert kept["last_decision"]["conversation_id"] == "dense-4"
