@@ -13,6 +13,7 @@ from rich.table import Table
 from escalate.cli._common import (
     OutputOption,
     PolicyOption,
+    counted,
     deprecated,
     events_log,
     fail,
@@ -70,7 +71,7 @@ def tune_command(  # noqa: PLR0917 - typer: one parameter per option
     with events_log(None) as logger:
         escalator = make_escalator(policy, logger)
         current = escalator.policy
-        console.print(f"scoring {len(cases)} cases once, then sweeping thresholds...")
+        console.print(f"scoring {counted(len(cases), 'case')} once, then sweeping thresholds...")
         with progress_bar("recording readings", len(cases), minimum=_BAR_FROM) as advance:
             recorded = record_readings(escalator, cases, on_recorded=advance)
         try:
