@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import escalate.policy
 from escalate.cli import app
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
 runner = CliRunner()
+DEFAULT_POLICY = Path(escalate.policy.__file__).with_name("default.yaml")
 
 NOUNS = "conversations|turns|cases|checks|records|rows|decisions"
 ONE_PLURAL = re.compile(rf"(?<![\d.,/])\b1 ({NOUNS})\b")
@@ -48,6 +47,7 @@ def test_reports_on_one_of_each_say_it_in_the_singular(
         ["eval", str(labelled), "--baseline", "none"],
         ["eval", str(labelled), "-f", "html", "-o", str(tmp_path / "e.html"), "--baseline", "none"],
         ["tune", str(labelled), "-t", "routine_rate<=0.5", "-o", str(tmp_path / "p.yaml")],
+        ["policy", "diff", str(DEFAULT_POLICY), str(DEFAULT_POLICY), str(transcript)],
     ):
         result = runner.invoke(app, args, env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
@@ -59,3 +59,4 @@ def test_reports_on_one_of_each_say_it_in_the_singular(
     assert "1 conversation" in text
     assert "1 case" in text
     assert "1 check" in text
+    assert "0 of 1 decision changes (0 conversations)" in text
