@@ -198,7 +198,7 @@ class TestExplainAndDiff:
         assert report["by_reason"]["+sensitive_topic"] == 2
         code, text = invoke("policy", "diff", bank, other, files / "t.jsonl")
         assert (
-            "2 of 4 decisions change (1 conversation(s)); changed: action 0, route 0, reasons 2"
+            "2 of 4 decisions change (1 conversation); changed: action 0, route 0, reasons 2"
             in text
         )
         assert "handoff -> handoff" not in text

@@ -15,6 +15,7 @@ import pytest
 from escalate import Escalator
 from escalate.cli._progress import progress_bar
 from escalate.evaluation import Case, Check, Expect, Scope, run_evaluation
+from escalate.evaluation.tune import record_readings
 from escalate.models import Role, Turn
 from escalate.testing import quiet_logger
 from escalate.transcript import open_transcript, read_transcript
@@ -137,3 +138,30 @@ def test_score_on_a_terminal_shows_progress_for_a_large_file(tmp_path: Path) -> 
     assert b"scoring" in shown
     assert len(out.read_text().splitlines()) == 300
     assert "\x1b" not in out.read_text()
+
+
+def test_recording_readings_counts_every_case_once() -> None:
+    told: list[int] = []
+    cases = _cases(30)
+    recorded = record_readings(Escalator(logger=quiet_logger()), cases, on_recorded=told.append)
+    assert sum(told) == len(recorded) == len(cases)
+    assert len(told) > 1  # it advances during the run, not once at the end
+
+
+@pytest.mark.slow
+def test_tune_on_a_terminal_shows_progress_on_stderr_only(tmp_path: Path) -> None:
+    data = tmp_path / "labelled.jsonl"
+    rows = [
+        {"id": str(n), "text": f"what time do you open {n}", "expect": "continue"}
+        for n in range(600)
+    ]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    out = tmp_path / "tuned.yaml"
+    code, shown = _on_a_terminal(
+        ["tune", str(data), "-t", "routine_rate<=0.5", "-o", str(out), "-j", "1"]
+    )
+    assert code == 0, shown.decode(errors="replace")
+    assert b"recording readings" in shown
+    assert b"checking the suggestion" in shown
+    assert "extends:" in out.read_text()
+    assert "\x1b" not in out.read_text()  # the result has no escape codes

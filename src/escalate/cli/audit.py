@@ -179,7 +179,7 @@ def export(
     except MissingDependencyError as error:
         fail(str(error))
     if not to_stdout(output):
-        typer.echo(f"wrote {count} rows to {output}", err=True)
+        typer.echo(f"wrote {counted(count, 'row')} to {output}", err=True)
 
 
 class ReplayFormat(StrEnum):

@@ -14,6 +14,7 @@ import yaml
 
 from escalate.cli._common import (
     OutputOption,
+    counted,
     events_log,
     fail,
     make_escalator,
@@ -306,9 +307,11 @@ def _at(route: str | None) -> str:
 
 def _print_diff(report: dict[str, Any], out: TextIO) -> None:
     parts = ", ".join(f"{part} {count}" for part, count in report["what_changed"].items())
+    turns = report["turns"]
     headline = (
-        f"{report['changed']} of {report['turns']} decisions change"
-        f" ({report['conversations_changed']} conversation(s)); changed: {parts}"
+        f"{report['changed']} of {counted(turns, 'decision')}"
+        f" {'changes' if turns == 1 else 'change'}"
+        f" ({counted(report['conversations_changed'], 'conversation')}); changed: {parts}"
     )
     lines = [headline]
     lines += [f"  {count:6d}  {change}" for change, count in report["by_action"].items()]

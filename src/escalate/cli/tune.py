@@ -13,6 +13,7 @@ from rich.table import Table
 from escalate.cli._common import (
     OutputOption,
     PolicyOption,
+    counted,
     deprecated,
     events_log,
     fail,
@@ -23,12 +24,15 @@ from escalate.cli._common import (
     worker_count,
 )
 from escalate.cli._help import Console
+from escalate.cli._progress import progress_bar
 from escalate.evaluation import GateError, parse_gate, run_evaluation
 from escalate.evaluation.tune import Tuning, overrides_yaml, record_readings, tune
 
 __all__ = ["tune_command"]
 
 EXIT_TARGET_MISSED = 1
+_BAR_FROM = 500
+"""Cases from which a terminal gets progress bars (as for ``escalate eval``)."""
 
 
 def tune_command(  # noqa: PLR0917 - typer: one parameter per option
@@ -67,8 +71,9 @@ def tune_command(  # noqa: PLR0917 - typer: one parameter per option
     with events_log(None) as logger:
         escalator = make_escalator(policy, logger)
         current = escalator.policy
-        console.print(f"scoring {len(cases)} cases once, then sweeping thresholds...")
-        recorded = record_readings(escalator, cases)
+        console.print(f"scoring {counted(len(cases), 'case')} once, then sweeping thresholds...")
+        with progress_bar("recording readings", len(cases), minimum=_BAR_FROM) as advance:
+            recorded = record_readings(escalator, cases, on_recorded=advance)
         try:
             tuning = tune(current, recorded, targets)
         except GateError as error:
@@ -77,7 +82,8 @@ def tune_command(  # noqa: PLR0917 - typer: one parameter per option
         console.print(table)
         # The sweep replays recorded readings; the suggestion is checked with a real run.
         escalator.reload_policy(tuning.suggested)
-        report = run_evaluation(escalator, cases, jobs=worker_count(jobs))
+        with progress_bar("checking the suggestion", len(cases), minimum=_BAR_FROM) as advance:
+            report = run_evaluation(escalator, cases, jobs=worker_count(jobs), on_scored=advance)
     missed = [gate.text for gate in targets if not gate.holds(report)]
     summary = (
         f"suggested policy, checked by a full run: {report.passed}/{report.checks} checks met, "

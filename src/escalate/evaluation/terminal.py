@@ -19,11 +19,17 @@ __all__ = ["render_report"]
 _BREAKDOWN_ROWS = 15
 
 
+def _counted(number: int, noun: str) -> str:
+    """``1 case``, ``2 cases`` (nouns that take an s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def render_report(report: EvalReport, console: Console, gates: list[Gate] | None = None) -> None:
     """Print the headline numbers, per-reason metrics, confusion, breakdowns and worst errors."""
     console.print(
-        f"[bold]escalate eval[/] policy [bold]{report.policy}[/]: {report.cases} cases, "
-        f"{report.checks} checks, {report.passed} met "
+        f"[bold]escalate eval[/] policy [bold]{report.policy}[/]: "
+        f"{_counted(report.cases, 'case')}, {_counted(report.checks, 'check')}, "
+        f"{report.passed} met "
         f"({report.passed / report.checks:.1%})"
         if report.checks
         else "no checks"

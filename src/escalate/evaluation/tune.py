@@ -39,7 +39,7 @@ from escalate.policy.model import Policy
 from escalate.typing import StateStore
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from escalate.engine import Escalator
     from escalate.evaluation.gates import Gate
@@ -82,8 +82,16 @@ class RecordedCase:
     turns: tuple[_RecordedTurn, ...]
 
 
-def record_readings(escalator: Escalator, cases: Sequence[Case]) -> list[RecordedCase]:
-    """Score every case once and keep every detector's reading on every turn."""
+def record_readings(
+    escalator: Escalator,
+    cases: Sequence[Case],
+    *,
+    on_recorded: Callable[[int], None] | None = None,
+) -> list[RecordedCase]:
+    """Score every case once and keep every detector's reading on every turn.
+
+    ``on_recorded(n)`` is told each time ``n`` more cases are recorded (for a progress bar).
+    """
     from escalate.engine import Escalator  # noqa: PLC0415 - avoids an import cycle at load time
 
     recording = Escalator(escalator.policy, detectors=escalator.detectors, logger=_quiet())
@@ -114,6 +122,8 @@ def record_readings(escalator: Escalator, cases: Sequence[Case]) -> list[Recorde
         if isinstance(recording.store, StateStore):  # evaluate() above needs a sync store
             recording.store.delete(conversation_id)
         recorded.append(RecordedCase(case, tuple(turns)))
+        if on_recorded is not None:
+            on_recorded(1)
     return recorded
 
 

@@ -199,8 +199,13 @@ def _count_share(count: int, whole: int) -> str:
     return f"{count:,} ({percent(count / whole)})" if whole and count else f"{count:,}"
 
 
+def _counted(count: int, noun: str) -> str:
+    """``1 turn``, ``2 turns`` (nouns that take an s)."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def _conversations(count: int) -> str:
-    return f"{count:,} conversation" + ("" if count == 1 else "s")
+    return _counted(count, "conversation")
 
 
 def _num(value: float | None, *, flagged: bool = False) -> Cell:
@@ -251,7 +256,7 @@ def _overview(summary: InsightsSummary) -> Section:
         Card(
             "Conversations",
             f"{o.conversations:,}",
-            f"{o.turns:,} turns, {o.user_turns:,} from customers",
+            f"{_counted(o.turns, 'turn')}, {o.user_turns:,} from customers",
         ),
         Card(
             "Escalation rate",
@@ -324,7 +329,8 @@ def _over_time(summary: InsightsSummary) -> Section:
         )
     table = Table((name, "started", "escalated", "handed off", *codes), tuple(rows))
     untimed = (
-        f"{o.untimed:,} conversations without times are left out of these charts."
+        f"{_conversations(o.untimed)} without times {'is' if o.untimed == 1 else 'are'} left"
+        " out of these charts."
         if o.untimed
         else ""
     )
