@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from escalate import Escalator
+from escalate.audit import AuditTrail, JsonlSink
+from escalate.audit.replay import replay
 from escalate.cli._progress import progress_bar
 from escalate.evaluation import Case, Check, Expect, Scope, run_evaluation
 from escalate.evaluation.tune import record_readings
@@ -165,3 +167,28 @@ def test_tune_on_a_terminal_shows_progress_on_stderr_only(tmp_path: Path) -> Non
     assert b"checking the suggestion" in shown
     assert "extends:" in out.read_text()
     assert "\x1b" not in out.read_text()  # the result has no escape codes
+
+
+def test_replay_tells_how_many_conversations_are_done(tmp_path: Path) -> None:
+    trail = tmp_path / "trail.jsonl"
+    esc = Escalator(audit=AuditTrail(JsonlSink(trail)), logger=quiet_logger())
+    for n in range(3):
+        esc.evaluate(f"c{n}", {"role": "user", "text": "where is my parcel?"})
+    esc.audit.close()  # type: ignore[union-attr]
+    told: list[tuple[int, int]] = []
+    replay([trail], None, on_replayed=lambda done, total: told.append((done, total)))
+    assert told == [(1, 3), (2, 3), (3, 3)]
+
+
+@pytest.mark.slow
+def test_replay_on_a_terminal_shows_progress_on_stderr_only(tmp_path: Path) -> None:
+    trail = tmp_path / "trail.jsonl"
+    esc = Escalator(audit=AuditTrail(JsonlSink(trail)), logger=quiet_logger())
+    for n in range(600):
+        esc.evaluate(f"c{n}", {"role": "user", "text": f"what time do you open {n}"})
+    esc.audit.close()  # type: ignore[union-attr]
+    policy = tmp_path / "stricter.yaml"
+    policy.write_text("extends: default\nsignals:\n  stress:\n    offer: 0.3\n    release: 0.25\n")
+    code, shown = _on_a_terminal(["replay", str(trail), "--policy", str(policy)])
+    assert code == 0, shown.decode(errors="replace")
+    assert b"replaying conversations" in shown

@@ -33,7 +33,7 @@ from escalate.policy.loader import load_policy
 
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from escalate.policy.loader import PolicySource
     from escalate.policy.model import Policy
@@ -123,12 +123,15 @@ def replay(
     policy: PolicySource | None,
     *,
     signals: Iterable[str] | None = None,
+    on_replayed: Callable[[int, int], None] | None = None,
 ) -> ReplayReport:
     """Decide every recorded turn of the trails in ``paths`` again under ``policy``.
 
     ``policy``: a ``Policy``, a dict or a file, as for ``Escalator``; ``None`` is the default.
 
     ``signals``: the signal names the policy may use (default: those the trail recorded).
+
+    ``on_replayed``: told ``(conversations done, conversations in all)`` after each one.
     Raises ``AuditError`` for an unreadable trail and ``PolicyError`` for a bad policy.
     """
     conversations: dict[str, list[AuditRecord]] = {}
@@ -150,6 +153,8 @@ def replay(
         if len(chains[conversation]) > 1:  # several writers' files: merge by event time
             records.sort(key=_event_time)
         _replay_conversation(loaded, conversation, records, report)
+        if on_replayed is not None:
+            on_replayed(report.conversations, len(conversations))
     return report
 
 

@@ -31,6 +31,7 @@ from escalate.cli._common import (
     to_stdout,
 )
 from escalate.cli._help import Console, EscalateGroup
+from escalate.cli._progress import progress_told
 from escalate.cli._terminal import printable
 from escalate.exceptions import AuditError, MissingDependencyError, PolicyError
 
@@ -38,6 +39,8 @@ __all__ = ["audit_app", "replay_command"]
 
 EXIT_PROBLEM = 1
 EXIT_INCOMPLETE = 3
+_BAR_FROM = 500
+"""Conversations from which ``replay`` shows progress (on a terminal)."""
 
 audit_app = typer.Typer(
     name="audit",
@@ -213,7 +216,8 @@ def replay_command(  # noqa: PLR0917 - typer: one parameter per option
         replay_format = ReplayFormat.JSON
     _check_exist(files)
     try:
-        report = replay(files, policy)
+        with progress_told("replaying conversations", minimum=_BAR_FROM) as told:
+            report = replay(files, policy, on_replayed=told)
     except (AuditError, PolicyError) as error:
         fail(str(error))
     with output_stream(output) as out:
