@@ -14,8 +14,11 @@ import inspect
 from functools import partial
 from pathlib import Path
 
+import pytest
+
 import escalate.signals
 from escalate import Escalator, InMemoryStore, load_policy
+from escalate.exceptions import InvalidInputError
 from escalate.insights import SIGNAL_COLUMNS, TRUST_SIGNALS
 from escalate.insights.tables import TABLES
 from escalate.signals import (
@@ -152,3 +155,12 @@ def test_returning_to_the_bot_forgets_every_registered_memory() -> None:
     for name in detector_memories():
         assert getattr(after, name) == getattr(fresh, name), name
     assert after.user_turns == before.user_turns
+
+
+def test_two_detectors_of_one_signal_are_refused() -> None:
+    twice = [registration.build() for registration in REGISTERED[:1] * 2]
+    with pytest.raises(
+        InvalidInputError, match=r"^two detectors produce the same signal: human_request$"
+    ) as raised:
+        escalate.signals.detector_set(twice)
+    assert isinstance(raised.value, ValueError)  # what it raised before the error tree

@@ -26,6 +26,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar, Final
 
+from escalate.exceptions import InvalidInputError
 from escalate.models import Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._context import sentiment
@@ -98,7 +99,9 @@ class TrustDetector:
 
     def __init__(self, signal: str) -> None:
         if signal not in TRUST_SIGNALS:
-            raise ValueError(f"unknown trust signal {signal!r}; expected one of {TRUST_SIGNALS}")
+            raise InvalidInputError(
+                f"unknown trust signal {signal!r}; expected one of {TRUST_SIGNALS}"
+            )
         self.name = signal
         self._read = _reader().read
 
