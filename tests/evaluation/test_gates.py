@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from escalate import Escalator, ReasonCode
 from escalate.evaluation import Case, Check, Expect, GateError, Scope, parse_gate, run_evaluation
+from escalate.exceptions import EscalateError
 from escalate.models import Role, Turn
 
 
@@ -35,6 +36,17 @@ def test_rate_gates_read_at_most_unless_told_otherwise() -> None:
 def test_bad_gates_say_what_was_expected(text: str, message: str) -> None:
     with pytest.raises(GateError, match=message):
         parse_gate(text)
+
+
+def test_a_bad_gate_is_an_escalate_error_and_still_a_value_error() -> None:
+    with pytest.raises(GateError) as raised:
+        parse_gate("f1")
+    assert isinstance(raised.value, EscalateError)
+    assert isinstance(raised.value, ValueError)
+    assert str(raised.value) == (
+        "cannot read gate 'f1': expected e.g. 'reason=human_requested:f1=0.95'"
+        " or 'routine_rate<=0.02'"
+    )
 
 
 @given(st.floats(min_value=0, max_value=1), st.sampled_from(["precision", "recall", "f1"]))

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from escalate.exceptions import InvalidInputError
 from escalate.insights import DuckDBEngine, InsightsSummary, ReportOptions, summarise
 from escalate.insights.rows import DecidedTurn, TableBuilder
 
@@ -376,3 +377,17 @@ def test_any_conversations_give_a_consistent_summary(turns: list[DecidedTurn]) -
     assert all(t.handed_off <= t.conversations for t in s.time_to_human)
     assert s.false_alarm_count <= o.handed_off
     assert all(p.p25 <= p.mean + 1e-9 or p.turns > 1 for p in s.stress_trajectories)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"top": 0}, "ReportOptions.top must be a positive integer, got 0"),
+        ({"present": 1.5}, r"ReportOptions.present must lie in \(0, 1\], got 1.5"),
+        ({"bucket_seconds": 0}, "ReportOptions.bucket_seconds must be >= 1, got 0"),
+    ],
+)
+def test_bad_report_options_are_invalid_input(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInputError, match=f"^{message}$") as raised:
+        ReportOptions(**options)
+    assert isinstance(raised.value, ValueError)  # what it raised before the error tree

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate import Action, Escalator, InMemoryStore, Role, Turn, load_policy
+from escalate.exceptions import InvalidInputError
 from escalate.signals import (
     BUNDLED_LEXICONS,
     TRUST_SIGNALS,
@@ -314,8 +315,9 @@ def test_trust_detectors_run_after_the_others() -> None:
 
 
 def test_an_unknown_trust_signal_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown trust signal 'trust'"):
+    with pytest.raises(InvalidInputError, match="unknown trust signal 'trust'") as raised:
         TrustDetector("trust")
+    assert isinstance(raised.value, ValueError)  # what it raised before the error tree
 
 
 texts = st.one_of(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from escalate.core._errors import InvalidInputError
 from escalate.core._text import TextAnalyser
 
 if TYPE_CHECKING:
@@ -52,7 +53,9 @@ class DetectorSet:
         names = [detector.name for detector in self.detectors]
         duplicated = sorted({name for name in names if names.count(name) > 1})
         if duplicated:
-            raise ValueError(f"two detectors produce the same signal: {', '.join(duplicated)}")
+            raise InvalidInputError(
+                f"two detectors produce the same signal: {', '.join(duplicated)}"
+            )
 
     @property
     def names(self) -> tuple[str, ...]:

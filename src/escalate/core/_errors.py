@@ -9,7 +9,8 @@
     ├── TranscriptError (ValueError)        a line of a JSON Lines transcript is invalid
     ├── CaseFileError (ValueError)          a policy test case file is invalid
     ├── AuditError                          an audit trail cannot be written, read or continued
-    └── MissingDependencyError (ImportError) an optional extra is not installed
+    ├── MissingDependencyError (ImportError) an optional extra is not installed
+    └── escalate.evaluation.GateError (ValueError)  a quality gate cannot be read or checked
 
 Failures *inside* the engine never surface as exceptions: ``evaluate`` returns the policy's
 fail-safe decision instead (reason ``engine_error``) so the host bot keeps running.

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from escalate.exceptions import EscalateError
 from escalate.models import ReasonCode
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ _REPORT_METRICS = ("routine_rate", "escalation_recall", "auc", "auc_gain", "pass
 _REASON_METRICS = ("precision", "recall", "f1")
 
 
-class GateError(ValueError):
+class GateError(EscalateError, ValueError):
     """A gate that cannot be parsed, or that names a metric the report lacks."""
 
 

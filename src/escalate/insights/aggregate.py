@@ -15,7 +15,7 @@ from string import Template
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from escalate.events import library_version
-from escalate.exceptions import MissingDependencyError
+from escalate.exceptions import InvalidInputError, MissingDependencyError
 from escalate.insights.summary import (
     DAY,
     HOUR,
@@ -82,13 +82,15 @@ class ReportOptions:
                      "histogram_cap", "false_alarms_listed"):  # fmt: skip
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"ReportOptions.{name} must be a positive integer, got {value!r}")
+                raise InvalidInputError(
+                    f"ReportOptions.{name} must be a positive integer, got {value!r}"
+                )
         for name in ("present", "loop_onset"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
-                raise ValueError(f"ReportOptions.{name} must lie in (0, 1], got {value!r}")
+                raise InvalidInputError(f"ReportOptions.{name} must lie in (0, 1], got {value!r}")
         if self.bucket_seconds is not None and self.bucket_seconds < 1:
-            raise ValueError(
+            raise InvalidInputError(
                 f"ReportOptions.bucket_seconds must be >= 1, got {self.bucket_seconds}"
             )
 

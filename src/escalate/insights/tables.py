@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from escalate.exceptions import MissingDependencyError
+from escalate.signals import TrustDetector, signal_names
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -30,19 +31,9 @@ __all__ = [
 
 ColumnType = Literal["string", "int", "double", "bool"]
 
-TRUST_SIGNALS: Final = ("doubt", "cynicism", "irritation", "hesitation", "relief", "appreciation")
+TRUST_SIGNALS: Final = TrustDetector.signals
 """The per-turn trust signals, in the order reports show them."""
-SIGNAL_COLUMNS: Final = (
-    "human_request",
-    "stress",
-    "loop",
-    "security_dead_end",
-    "sensitive_topic",
-    "effort",
-    "dissatisfaction",
-    "friction",
-    *TRUST_SIGNALS,
-)
+SIGNAL_COLUMNS: Final = signal_names()
 """Signal levels kept per turn (other signals, from custom detectors, are not reported)."""
 
 TABLES: Final[Mapping[str, tuple[tuple[str, ColumnType], ...]]] = {

@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Final
 
 from escalate.core import CUES, Detector, DetectorSet
 from escalate.signals._context import (
@@ -14,6 +13,12 @@ from escalate.signals._context import (
     sentiment,
 )
 from escalate.signals._lexicon import load_lexicon
+from escalate.signals._registry import (
+    REGISTERED,
+    Registration,
+    detector_memories,
+    signal_names,
+)
 from escalate.signals.base import SignalReading, TurnContext
 from escalate.signals.dissatisfaction import DissatisfactionDetector
 from escalate.signals.effort import EffortDetector
@@ -27,6 +32,7 @@ from escalate.signals.trust import TRUST_SIGNALS, TrustDetector
 
 __all__ = [
     "BUNDLED_LEXICONS",
+    "REGISTERED",
     "TRUST_SIGNALS",
     "DissatisfactionDetector",
     "EffortDetector",
@@ -34,6 +40,7 @@ __all__ = [
     "HumanRequestDetector",
     "LoopDetector",
     "Polarity",
+    "Registration",
     "SecurityDeadEndDetector",
     "SensitiveTopicDetector",
     "SignalReading",
@@ -41,35 +48,14 @@ __all__ = [
     "TrustDetector",
     "TurnContext",
     "default_detectors",
+    "detector_memories",
     "detector_set",
     "evidence_kinds",
     "matches",
     "polarity",
     "sentiment",
+    "signal_names",
 ]
-
-_STRUCTURAL_KINDS: Final = frozenset(
-    {
-        "after_bot_failure",
-        "bot_repeat",
-        "learned_fraud",
-        "learned_stress",
-        "long_conversation",
-        "negative_sentiment",
-        "punctuation_run",
-        "pushing_again",
-        "question_marks",
-        "repeated_cancel_request",
-        "repeated_request",
-        "rising_stress",
-        "shouting",
-        "step_repeated",
-        "sustained_stress",
-        "user_repeat",
-        "wrap_up_prompts",
-    }
-)
-"""Evidence the built-in detectors find from structure rather than from a lexicon."""
 
 
 @cache
@@ -81,27 +67,13 @@ def evidence_kinds() -> frozenset[str]:
     from_lexicons = {
         family.kind for name in BUNDLED_LEXICONS for family in load_lexicon(name).families.values()
     }
-    return frozenset(from_lexicons) | _STRUCTURAL_KINDS | CUES
+    written = {kind for registration in REGISTERED for kind in registration.kinds_written}
+    return frozenset(from_lexicons) | frozenset(written) | CUES
 
 
 def default_detectors() -> list[Detector]:
-    """Fresh instances of the built-in detectors, in the order they run.
-
-    Effort runs after loop because it reads the loop reading of the same turn; the trust
-    detectors (one per signal of ``TRUST_SIGNALS``) come last, after stress, whose lexicon
-    and sentiment they share.
-    """
-    return [
-        HumanRequestDetector(),
-        StressDetector(),
-        LoopDetector(),
-        SecurityDeadEndDetector(),
-        SensitiveTopicDetector(),
-        EffortDetector(),
-        DissatisfactionDetector(),
-        FrictionDetector(),
-        *(TrustDetector(signal) for signal in TRUST_SIGNALS),
-    ]
+    """Fresh instances of the built-in detectors, in the order they run (``REGISTERED``)."""
+    return [registration.build() for registration in REGISTERED]
 
 
 def detector_set(detectors: Sequence[Detector] | None = None) -> DetectorSet:

@@ -15,7 +15,7 @@ loop lexicon's ``correction`` family.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from escalate.core import EVIDENCE_KEPT, Role, remember
 from escalate.signals._context import matches as lexicon_matches
@@ -50,6 +50,12 @@ class DissatisfactionDetector:
     """Scores how much the customer pushes back on the bot."""
 
     name = "dissatisfaction"
+    kinds_written: ClassVar[frozenset[str]] = frozenset(
+        {"after_bot_failure", "pushing_again", "question_marks"}
+    )
+    """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
+    memory_field: ClassVar[str | None] = "dissatisfaction"
+    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Note what the bot said on bot turns; score pushback on user turns."""

@@ -8,7 +8,7 @@ asking "anything else?" again and again.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from escalate.core import WRAP_UP
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence
@@ -35,6 +35,10 @@ class EffortDetector:
     """Scores how much the customer has had to put in for nothing (runs after ``loop``)."""
 
     name = "effort"
+    kinds_written: ClassVar[frozenset[str]] = frozenset({"long_conversation", "wrap_up_prompts"})
+    """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
+    memory_field: ClassVar[str | None] = "effort"
+    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Score the conversation's length against its lack of progress."""

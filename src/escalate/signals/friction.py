@@ -11,7 +11,7 @@ confirms the cancellation ends it. Phrasings: ``lexicons/dissatisfaction.yaml``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from escalate.core import EVIDENCE_KEPT, QUIET, FrictionMemory, Role
 from escalate.signals._context import matches as lexicon_matches
@@ -32,6 +32,10 @@ class FrictionDetector:
     """Scores a cancellation that keeps being answered with offers."""
 
     name = "friction"
+    kinds_written: ClassVar[frozenset[str]] = frozenset({"repeated_cancel_request"})
+    """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
+    memory_field: ClassVar[str | None] = "friction"
+    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Follow the cancellation request and the bot's answers to it."""

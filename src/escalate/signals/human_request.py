@@ -13,7 +13,7 @@ question ("does this look right?" "yes") never hands the customer off.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import ClassVar, Final
 
 from escalate.core import BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT
 from escalate.models import Role
@@ -34,6 +34,10 @@ class HumanRequestDetector:
     """Scores how clearly the customer asks for a person."""
 
     name = "human_request"
+    kinds_written: ClassVar[frozenset[str]] = frozenset({"repeated_request"})
+    """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
+    memory_field: ClassVar[str | None] = "human"
+    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Score a user turn; note offers and questions on bot turns."""

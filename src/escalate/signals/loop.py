@@ -9,7 +9,7 @@ when both sides repeat: that is a conversation going in circles.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import ClassVar, Final
 
 from rapidfuzz import fuzz, process
 
@@ -67,6 +67,10 @@ class LoopDetector:
     """Scores how much the conversation goes in circles."""
 
     name = "loop"
+    kinds_written: ClassVar[frozenset[str]] = frozenset({"bot_repeat", "user_repeat"})
+    """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
+    memory_field: ClassVar[str | None] = "loop"
+    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Update the repeat window with this turn and score it."""

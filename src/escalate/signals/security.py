@@ -12,7 +12,7 @@ and moves on is routine.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from rapidfuzz import fuzz
 
@@ -47,6 +47,10 @@ class SecurityDeadEndDetector:
     """Scores how stuck the customer is in a security step."""
 
     name = "security_dead_end"
+    kinds_written: ClassVar[frozenset[str]] = frozenset({"step_repeated"})
+    """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
+    memory_field: ClassVar[str | None] = "security"
+    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Track the open step and its blockers; score the dead end."""

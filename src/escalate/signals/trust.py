@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
+from escalate.exceptions import InvalidInputError
 from escalate.models import Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._context import sentiment
@@ -89,9 +90,18 @@ class TrustDetector:
         ['doubt', 'cynicism', 'irritation', 'hesitation', 'relief', 'appreciation']
     """
 
+    signals: ClassVar[tuple[str, ...]] = TRUST_SIGNALS
+    """The signals it can score, one per instance, in the order they run and reports show them."""
+    kinds_written: ClassVar[frozenset[str]] = frozenset({RESOLVED, *TRUST_SIGNALS})
+    """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
+    memory_field: ClassVar[str | None] = None
+    """It keeps no memory between turns."""
+
     def __init__(self, signal: str) -> None:
         if signal not in TRUST_SIGNALS:
-            raise ValueError(f"unknown trust signal {signal!r}; expected one of {TRUST_SIGNALS}")
+            raise InvalidInputError(
+                f"unknown trust signal {signal!r}; expected one of {TRUST_SIGNALS}"
+            )
         self.name = signal
         self._read = _reader().read
 

@@ -1,0 +1,115 @@
+"""The built-in detectors, registered once: every list of signals, kinds or memories derives here.
+
+A detector declares what it is on its class: ``name`` (its signal), ``kinds_written`` (the
+evidence kinds ``observe`` writes in code; lexicon kinds come from the lexicon files) and
+``memory_field`` (its memory on ``ConversationState``). ``REGISTERED`` lists them in the order
+they run; the signal names, the trust signals, the evidence kinds, the memories forgotten when a
+person hands back to the bot and the insight tables' columns are all read from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar, Final, Protocol
+
+from escalate.core import Detector
+from escalate.signals.dissatisfaction import DissatisfactionDetector
+from escalate.signals.effort import EffortDetector
+from escalate.signals.friction import FrictionDetector
+from escalate.signals.human_request import HumanRequestDetector
+from escalate.signals.loop import LoopDetector
+from escalate.signals.security import SecurityDeadEndDetector
+from escalate.signals.sensitive import SensitiveTopicDetector
+from escalate.signals.stress import StressDetector
+from escalate.signals.trust import TrustDetector
+
+if TYPE_CHECKING:
+    from escalate.core import ConversationState, SignalReading, TurnView
+
+__all__ = ["REGISTERED", "Registration", "detector_memories", "signal_names"]
+
+
+class _Declared(Protocol):
+    """A detector class that declares its signal, the kinds it writes and its memory."""
+
+    name: str
+    kinds_written: ClassVar[frozenset[str]]
+    memory_field: ClassVar[str | None]
+
+    def observe(self, turn: TurnView, state: ConversationState) -> SignalReading: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """One built-in signal: the detector that scores it and what that detector declares."""
+
+    name: str
+    """The signal: the key in ``Decision.signals`` and in the policy's ``signals``."""
+    build: Callable[[], Detector]
+    """A fresh detector for the signal."""
+    kinds_written: frozenset[str]
+    """Evidence kinds the detector writes in code (lexicon kinds are not listed here)."""
+    memory_field: str | None
+    """The detector's memory on ``ConversationState``; ``None``: it keeps none."""
+
+    @classmethod
+    def of(cls, detector: type[_Declared]) -> Registration:
+        """The registration a detector class declares."""
+        return cls(detector.name, detector, detector.kinds_written, detector.memory_field)
+
+
+# Declared here, not on their classes, until the slices that own stress.py and sensitive.py
+# move these two declarations onto StressDetector and SensitiveTopicDetector.
+_STRESS: Final = Registration(
+    StressDetector.name,
+    StressDetector,
+    frozenset(
+        {
+            "learned_stress",
+            "negative_sentiment",
+            "punctuation_run",
+            "rising_stress",
+            "shouting",
+            "sustained_stress",
+        }
+    ),
+    "stress",
+)
+_SENSITIVE: Final = Registration(
+    SensitiveTopicDetector.name, SensitiveTopicDetector, frozenset({"learned_fraud"}), "sensitive"
+)
+
+REGISTERED: Final[tuple[Registration, ...]] = (
+    Registration.of(HumanRequestDetector),
+    _STRESS,
+    Registration.of(LoopDetector),
+    Registration.of(SecurityDeadEndDetector),
+    _SENSITIVE,
+    # Effort reads the loop reading of the same turn, so it runs after loop.
+    Registration.of(EffortDetector),
+    Registration.of(DissatisfactionDetector),
+    Registration.of(FrictionDetector),
+    # Last, after stress, whose lexicon and sentiment they share: one detector per signal.
+    *(
+        Registration(
+            signal,
+            partial(TrustDetector, signal),
+            TrustDetector.kinds_written,
+            TrustDetector.memory_field,
+        )
+        for signal in TrustDetector.signals
+    ),
+)
+"""The built-in signals, in the order their detectors run."""
+
+
+def signal_names() -> tuple[str, ...]:
+    """The built-in signals, in the order their detectors run (and reports show them)."""
+    return tuple(registration.name for registration in REGISTERED)
+
+
+def detector_memories() -> tuple[str, ...]:
+    """The ``ConversationState`` fields the built-in detectors keep their memory in."""
+    return tuple(r.memory_field for r in REGISTERED if r.memory_field is not None)

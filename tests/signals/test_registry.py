@@ -1,0 +1,166 @@
+"""A signal is declared once, on its detector: every other list of signals derives from it.
+
+Each test fails when a signal, an evidence kind or a detector memory is added in one place and
+not registered: the policy, the insight tables, the evidence kinds a policy may name and the
+memories forgotten when a person hands the conversation back to the bot.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+import inspect
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+import escalate.signals
+from escalate import Escalator, InMemoryStore, load_policy
+from escalate.exceptions import InvalidInputError
+from escalate.insights import SIGNAL_COLUMNS, TRUST_SIGNALS
+from escalate.insights.tables import TABLES
+from escalate.signals import (
+    REGISTERED,
+    TrustDetector,
+    detector_memories,
+    evidence_kinds,
+    signal_names,
+)
+from escalate.state.conversation import ConversationState
+from escalate.testing import quiet_logger
+
+SIGNALS_DIR = Path(escalate.signals.__file__).parent
+
+# ConversationState fields that are not a detector's memory.
+_NOT_DETECTOR_MEMORY = {
+    "conversation_id",
+    "schema_version",
+    "turns",
+    "user_turns",
+    "first_ts",
+    "last_ts",
+    "escalation",
+    "handoff",
+    "extra",
+}
+
+
+def _detector_class(build: object) -> type:
+    cls = build.func if isinstance(build, partial) else build
+    assert isinstance(cls, type)
+    return cls
+
+
+def _kinds_written_in(path: Path) -> set[str]:
+    """The string literals ``path`` passes as the kind of ``evidence(kind, ...)``."""
+    tree = ast.parse(path.read_text("utf-8"))
+    return {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "evidence"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
+
+
+def test_the_default_policy_decides_on_every_registered_signal_but_the_trust_ones() -> None:
+    decided = set(load_policy().signals)
+    assert decided | set(TRUST_SIGNALS) == set(signal_names())
+    assert not decided & set(TRUST_SIGNALS)
+
+
+def test_signal_names_are_unique_and_in_the_order_detectors_run() -> None:
+    names = signal_names()
+    assert len(set(names)) == len(names)
+    assert [detector.name for detector in escalate.signals.default_detectors()] == list(names)
+    assert names[-len(TrustDetector.signals) :] == TrustDetector.signals
+
+
+def test_a_decision_reports_every_registered_signal_in_order() -> None:
+    esc = Escalator(logger=quiet_logger())
+    decision = esc.evaluate("c", {"role": "user", "text": "I want to talk to a person"})
+    assert tuple(decision.signals) == signal_names()
+
+
+def test_the_insight_tables_have_a_column_per_registered_signal() -> None:
+    assert signal_names() == SIGNAL_COLUMNS
+    assert TrustDetector.signals == TRUST_SIGNALS
+    columns = [name for name, _ in TABLES["turns"]]
+    start = columns.index(SIGNAL_COLUMNS[0])
+    assert tuple(columns[start : start + len(SIGNAL_COLUMNS)]) == SIGNAL_COLUMNS
+
+
+def test_every_kind_written_in_code_is_declared_by_its_module_detectors() -> None:
+    declared: dict[str, set[str]] = {}
+    for registration in REGISTERED:
+        module = _detector_class(registration.build).__module__
+        declared.setdefault(module, set()).update(registration.kinds_written)
+    for path in sorted(SIGNALS_DIR.glob("*.py")):
+        module = f"escalate.signals.{path.stem}"
+        written = _kinds_written_in(path)
+        assert written <= declared.get(module, set()), f"{module} writes undeclared kinds"
+
+
+def test_declared_kinds_are_written_and_can_be_named_by_a_policy() -> None:
+    written_anywhere = set().union(*(_kinds_written_in(p) for p in SIGNALS_DIR.glob("*.py")))
+    for registration in REGISTERED:
+        assert registration.kinds_written <= evidence_kinds()
+        if registration.name not in TRUST_SIGNALS:
+            # Trust writes its signal names and "resolved" through variables, not literals.
+            stale = registration.kinds_written - written_anywhere
+            assert not stale, f"{registration.name} declares kinds it never writes: {stale}"
+
+
+def test_the_scan_sees_an_undeclared_kind(tmp_path: Path) -> None:
+    # The AST scan above must see a literal kind, or the test proves nothing.
+    stray = tmp_path / "stray.py"
+    stray.write_text('found.append(evidence("brand_new_kind", text, 3))\n', "utf-8")
+    assert _kinds_written_in(stray) == {"brand_new_kind"}
+
+
+def test_every_detector_class_in_the_package_is_registered() -> None:
+    registered = {_detector_class(registration.build) for registration in REGISTERED}
+    for path in SIGNALS_DIR.glob("[!_]*.py"):
+        module = importlib.import_module(f"escalate.signals.{path.stem}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if name.endswith("Detector") and cls.__module__ == module.__name__:
+                assert cls in registered, f"{name} is not in REGISTERED"
+
+
+def test_every_detector_memory_on_the_state_is_registered() -> None:
+    fields = {field.name for field in dataclasses.fields(ConversationState)}
+    assert fields - _NOT_DETECTOR_MEMORY == set(detector_memories())
+
+
+def test_returning_to_the_bot_forgets_every_registered_memory() -> None:
+    store = InMemoryStore()
+    esc = Escalator(store=store, logger=quiet_logger())
+    for text in ("THIS IS USELESS!!!", "I lost my phone, I can't get the code", "a person please"):
+        esc.evaluate("c", {"role": "bot", "text": "Please enter the code we sent you."})
+        esc.evaluate("c", {"role": "user", "text": text})
+    before = store.get("c")
+    assert before is not None
+    fresh = ConversationState("c")
+    assert any(getattr(before, name) != getattr(fresh, name) for name in detector_memories())
+
+    esc.record_outcome("c", "returned_to_bot")
+
+    after = store.get("c")
+    assert after is not None
+    for name in detector_memories():
+        assert getattr(after, name) == getattr(fresh, name), name
+    assert after.user_turns == before.user_turns
+
+
+def test_two_detectors_of_one_signal_are_refused() -> None:
+    twice = [registration.build() for registration in REGISTERED[:1] * 2]
+    with pytest.raises(
+        InvalidInputError, match=r"^two detectors produce the same signal: human_request$"
+    ) as raised:
+        escalate.signals.detector_set(twice)
+    assert isinstance(raised.value, ValueError)  # what it raised before the error tree
