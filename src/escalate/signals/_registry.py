@@ -60,33 +60,12 @@ class Registration:
         return cls(detector.name, detector, detector.kinds_written, detector.memory_field)
 
 
-# Declared here, not on their classes, until the slices that own stress.py and sensitive.py
-# move these two declarations onto StressDetector and SensitiveTopicDetector.
-_STRESS: Final = Registration(
-    StressDetector.name,
-    StressDetector,
-    frozenset(
-        {
-            "learned_stress",
-            "negative_sentiment",
-            "punctuation_run",
-            "rising_stress",
-            "shouting",
-            "sustained_stress",
-        }
-    ),
-    "stress",
-)
-_SENSITIVE: Final = Registration(
-    SensitiveTopicDetector.name, SensitiveTopicDetector, frozenset({"learned_fraud"}), "sensitive"
-)
-
 REGISTERED: Final[tuple[Registration, ...]] = (
     Registration.of(HumanRequestDetector),
-    _STRESS,
+    Registration.of(StressDetector),
     Registration.of(LoopDetector),
     Registration.of(SecurityDeadEndDetector),
-    _SENSITIVE,
+    Registration.of(SensitiveTopicDetector),
     # Effort reads the loop reading of the same turn, so it runs after loop.
     Registration.of(EffortDetector),
     Registration.of(DissatisfactionDetector),

@@ -10,7 +10,7 @@ cards that no pattern names: on its own it is worth an offer, quoting its words 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import ClassVar, Final
 
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
@@ -31,6 +31,8 @@ class SensitiveTopicDetector:
     """Scores the most serious sensitive topic raised so far."""
 
     name = "sensitive_topic"
+    kinds_written: ClassVar[frozenset[str]] = frozenset({"learned_fraud"})
+    memory_field: ClassVar[str | None] = "sensitive"
 
     def __init__(self) -> None:
         intent_model("fraud")  # load the weights now, not on the first turn

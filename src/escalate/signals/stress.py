@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
@@ -144,6 +144,18 @@ class StressDetector:
     """Scores anger, frustration, anxiety, despair, sarcasm, shouting and abuse."""
 
     name = "stress"
+    kinds_written: ClassVar[frozenset[str]] = frozenset(
+        {
+            "learned_stress",
+            "negative_sentiment",
+            "punctuation_run",
+            "rising_stress",
+            "shouting",
+            "sustained_stress",
+        }
+    )
+    """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicon)."""
+    memory_field: ClassVar[str | None] = "stress"
 
     def __init__(self) -> None:
         vader_analyser()  # load VADER's lexicon and the scorer now, not on the first turn
