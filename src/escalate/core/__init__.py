@@ -59,6 +59,7 @@ from escalate.core._state import (
     SecurityMemory,
     SensitiveMemory,
     StressMemory,
+    newest_first,
     remember,
 )
 from escalate.core._step import (
@@ -145,6 +146,7 @@ __all__ = [
     "evidence",
     "fail_safe_decision",
     "fold",
+    "newest_first",
     "noisy_or",
     "note_turn",
     "reason",

@@ -48,6 +48,14 @@ RECENT_TURNS_KEPT: Final = 6
 T = TypeVar("T")
 
 
+def newest_first(found: list[Evidence], kept: list[Evidence]) -> list[Evidence]:
+    """What the turn ``found`` before what was ``kept``, at most ``EVIDENCE_KEPT``.
+
+    A memory's evidence after a turn: a reading quotes its latest evidence first.
+    """
+    return (found + kept)[:EVIDENCE_KEPT]
+
+
 def remember(items: list[T], item: T, limit: int) -> None:
     """Append ``item`` and drop the oldest entries beyond ``limit`` (in place)."""
     # Dropping before appending keeps a full list within the room it has: appending first

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar, Final
 
-from escalate.core import EVIDENCE_KEPT, Role, remember
+from escalate.core import Role, newest_first, remember
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._context import sentiment
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
@@ -66,7 +66,7 @@ class DissatisfactionDetector:
         elif turn.role is Role.USER:
             found = self._observe_user(turn, memory)
             if found:
-                memory.evidence = (found + memory.evidence)[:EVIDENCE_KEPT]  # newest first
+                memory.evidence = newest_first(found, memory.evidence)
             elif memory.level == 0.0:
                 memory.evidence = []
         return SignalReading(memory.level, tuple(memory.evidence))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Final
 
-from escalate.core import EVIDENCE_KEPT, QUIET, FrictionMemory, Role
+from escalate.core import QUIET, FrictionMemory, Role, newest_first
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 
@@ -62,7 +62,7 @@ class FrictionDetector:
                 found.extend(evidence_from([families["retention_offer"]], turn.index))
         if turn.role is not Role.USER or not memory.retention_replies:
             if found:
-                memory.evidence = (found + memory.evidence)[:EVIDENCE_KEPT]
+                memory.evidence = newest_first(found, memory.evidence)
             return SignalReading(memory.level, tuple(memory.evidence)) if memory.level else QUIET
         replies = min(memory.retention_replies, len(_RETENTION_LEVELS) - 1)
         level = noisy_or(
@@ -70,5 +70,5 @@ class FrictionDetector:
         )
         memory.level = round(level, 4)
         if found:
-            memory.evidence = (found + memory.evidence)[:EVIDENCE_KEPT]
+            memory.evidence = newest_first(found, memory.evidence)
         return SignalReading(memory.level, tuple(memory.evidence))

@@ -18,11 +18,11 @@ from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 from escalate.state.conversation import (
-    EVIDENCE_KEPT,
     RECENT_TEXTS,
     TEXT_KEPT,
     ConversationState,
     LoopMemory,
+    newest_first,
     remember,
 )
 
@@ -87,7 +87,7 @@ class LoopDetector:
         level = self._score(memory)
         memory.level = level
         if found:
-            memory.evidence = (found + memory.evidence)[:EVIDENCE_KEPT]  # newest first
+            memory.evidence = newest_first(found, memory.evidence)
         elif level == 0.0:
             memory.evidence = []
         return SignalReading(level, tuple(memory.evidence), cues)

@@ -19,7 +19,12 @@ from rapidfuzz import fuzz
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
-from escalate.state.conversation import EVIDENCE_KEPT, TEXT_KEPT, ConversationState, SecurityMemory
+from escalate.state.conversation import (
+    TEXT_KEPT,
+    ConversationState,
+    SecurityMemory,
+    newest_first,
+)
 
 if TYPE_CHECKING:
     from escalate.signals._lexicon import LexiconMatch
@@ -67,7 +72,7 @@ class SecurityDeadEndDetector:
             self._observe_user(turn, memory, matches, found)
         memory.level = self._score(memory)
         if found:
-            memory.evidence = (found + memory.evidence)[:EVIDENCE_KEPT]  # newest first
+            memory.evidence = newest_first(found, memory.evidence)
         elif memory.level == 0.0:
             memory.evidence = []
         return SignalReading(memory.level, tuple(memory.evidence))

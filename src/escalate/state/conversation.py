@@ -18,6 +18,7 @@ from escalate.core import (
     SecurityMemory,
     SensitiveMemory,
     StressMemory,
+    newest_first,
     remember,
 )
 
@@ -39,5 +40,6 @@ __all__ = [
     "SecurityMemory",
     "SensitiveMemory",
     "StressMemory",
+    "newest_first",
     "remember",
 ]
