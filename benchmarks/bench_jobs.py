@@ -32,13 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev"
-CONVERSATION_FILES = (
-    "real/conversations.jsonl",
-    "ext/emowoz_segments.jsonl",
-    "ext/routine_conversations.jsonl",
-    "ext/dailydialog_conversations.jsonl",
-)
+from bench_turn import CONVERSATION_FILES, DEFAULT_DATA
+
 UTTERANCE_FILES = ("real/utterances.jsonl", "ext/semeval2018_ei_reg.jsonl")
 
 
