@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -319,9 +320,9 @@ def test_the_dockerfile_installs_existing_extras_and_runs_serve():
     assert all(option in shown for option in command[2:] if option.startswith("--"))
 
 
-@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
-def test_two_workers_share_conversations_through_redis():
-    """Two service processes' worth of apps, one Redis: turns may land on either."""
+@contextlib.contextmanager
+def _two_workers_on_one_redis() -> Iterator[tuple[str, str]]:
+    """Two service apps, each with its own engine, sharing one real redis-server: their URLs."""
     from escalate.state.redis import AsyncRedisStore
 
     redis_server = RedisServer()
@@ -334,54 +335,48 @@ def test_two_workers_share_conversations_through_redis():
             for _ in range(2)
         ]
         with Server(apps[0]) as first, Server(apps[1]) as second:
-            urls = [first, second]
-            texts = ["my parcel never came", "It is on its way.", "where is it??", "get me a human"]
-            roles = ["user", "bot", "user", "user"]
-            decisions = [
-                httpx.post(
-                    f"{urls[n % 2]}/v1/conversations/shared/turns",
-                    json={"role": role, "text": text},
-                ).json()
-                for n, (role, text) in enumerate(zip(roles, texts, strict=True))
-            ]
-            assert [d["turn_index"] for d in decisions] == [0, 1, 2, 3]
-            assert decisions[-1]["action"] == "handoff"
-            view = httpx.get(f"{second}/v1/conversations/shared").json()
-            assert (view["turns"], view["handed_off"]) == (4, True)
-            context = httpx.get(f"{second}/v1/conversations/shared/handoff").json()
-            assert context["goal"] == "my parcel never came"
+            yield first, second
     finally:
         redis_server.stop()
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+def test_two_workers_share_conversations_through_redis():
+    """Two service processes' worth of apps, one Redis: turns may land on either."""
+    with _two_workers_on_one_redis() as (first, second):
+        urls = [first, second]
+        texts = ["my parcel never came", "It is on its way.", "where is it??", "get me a human"]
+        roles = ["user", "bot", "user", "user"]
+        decisions = [
+            httpx.post(
+                f"{urls[n % 2]}/v1/conversations/shared/turns",
+                json={"role": role, "text": text},
+            ).json()
+            for n, (role, text) in enumerate(zip(roles, texts, strict=True))
+        ]
+        assert [d["turn_index"] for d in decisions] == [0, 1, 2, 3]
+        assert decisions[-1]["action"] == "handoff"
+        view = httpx.get(f"{second}/v1/conversations/shared").json()
+        assert (view["turns"], view["handed_off"]) == (4, True)
+        context = httpx.get(f"{second}/v1/conversations/shared/handoff").json()
+        assert context["goal"] == "my parcel never came"
 
 
 @pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
 def test_any_worker_answers_with_the_last_decision_another_worker_made():
     """The last decision lives in Redis, not in the worker that decided the turn."""
-    from escalate.state.redis import AsyncRedisStore
-
-    redis_server = RedisServer()
-    redis_server.start()
-    try:
-        apps = [
-            create_app(
-                Escalator(store=AsyncRedisStore(url=redis_server.url), logger=quiet_logger())
-            )
-            for _ in range(2)
-        ]
-        with Server(apps[0]) as first, Server(apps[1]) as second:
-            path = "/v1/conversations/kept"
-            httpx.post(f"{second}{path}/turns", json={"role": "user", "text": "my card is gone"})
-            decided = httpx.post(
-                f"{first}{path}/turns", json={"role": "user", "text": "get me a human now"}
-            ).json()
-            assert decided["action"] == "handoff"
-            view = httpx.get(f"{second}{path}").json()
-            assert view["last_decision"]["decision_id"] == decided["decision_id"]
-            context = httpx.get(f"{second}{path}/handoff")
-            assert context.status_code == 200
-            assert context.json()["action"] == "handoff"
-            ended = httpx.post(f"{second}{path}/outcomes", json={"outcome": "ended"})
-            assert ended.status_code == 204
-            assert httpx.get(f"{first}{path}/handoff").status_code == 404
-    finally:
-        redis_server.stop()
+    with _two_workers_on_one_redis() as (first, second):
+        path = "/v1/conversations/kept"
+        httpx.post(f"{second}{path}/turns", json={"role": "user", "text": "my card is gone"})
+        decided = httpx.post(
+            f"{first}{path}/turns", json={"role": "user", "text": "get me a human now"}
+        ).json()
+        assert decided["action"] == "handoff"
+        view = httpx.get(f"{second}{path}").json()
+        assert view["last_decision"]["decision_id"] == decided["decision_id"]
+        context = httpx.get(f"{second}{path}/handoff")
+        assert context.status_code == 200
+        assert context.json()["action"] == "handoff"
+        ended = httpx.post(f"{second}{path}/outcomes", json={"outcome": "ended"})
+        assert ended.status_code == 204
+        assert httpx.get(f"{first}{path}/handoff").status_code == 404
