@@ -20,7 +20,7 @@ from stress_data import SEED
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from escalate.core import fold
-from escalate.signals._learned import FORMAT, dense_features, text_features
+from escalate.signals._learned import FORMAT, dense_features, text_features, word_valences
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -38,11 +38,14 @@ def featurise(examples: Sequence[Example], *, sentiment: bool) -> list[dict[str,
     vader = SentimentIntensityAnalyzer() if sentiment else None
     rows = []
     for example in examples:
-        row: dict[str, float] = dict.fromkeys(text_features(fold(example.text)), 1.0)
+        folded = fold(example.text)
+        row: dict[str, float] = dict.fromkeys(text_features(folded), 1.0)
         if vader is not None:
             scores = vader.polarity_scores(example.text)
             shares = (float(scores["neg"]), float(scores["pos"]))
-            row.update(dense_features(example.text, float(scores["compound"]), shares))
+            valences = word_valences(folded, vader.lexicon)
+            compound = float(scores["compound"])
+            row.update(dense_features(example.text, compound, shares, valences))
         rows.append(row)
     return rows
 

@@ -19,6 +19,7 @@ from escalate.signals._learned import (
     dense_features,
     stress_model,
     text_features,
+    word_valences,
 )
 from escalate.signals.stress import vader_analyser
 
@@ -94,7 +95,9 @@ def reference(model: LinearModel, text: str, compound: float) -> float:
     logit = model.bias
     for feature in text_features(fold(text)):
         logit += model.weights.get(feature, 0.0)
-    for feature, value in dense_features(text, compound).items():
+    folded = fold(text)
+    valences = word_valences(folded, model.lexicon) if model.lexicon is not None else (0.0, 0.0)
+    for feature, value in dense_features(text, compound, valences=valences).items():
         logit += model.weights.get(feature, 0.0) * value
     return logit
 
@@ -148,3 +151,34 @@ def test_scores_are_the_same_in_every_process() -> None:
         for seed in range(8)
     }
     assert len(seen) == 1
+
+
+@given(st.text(), st.dictionaries(st.sampled_from(["calm", "awful", "great", "no"]), st.floats(-4, 4)))
+def test_word_valences_are_the_strongest_words_of_the_text(
+    text: str, lexicon: dict[str, float]
+) -> None:
+    negative, positive = word_valences(fold(text), lexicon)
+    words = set(fold(text).split())
+    seen = [lexicon[w] for w in lexicon if w in words]
+    assert 0.0 <= negative <= 1.0
+    assert 0.0 <= positive <= 1.0
+    # A word standing alone between spaces is always one of the scorer's tokens.
+    assert negative >= max([-v / 4 for v in seen], default=0.0)
+    assert positive >= max([v / 4 for v in seen], default=0.0)
+
+
+def test_a_positive_word_the_scorer_never_saw_lowers_the_score_through_its_valence() -> None:
+    weights = {"v:word_pos": -2.0, "v:word_neg": 2.0}
+    lexicon = {"elated": 3.2, "dreadful": -3.4}
+    with_valences = LinearModel(weights, 0.0, lexicon=lexicon)
+    without = LinearModel(weights, 0.0)
+    assert with_valences.score("I am elated", 0.0).probability < 0.5
+    assert with_valences.score("it was dreadful", 0.0).probability > 0.5
+    assert without.score("I am elated", 0.0).probability == 0.5
+
+
+def test_the_shipped_stress_scorer_reads_word_valences_from_vader() -> None:
+    model = stress_model()
+    assert model.lexicon is vader_analyser().lexicon
+    assert model.weights.get("v:word_neg", 0.0) > 0.0
+    assert model.weights.get("v:word_pos", 0.0) < 0.0

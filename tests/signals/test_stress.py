@@ -154,6 +154,21 @@ def test_emotion_words_in_laughter_or_praise_count_for_less(
     assert action_of(esc, figurative) is Action.CONTINUE
 
 
+@pytest.mark.parametrize(
+    ("laughing", "plain"),
+    [
+        ("lolol that stupid damn goat video is hilarious", "that stupid damn goat video is awful"),
+        ("what a stupid damn video lmao", "what a stupid damn video"),
+    ],
+)
+def test_laughter_frames_swearing_the_scorer_is_unsure_about(
+    esc: Escalator, laughing: str, plain: str
+) -> None:
+    # The scorer reads swearing as negative (p ~ 0.6); short of its certainty, laughter wins.
+    assert action_of(esc, laughing) is Action.CONTINUE
+    assert action_of(esc, plain) is not Action.CONTINUE
+
+
 def test_laughter_does_not_hide_sarcasm_or_repeated_effort(esc: Escalator) -> None:
     text = "lol third time I'm asking, thanks for nothing"
     assert stress_of(esc, text) >= 0.55

@@ -21,9 +21,12 @@ import re
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
-from typing import Final, Literal, NamedTuple
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
 from escalate.core import fold
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "FORMAT",
@@ -34,6 +37,7 @@ __all__ = [
     "intent_model",
     "stress_model",
     "text_features",
+    "word_valences",
 ]
 
 FORMAT: Final = "escalate-linear-1"
@@ -49,6 +53,8 @@ _SHOUT_WORD: Final = re.compile(r"\b[A-Z][A-Z']*[A-Z]\b")
 _LETTER_WORD: Final = re.compile(r"\b[^\W\d_]{2,}\b")
 _TOKENISED_KEPT: Final = 32
 """Texts whose tokens are kept: a turn's few scorers run one after another on the same text."""
+_VALENCE_SCALE: Final = 4.0
+"""VADER's word valences run from -4 to 4."""
 _EVIDENCE_MIN: Final = 0.75
 """A word's weight must add at least this much to the log-odds to be quoted as evidence."""
 
@@ -100,24 +106,51 @@ def _punctuation(run: str) -> str:
 
 
 def dense_features(
-    raw: str, compound: float, shares: tuple[float, float] = (0.0, 0.0)
+    raw: str,
+    compound: float,
+    shares: tuple[float, float] = (0.0, 0.0),
+    valences: tuple[float, float] = (0.0, 0.0),
 ) -> dict[str, float]:
-    """Real-valued features: VADER's compound by sign, VADER's shares, and shouting.
+    """Real-valued features: VADER's compound by sign, its shares and word valences, shouting.
 
     ``shares`` are the parts of the text VADER reads negative and positive: how much of it is,
-    where the compound saturates.
+    where the compound saturates. ``valences`` are the text's most negative and most positive
+    words (``word_valences``).
     """
     dense = {
         "v:neg": max(0.0, -compound),
         "v:pos": max(0.0, compound),
         "v:neg_share": shares[0],
         "v:pos_share": shares[1],
+        "v:word_neg": valences[0],
+        "v:word_pos": valences[1],
     }
     shouted = len(_SHOUT_WORD.findall(raw))
     if shouted >= _SHOUTED_WORDS:
         words = len(_LETTER_WORD.findall(raw))
         dense["s:shout"] = min(1.0, shouted / max(words, 1))
     return dense
+
+
+def word_valences(folded: str, lexicon: Mapping[str, float]) -> tuple[float, float]:
+    """The strongest negative and positive word of a folded text in a valence lexicon, 0..1.
+
+    ``lexicon`` is VADER's (valence -4..4 per word). Read word by word, before VADER's rules
+    for negation and contrast: "could not be happier" still holds a strongly positive word,
+    which VADER's compound turns negative. Emotion words the scorer never saw in training
+    ("elated", "dreadful") count through their valence.
+
+    Examples:
+        >>> word_valences("so glad, but the wait was horrible", {"glad": 2.0, "horrible": -2.5})
+        (0.625, 0.5)
+    """
+    negative = positive = 0.0
+    for token in set(_tokens(folded)):
+        valence = lexicon.get(token)
+        if valence is not None:
+            negative = max(negative, -valence)
+            positive = max(positive, valence)
+    return negative / _VALENCE_SCALE, positive / _VALENCE_SCALE
 
 
 class LinearModel:
@@ -136,15 +169,24 @@ class LinearModel:
         "_word_set",
         "_words",
         "bias",
+        "lexicon",
         "threshold",
         "weights",
     )
 
-    def __init__(self, weights: dict[str, float], bias: float, threshold: float = 0.5) -> None:
+    def __init__(
+        self,
+        weights: dict[str, float],
+        bias: float,
+        threshold: float = 0.5,
+        lexicon: Mapping[str, float] | None = None,
+    ) -> None:
         self.weights = weights
         self.bias = bias
         self.threshold = threshold
         """The probability from which the text counts as positive (the trainer's choice)."""
+        self.lexicon = lexicon
+        """The word valences of ``word_valences`` (VADER's), if the weights use them."""
         self._words = {k[2:]: w for k, w in weights.items() if k.startswith("w:")}
         self._pairs = {k[2:]: w for k, w in weights.items() if k.startswith("b:")}
         self._pair_starts = frozenset(k.split(" ", 1)[0] for k in self._pairs)
@@ -155,7 +197,9 @@ class LinearModel:
         self._dense = {k: w for k, w in weights.items() if k[0] in "vs"}
 
     @classmethod
-    def from_json(cls, data: dict[str, object]) -> LinearModel:
+    def from_json(
+        cls, data: dict[str, object], lexicon: Mapping[str, float] | None = None
+    ) -> LinearModel:
         """Build from the trainer's JSON (``{"format", "bias", "weights", ...}``)."""
         if data.get("format") != FORMAT:
             raise ValueError(f"not an {FORMAT} weights file: format {data.get('format')!r}")
@@ -166,7 +210,8 @@ class LinearModel:
             raise TypeError("weights file without a weights mapping and a numeric bias")
         if not isinstance(threshold, int | float):
             raise TypeError(f"weights file with a non-numeric threshold: {threshold!r}")
-        return cls({str(k): float(v) for k, v in weights.items()}, float(bias), float(threshold))
+        weights = {str(k): float(v) for k, v in weights.items()}
+        return cls(weights, float(bias), float(threshold), lexicon)
 
     def score(
         self,
@@ -208,7 +253,9 @@ class LinearModel:
             runs = {_punctuation(t) for t in distinct if t[0] in "!?"}
             terms.extend(self._punctuation.get(key, 0.0) for key in runs)
         if self._dense:  # the intent scorers have none: skip the shouting count
-            dense = dense_features(raw, compound, shares)
+            lexicon = self.lexicon
+            valences = (0.0, 0.0) if lexicon is None else word_valences(folded, lexicon)
+            dense = dense_features(raw, compound, shares, valences)
             terms.extend(self._dense.get(name, 0.0) * value for name, value in dense.items())
         logit = math.fsum(terms)
         pushes = _quote(raw, folded, sorted(pushing, reverse=True)[:top]) if pushing else ()
@@ -250,19 +297,22 @@ def _sigmoid(logit: float) -> float:
     return odds / (1.0 + odds)
 
 
-@cache
-def _shipped(name: str) -> LinearModel:
+def _shipped(name: str, lexicon: Mapping[str, float] | None = None) -> LinearModel:
     path = resources.files("escalate.signals").joinpath("weights", f"{name}.json.gz")
     with path.open("rb") as handle:
         data = json.loads(gzip.decompress(handle.read()))
-    return LinearModel.from_json(data)
+    return LinearModel.from_json(data, lexicon)
 
 
+@cache
 def stress_model() -> LinearModel:
     """The shipped stress scorer, loaded on first use (once per process)."""
-    return _shipped("stress")
+    from escalate.signals._context import vader_analyser  # noqa: PLC0415 - VADER loads once
+
+    return _shipped("stress", vader_analyser().lexicon)
 
 
+@cache
 def intent_model(name: Literal["fraud"]) -> LinearModel:
     """A shipped intent scorer (``fraud``), loaded on first use.
 

@@ -106,8 +106,10 @@ _FIGURATIVE: Final = _GENERAL | {"despair", "high_stakes"}
 """Families of emotion words that positive text uses too ("crying with laughter", "mad
 skills"): they count for less when the scorer and VADER both read the whole turn as positive."""
 _CALM_PROBABILITY: Final = 0.15
-_LAUGHING_PROBABILITY: Final = 0.5
-"""With laughter in the turn, emotion words are figurative unless the scorer reads it negative."""
+_LAUGHING_PROBABILITY: Final = 0.8
+"""With laughter in the turn, emotion words are figurative unless the scorer is sure the turn is
+negative: it reads swearing as negative, and laughing swearing ("stupid damn video lmao") is
+amusement."""
 _FIGURATIVE_FACTOR: Final = 0.5
 
 
