@@ -17,10 +17,23 @@ QUIET = [
     "the podcast was about phishing and fraud in online shops",
     "could you suggest a good family lawyer in Leeds",
     "my daughter is a trainee solicitor",
+    # Someone for company, someone else's want, an offer of support, a habit, a name.
+    "I like chatting with someone who makes me laugh",
+    "I want someone to cuddle on the sofa tonight",
+    "he wants people to send him money for his trip",
+    "they just want someone to agree with them",
+    "if you need someone to talk to, I'm here",
+    "I never talk to anyone before my coffee",
+    "calling someone a cheat is not on",
+    "what do you call someone who never pays the bill",
 ]
 STILL_ESCALATE = [
     ("you should let me talk to a human", ReasonCode.HUMAN_REQUESTED),
     ("I need somebody to fix my account now", ReasonCode.HUMAN_REQUESTED),
+    ("I need someone who understands my problem", ReasonCode.HUMAN_REQUESTED),
+    ("you never let me talk to anyone", ReasonCode.HUMAN_REQUESTED),
+    ("I'm a customer who needs a person", ReasonCode.HUMAN_REQUESTED),
+    ("it's urgent, I need a human", ReasonCode.HUMAN_REQUESTED),
     ("I'm totally done with this app, it never works", ReasonCode.EMOTIONAL_STRESS),
     ("someone took money from my account, this is fraud", ReasonCode.SENSITIVE_TOPIC),
     ("I will be taking legal action over this", ReasonCode.SENSITIVE_TOPIC),
