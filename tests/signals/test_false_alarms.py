@@ -26,6 +26,10 @@ QUIET = [
     "I never talk to anyone before my coffee",
     "calling someone a cheat is not on",
     "what do you call someone who never pays the bill",
+    # "Real" alone asks whether something is genuine, or disbelieves it.
+    "are you for real",
+    "is this real life",
+    "I got a text saying my parcel is held at customs, is this real?",
 ]
 STILL_ESCALATE = [
     ("you should let me talk to a human", ReasonCode.HUMAN_REQUESTED),
@@ -34,6 +38,8 @@ STILL_ESCALATE = [
     ("you never let me talk to anyone", ReasonCode.HUMAN_REQUESTED),
     ("I'm a customer who needs a person", ReasonCode.HUMAN_REQUESTED),
     ("it's urgent, I need a human", ReasonCode.HUMAN_REQUESTED),
+    ("are you real?", ReasonCode.HUMAN_REQUESTED),
+    ("are you a real person", ReasonCode.HUMAN_REQUESTED),
     ("I'm totally done with this app, it never works", ReasonCode.EMOTIONAL_STRESS),
     ("someone took money from my account, this is fraud", ReasonCode.SENSITIVE_TOPIC),
     ("I will be taking legal action over this", ReasonCode.SENSITIVE_TOPIC),
