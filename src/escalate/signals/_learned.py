@@ -144,13 +144,13 @@ def word_valences(folded: str, lexicon: Mapping[str, float]) -> tuple[float, flo
         >>> word_valences("so glad, but the wait was horrible", {"glad": 2.0, "horrible": -2.5})
         (0.625, 0.5)
     """
-    negative = positive = 0.0
-    for token in set(_tokens(folded)):
-        valence = lexicon.get(token)
-        if valence is not None:
-            negative = max(negative, -valence)
-            positive = max(positive, valence)
-    return negative / _VALENCE_SCALE, positive / _VALENCE_SCALE
+    return _valences([lexicon[t] for t in set(_tokens(folded)) if t in lexicon])
+
+
+def _valences(found: list[float]) -> tuple[float, float]:
+    if not found:
+        return 0.0, 0.0
+    return max(0.0, -min(found)) / _VALENCE_SCALE, max(0.0, max(found)) / _VALENCE_SCALE
 
 
 class LinearModel:
@@ -162,6 +162,7 @@ class LinearModel:
 
     __slots__ = (
         "_dense",
+        "_lexicon_words",
         "_pair_set",
         "_pair_starts",
         "_pairs",
@@ -187,6 +188,7 @@ class LinearModel:
         """The probability from which the text counts as positive (the trainer's choice)."""
         self.lexicon = lexicon
         """The word valences of ``word_valences`` (VADER's), if the weights use them."""
+        self._lexicon_words = frozenset(lexicon or ())
         self._words = {k[2:]: w for k, w in weights.items() if k.startswith("w:")}
         self._pairs = {k[2:]: w for k, w in weights.items() if k.startswith("b:")}
         self._pair_starts = frozenset(k.split(" ", 1)[0] for k in self._pairs)
@@ -254,7 +256,9 @@ class LinearModel:
             terms.extend(self._punctuation.get(key, 0.0) for key in runs)
         if self._dense:  # the intent scorers have none: skip the shouting count
             lexicon = self.lexicon
-            valences = (0.0, 0.0) if lexicon is None else word_valences(folded, lexicon)
+            valences = (0.0, 0.0)
+            if lexicon is not None:  # word_valences, on the distinct words already at hand
+                valences = _valences([lexicon[t] for t in distinct & self._lexicon_words])
             dense = dense_features(raw, compound, shares, valences)
             terms.extend(self._dense.get(name, 0.0) * value for name, value in dense.items())
         logit = math.fsum(terms)
