@@ -153,7 +153,10 @@ def test_scores_are_the_same_in_every_process() -> None:
     assert len(seen) == 1
 
 
-@given(st.text(), st.dictionaries(st.sampled_from(["calm", "awful", "great", "no"]), st.floats(-4, 4)))
+_WORDS = st.sampled_from(["calm", "awful", "great", "no"])
+
+
+@given(st.text(), st.dictionaries(_WORDS, st.floats(-4, 4)))
 def test_word_valences_are_the_strongest_words_of_the_text(
     text: str, lexicon: dict[str, float]
 ) -> None:

@@ -150,7 +150,7 @@ def word_valences(folded: str, lexicon: Mapping[str, float]) -> tuple[float, flo
 def _valences(found: list[float]) -> tuple[float, float]:
     if not found:
         return 0.0, 0.0
-    return max(0.0, -min(found)) / _VALENCE_SCALE, max(0.0, max(found)) / _VALENCE_SCALE
+    return max(0.0, -min(found)) / _VALENCE_SCALE, max(0.0, *found) / _VALENCE_SCALE
 
 
 class LinearModel:
