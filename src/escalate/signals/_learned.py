@@ -212,8 +212,8 @@ class LinearModel:
             raise TypeError("weights file without a weights mapping and a numeric bias")
         if not isinstance(threshold, int | float):
             raise TypeError(f"weights file with a non-numeric threshold: {threshold!r}")
-        weights = {str(k): float(v) for k, v in weights.items()}
-        return cls(weights, float(bias), float(threshold), lexicon)
+        parsed = {str(k): float(v) for k, v in weights.items()}
+        return cls(parsed, float(bias), float(threshold), lexicon)
 
     def score(
         self,
