@@ -39,7 +39,7 @@ from escalate.events import (
 )
 from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext, build_handoff_context
-from escalate.policy.engine import apply_outcome
+from escalate.policy import apply_outcome
 from escalate.policy.loader import PolicySource, load_policy
 from escalate.policy.trace import TurnTrace, scored_by, trace_turn
 from escalate.signals import detector_memories, detector_set

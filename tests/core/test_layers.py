@@ -81,8 +81,8 @@ PACKAGE = CORE.parent
 # never one above. A "part" is a subpackage or a top-level module of ``escalate``.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"core"}),
-    # Public faces of the core: the names users import, re-exported.
-    frozenset({"models", "exceptions", "typing"}),
+    # Public faces of the core (the names users import, re-exported); deprecated aliases.
+    frozenset({"models", "exceptions", "typing", "_deprecated"}),
     frozenset({"signals", "policy"}),
     # I/O for a turn, and what the shell and the tools share.
     frozenset(

@@ -33,7 +33,7 @@ from escalate.core import (
 from escalate.evaluation.cases import Case
 from escalate.evaluation.metrics import build_report
 from escalate.evaluation.run import ScoredCase, check_result
-from escalate.policy.engine import policy_step
+from escalate.policy import policy_step
 from escalate.policy.loader import load_policy
 from escalate.policy.model import Policy
 from escalate.typing import StateStore

@@ -1,0 +1,35 @@
+"""Renamed public names (issue 20) keep working for a while, with a warning naming the new one."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("module", "old", "new"),
+    [
+        ("escalate.insights", "DuckDBEngine", "DuckDBBackend"),
+        ("escalate.insights", "SqlEngine", "SqlBackend"),
+        ("escalate.insights.aggregate", "DuckDBEngine", "DuckDBBackend"),
+        ("escalate.insights.aggregate", "SqlEngine", "SqlBackend"),
+        ("escalate.insights.spark", "SparkEngine", "SparkBackend"),
+    ],
+)
+def test_an_old_name_is_the_new_object_with_a_deprecation_warning(
+    module: str, old: str, new: str
+) -> None:
+    imported = importlib.import_module(module)
+    with pytest.warns(DeprecationWarning, match=rf"{module}\.{old} is deprecated: use .*\.{new}"):
+        value = getattr(imported, old)
+    assert value is getattr(imported, new)
+
+
+def test_a_name_never_defined_is_still_an_attribute_error() -> None:
+    import escalate.insights
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        escalate.insights.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
