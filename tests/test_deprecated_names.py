@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import pytest
 
@@ -33,3 +34,13 @@ def test_a_name_never_defined_is_still_an_attribute_error() -> None:
         escalate.insights.no_such_name  # type: ignore[attr-defined]  # noqa: B018
 
 
+def test_the_policy_engine_module_is_a_deprecated_alias_of_the_policy_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import escalate.policy
+
+    monkeypatch.delitem(sys.modules, "escalate.policy.engine", raising=False)
+    with pytest.warns(DeprecationWarning, match="import policy_step, decide and the rest from"):
+        old = importlib.import_module("escalate.policy.engine")
+    assert old.policy_step is escalate.policy.policy_step
+    assert old.decide is escalate.policy.decide
