@@ -159,7 +159,7 @@ def _chosen_policy(config: pytest.Config, own: Path | None) -> Path | None:
 def _escalator(config: pytest.Config, policy: Path | None) -> Escalator:
     """The session's engine for ``policy``, built on first use (that takes about a second)."""
     from escalate.engine import Escalator  # noqa: PLC0415 - keep the plugin light
-    from escalate.testing import quiet_logger  # noqa: PLC0415 - keep the plugin light
+    from escalate.events import quiet_logger  # noqa: PLC0415 - keep the plugin light
 
     escalators = config.stash.setdefault(_ESCALATORS, {})
     if policy not in escalators:

@@ -153,3 +153,13 @@ def test_the_layer_check_sees_an_upward_import() -> None:
     assert _layer("state") > _layer("signals")  # a detector importing a store goes upward
     assert _layer("engine") > _layer("audit")
     assert _layer("cli") > _layer("engine")
+
+
+def test_the_package_never_imports_its_users_test_helpers() -> None:
+    # escalate.testing is for policy owners' tests; the tools share what they need elsewhere.
+    importers = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "testing.py" and "escalate.testing" in _imports(path, runtime_only=False)
+    )
+    assert importers == []

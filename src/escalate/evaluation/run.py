@@ -100,7 +100,7 @@ _worker: list[Escalator] = []
 
 def _start_worker(policy: Policy, detectors: tuple[Detector, ...]) -> None:
     from escalate.engine import Escalator  # noqa: PLC0415 - in the worker process
-    from escalate.testing import quiet_logger  # noqa: PLC0415
+    from escalate.events import quiet_logger  # noqa: PLC0415
 
     _worker.append(Escalator(policy, detectors=detectors, logger=quiet_logger()))
 

@@ -128,7 +128,7 @@ def record_readings(
 
 
 def _quiet() -> Any:
-    from escalate.testing import quiet_logger  # noqa: PLC0415
+    from escalate.events import quiet_logger  # noqa: PLC0415
 
     return quiet_logger()
 
