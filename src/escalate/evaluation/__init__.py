@@ -2,11 +2,12 @@
 
 Examples:
     >>> from escalate import Escalator
-    >>> from escalate.evaluation import Case, Check, Expect, Scope, run_evaluation
+    >>> from escalate.evaluation import (
+    ...     ExpectedAction, LabelledCase, LabelledCheck, Scope, run_evaluation)
     >>> from escalate.models import Role, Turn
     >>> from escalate.testing import quiet_logger
-    >>> case = Case("c1", (Turn(role=Role.USER, text="let me talk to a human"),),
-    ...             (Check(Expect.HANDOFF, Scope.AT, 1),))
+    >>> case = LabelledCase("c1", (Turn(role=Role.USER, text="let me talk to a human"),),
+    ...                     (LabelledCheck(ExpectedAction.HANDOFF, Scope.AT, 1),))
     >>> report = run_evaluation(Escalator(logger=quiet_logger()), [case])
     >>> report.passed, report.checks
     (1, 1)
@@ -14,9 +15,17 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from escalate.evaluation.cases import Case, Check, Expect, Grade, Scope, load_cases
+from escalate._deprecated import renamed
+from escalate.evaluation.cases import (
+    ExpectedAction,
+    Grade,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    load_cases,
+)
 from escalate.evaluation.gates import Gate, GateError, parse_gate
 from escalate.evaluation.metrics import build_report
 from escalate.evaluation.report import EvalReport
@@ -34,14 +43,14 @@ if TYPE_CHECKING:
     from escalate.engine import Escalator
 
 __all__ = [
-    "Case",
-    "Check",
     "CheckResult",
     "EvalReport",
-    "Expect",
+    "ExpectedAction",
     "Gate",
     "GateError",
     "Grade",
+    "LabelledCase",
+    "LabelledCheck",
     "Scope",
     "ScoredCase",
     "check_result",
@@ -55,7 +64,7 @@ __all__ = [
 
 def run_evaluation(
     escalator: Escalator,
-    cases: Iterable[Case],
+    cases: Iterable[LabelledCase],
     *,
     inputs: Sequence[str] = (),
     baseline: Callable[[str], float] | None = None,
@@ -76,3 +85,11 @@ def run_evaluation(
         inputs=inputs,
         baseline=baseline,
     )
+
+
+_RENAMED: Final = {"Case": "LabelledCase", "Check": "LabelledCheck", "Expect": "ExpectedAction"}
+"""Old names (issue 20): a labelled case is not a policy test case (``policy_tests.Case``)."""
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name, _RENAMED, globals())

@@ -30,7 +30,7 @@ from escalate.core import (
     SignalReading,
     all_cues,
 )
-from escalate.evaluation.cases import Case
+from escalate.evaluation.cases import LabelledCase
 from escalate.evaluation.metrics import build_report
 from escalate.evaluation.run import ScoredCase, check_result
 from escalate.policy import policy_step
@@ -78,13 +78,13 @@ class _RecordedTurn:
 class RecordedCase:
     """A case and what every detector read on each of its turns."""
 
-    case: Case
+    case: LabelledCase
     turns: tuple[_RecordedTurn, ...]
 
 
 def record_readings(
     escalator: Escalator,
-    cases: Sequence[Case],
+    cases: Sequence[LabelledCase],
     *,
     on_recorded: Callable[[int], None] | None = None,
 ) -> list[RecordedCase]:
