@@ -295,7 +295,7 @@ def _all(target: DecisionSource) -> list[Decision]:
 
 
 def _described(decision: Decision) -> str:
-    from escalate.policy_tests.run import reasons_text  # noqa: PLC0415 - on failure only
+    from escalate.policy_tests import reasons_text  # noqa: PLC0415 - on failure only
 
     reasons = reasons_text(decision.reasons)
     parts = [

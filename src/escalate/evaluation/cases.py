@@ -34,7 +34,7 @@ from escalate.transcript import json_object, read_transcript
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from escalate.policy_tests.model import ActionBounds
+    from escalate.policy_tests import ActionBounds
 
 __all__ = ["ExpectedAction", "Grade", "LabelledCase", "LabelledCheck", "Scope", "load_cases"]
 
