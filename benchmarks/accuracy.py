@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalate import Escalator, ReasonCode
-from escalate.evaluation import check_result, load_cases, score_cases
-from escalate.evaluation.cases import ExpectedAction, Grade
+from escalate.evaluation import ExpectedAction, Grade, check_result, load_cases, score_cases
 from escalate.models import Action
 from escalate.signals.stress import vader_analyser
 from escalate.testing import quiet_logger

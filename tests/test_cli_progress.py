@@ -16,8 +16,14 @@ from escalate import Escalator
 from escalate.audit import AuditTrail, JsonlSink
 from escalate.audit.replay import replay
 from escalate.cli._progress import progress_bar
-from escalate.evaluation import ExpectedAction, LabelledCase, LabelledCheck, Scope, run_evaluation
-from escalate.evaluation.tune import record_readings
+from escalate.evaluation import (
+    ExpectedAction,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    record_readings,
+    run_evaluation,
+)
 from escalate.models import Role, Turn
 from escalate.testing import quiet_logger
 from escalate.transcript import open_transcript, read_transcript

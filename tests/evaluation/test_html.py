@@ -13,9 +13,9 @@ from escalate.evaluation import (
     LabelledCase,
     LabelledCheck,
     Scope,
+    render_html,
     run_evaluation,
 )
-from escalate.evaluation.html import render_html
 from escalate.models import Role, Turn
 
 ARTIFACTS = Path(__file__).parent.parent.parent / ".ci" / "artifacts"
@@ -123,7 +123,7 @@ def test_a_reason_the_data_never_expects_reads_n_a(esc: Escalator) -> None:
 
 
 def test_precision_without_decisions_is_n_a_but_missed_recall_is_zero() -> None:
-    from escalate.evaluation.report import ReasonMetrics
+    from escalate.evaluation import ReasonMetrics
 
     def shown(tp: int, fp: int, fn: int) -> tuple[str, str, str]:
         return ReasonMetrics(reason=ReasonCode.EMOTIONAL_STRESS, tp=tp, fp=fp, fn=fn).shown()

@@ -8,8 +8,16 @@ from typer.testing import CliRunner
 
 from escalate import Action, Escalator, ReasonCode, Turn, load_policy
 from escalate.cli import app
-from escalate.evaluation import ExpectedAction, LabelledCase, LabelledCheck, Scope, parse_gate
-from escalate.evaluation.tune import record_readings, report_for, tune
+from escalate.evaluation import (
+    ExpectedAction,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    parse_gate,
+    record_readings,
+    report_for,
+    tune,
+)
 from escalate.models import Role
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from escalate._deprecated import renamed
-from escalate.evaluation.cases import (
+from escalate.evaluation._cases import (
     ExpectedAction,
     Grade,
     LabelledCase,
@@ -26,15 +26,30 @@ from escalate.evaluation.cases import (
     Scope,
     load_cases,
 )
-from escalate.evaluation.gates import Gate, GateError, parse_gate
-from escalate.evaluation.metrics import build_report
-from escalate.evaluation.report import EvalReport
-from escalate.evaluation.run import (
+from escalate.evaluation._gates import Gate, GateError, parse_gate
+from escalate.evaluation._html import render_html
+from escalate.evaluation._metrics import build_report
+from escalate.evaluation._report import (
+    CASES_AND_CHECKS,
+    Breakdown,
+    EvalReport,
+    Example,
+    ReasonMetrics,
+)
+from escalate.evaluation._run import (
     CheckResult,
     ScoredCase,
     check_result,
     score_cases,
     score_cases_in_parallel,
+)
+from escalate.evaluation._tune import (
+    RecordedCase,
+    Tuning,
+    overrides_yaml,
+    record_readings,
+    report_for,
+    tune,
 )
 
 if TYPE_CHECKING:
@@ -43,22 +58,33 @@ if TYPE_CHECKING:
     from escalate.engine import Escalator
 
 __all__ = [
+    "CASES_AND_CHECKS",
+    "Breakdown",
     "CheckResult",
     "EvalReport",
+    "Example",
     "ExpectedAction",
     "Gate",
     "GateError",
     "Grade",
     "LabelledCase",
     "LabelledCheck",
+    "ReasonMetrics",
+    "RecordedCase",
     "Scope",
     "ScoredCase",
+    "Tuning",
     "check_result",
     "load_cases",
+    "overrides_yaml",
     "parse_gate",
+    "record_readings",
+    "render_html",
+    "report_for",
     "run_evaluation",
     "score_cases",
     "score_cases_in_parallel",
+    "tune",
 ]
 
 

@@ -24,9 +24,8 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
-from escalate._deprecated import renamed
 from escalate.exceptions import TranscriptError
 from escalate.models import Action, ReasonCode, Role, Turn
 from escalate.transcript import json_object, read_transcript
@@ -407,11 +406,3 @@ def _scenario_check(value: object, source: str, line: int, where: str) -> Labell
             source, line, f"expected a user turn number >= 1, got {by!r}", f"{at}.by_user_turn"
         )
     return LabelledCheck(ExpectedAction(floor), Scope.BY if by else Scope.WHOLE, by, reason)
-
-
-_RENAMED: Final = {"Case": "LabelledCase", "Check": "LabelledCheck", "Expect": "ExpectedAction"}
-"""Old names (issue 20): a labelled case is not a policy test case (``policy_tests.Case``)."""
-
-
-def __getattr__(name: str) -> object:
-    return renamed(__name__, name, _RENAMED, globals())

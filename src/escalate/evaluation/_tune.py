@@ -30,9 +30,9 @@ from escalate.core import (
     SignalReading,
     all_cues,
 )
-from escalate.evaluation.cases import LabelledCase
-from escalate.evaluation.metrics import build_report
-from escalate.evaluation.run import ScoredCase, check_result
+from escalate.evaluation._cases import LabelledCase
+from escalate.evaluation._metrics import build_report
+from escalate.evaluation._run import ScoredCase, check_result
 from escalate.policy import policy_step
 from escalate.policy.loader import load_policy
 from escalate.policy.model import Policy
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from escalate.engine import Escalator
-    from escalate.evaluation.gates import Gate
-    from escalate.evaluation.report import EvalReport
+    from escalate.evaluation._gates import Gate
+    from escalate.evaluation._report import EvalReport
 
 __all__ = [
     "Candidate",

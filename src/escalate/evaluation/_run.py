@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalate.evaluation.cases import ExpectedAction, LabelledCase, LabelledCheck, Scope
+from escalate.evaluation._cases import ExpectedAction, LabelledCase, LabelledCheck, Scope
 from escalate.models import Action, Decision, Role
 from escalate.typing import StateStore
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
-from escalate.evaluation.cases import ExpectedAction, Grade
-from escalate.evaluation.report import (
+from escalate.evaluation._cases import ExpectedAction, Grade
+from escalate.evaluation._report import (
     Breakdown,
     ConfusionCell,
     CurvePoint,
@@ -26,7 +26,7 @@ from escalate.models import Action, ReasonCode
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from escalate.evaluation.run import CheckResult, ScoredCase
+    from escalate.evaluation._run import CheckResult, ScoredCase
 
 __all__ = ["build_report"]
 
