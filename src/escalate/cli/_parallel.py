@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from escalate.cli._common import transcript_store
-from escalate.cli.score import ScoredTurn, ScoreRun, score_row
+from escalate.cli._score import ScoredTurn, ScoreRun, score_row
 from escalate.exceptions import TranscriptError
 from escalate.models import Role
 from escalate.transcript import json_object, parse_line
