@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalate import Escalator, ReasonCode
-from escalate.evaluation import check_result, load_cases, score_cases
-from escalate.evaluation.cases import Expect, Grade
+from escalate.evaluation import ExpectedAction, Grade, check_result, load_cases, score_cases
 from escalate.models import Action
 from escalate.signals.stress import vader_analyser
 from escalate.testing import quiet_logger
@@ -50,17 +49,19 @@ def utterance_metrics(scored: list[ScoredCase]) -> dict[str, float]:
     """The utterance-level targets, each on the subset it is defined on."""
     from sklearn.metrics import roc_auc_score
 
-    def expect(item: ScoredCase) -> Expect | None:
+    def expect(item: ScoredCase) -> ExpectedAction | None:
         return item.case.checks[0].expect if item.case.checks else None
 
     bitext = [s for s in scored if s.case.source == "bitext"]
-    wanted = [s for s in bitext if expect(s) is Expect.ESCALATE]
+    wanted = [s for s in bitext if expect(s) is ExpectedAction.ESCALATE]
     tp = sum(ReasonCode.HUMAN_REQUESTED in _codes(s) and _escalated(s) for s in wanted)
     fp = sum(
-        ReasonCode.HUMAN_REQUESTED in _codes(s) for s in bitext if expect(s) is Expect.CONTINUE
+        ReasonCode.HUMAN_REQUESTED in _codes(s)
+        for s in bitext
+        if expect(s) is ExpectedAction.CONTINUE
     )
     fn = len(wanted) - tp
-    routine = [s for s in scored if expect(s) is Expect.CONTINUE]
+    routine = [s for s in scored if expect(s) is ExpectedAction.CONTINUE]
     positive = [
         s for s in scored if s.case.source == "airline" and s.case.label.startswith("positive")
     ]

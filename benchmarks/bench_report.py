@@ -156,12 +156,12 @@ def _replicated(tables: Any, turns: int) -> Any:
 
 
 def measure_aggregation(tables: Any, turns: int) -> dict[str, Any]:
-    from escalate.insights import DuckDBEngine, summarise
+    from escalate.insights import DuckDBBackend, summarise
 
     big = _replicated(tables, turns)
     rows = big.rows("turns")
     begin = time.perf_counter()
-    engine = DuckDBEngine(big)
+    engine = DuckDBBackend(big)
     loaded = time.perf_counter()
     summary = summarise(engine)
     done = time.perf_counter()
@@ -194,7 +194,7 @@ def _big_trail(sample: Path, target: Path, turns: int) -> int:
 
 
 def measure_trail(sample: Path, directory: Path, turns: int) -> dict[str, Any]:
-    from escalate.insights import DuckDBEngine, summarise
+    from escalate.insights import DuckDBBackend, summarise
     from escalate.insights.sources import tables_from_audit
 
     big = directory / "big-audit.jsonl"
@@ -203,7 +203,7 @@ def measure_trail(sample: Path, directory: Path, turns: int) -> dict[str, Any]:
     begin = time.perf_counter()
     loaded = tables_from_audit([big])
     read = time.perf_counter()
-    engine = DuckDBEngine(loaded.tables)
+    engine = DuckDBBackend(loaded.tables)
     summary = summarise(engine)
     done = time.perf_counter()
     engine.close()
@@ -224,14 +224,14 @@ def measure_spark(directory: Path, conversations: int) -> dict[str, Any]:
 
     from escalate import Escalator
     from escalate.audit.redact import Redactor
-    from escalate.insights import DuckDBEngine, load_inputs, summarise
+    from escalate.insights import DuckDBBackend, load_inputs, summarise
     from escalate.insights.spark import report_from_archive
 
     path = directory / "spark.jsonl"
     turns = _transcript(path, conversations, "k")
     begin = time.perf_counter()
     loaded = load_inputs([path], Escalator, Redactor())
-    engine = DuckDBEngine(loaded.tables)
+    engine = DuckDBBackend(loaded.tables)
     local = summarise(engine, sources=[str(path)], notices=loaded.notices)
     engine.close()
     local_s = time.perf_counter() - begin

@@ -16,8 +16,14 @@ from escalate import Escalator
 from escalate.audit import AuditTrail, JsonlSink
 from escalate.audit.replay import replay
 from escalate.cli._progress import progress_bar
-from escalate.evaluation import Case, Check, Expect, Scope, run_evaluation
-from escalate.evaluation.tune import record_readings
+from escalate.evaluation import (
+    ExpectedAction,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    record_readings,
+    run_evaluation,
+)
 from escalate.models import Role, Turn
 from escalate.testing import quiet_logger
 from escalate.transcript import open_transcript, read_transcript
@@ -52,12 +58,12 @@ def test_small_inputs_get_no_bar(monkeypatch: pytest.MonkeyPatch) -> None:
     assert terminal.getvalue() == ""
 
 
-def _cases(count: int) -> list[Case]:
+def _cases(count: int) -> list[LabelledCase]:
     return [
-        Case(
+        LabelledCase(
             f"c{n}",
             (Turn(role=Role.USER, text=f"question {n}"),),
-            (Check(Expect.CONTINUE, Scope.AT, 1),),
+            (LabelledCheck(ExpectedAction.CONTINUE, Scope.AT, 1),),
         )
         for n in range(count)
     ]

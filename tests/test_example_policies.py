@@ -21,8 +21,7 @@ from escalate.testing import quiet_logger
 
 if TYPE_CHECKING:
     from escalate.policy.model import Policy
-    from escalate.policy_tests.load import LoadedFile
-    from escalate.policy_tests.model import Expectation
+    from escalate.policy_tests import Expectation, LoadedFile
 
 FOLDER = Path(__file__).parents[1] / "examples" / "policies"
 NAMES = ("bank", "shop", "telecom")

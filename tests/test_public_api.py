@@ -102,7 +102,7 @@ def test_the_audit_package_exports_exactly_its_api() -> None:
         "AuditTrail",
         "ChainHead",
         "JsonlSink",
-        "Problem",
+        "TrailProblem",
         "Redactor",
         "ReplayReport",
         "SqliteSink",

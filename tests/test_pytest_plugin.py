@@ -291,3 +291,24 @@ def test_importing_the_plugin_leaves_the_engine_unloaded(tmp_path: Path) -> None
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_failed_case_raises_an_error_of_the_package_tree() -> None:
+    import escalate.pytest_plugin
+    from escalate.exceptions import CaseFailedError, EscalateError
+
+    # The plugin's old name for it still works, and is the one class.
+    assert escalate.pytest_plugin.CaseFailedError is CaseFailedError
+    assert issubclass(CaseFailedError, EscalateError)
+    assert not issubclass(CaseFailedError, ValueError)  # a failed expectation, not bad input
+
+
+def test_a_failed_case_reports_its_result(pytester: pytest.Pytester) -> None:
+    from escalate.exceptions import CaseFailedError
+
+    write(pytester, {"bot.escalate.yaml": bot_question("handoff")})
+    items, _ = pytester.inline_genitems()
+    with pytest.raises(CaseFailedError) as failed:
+        items[0].runtest()
+    assert str(failed.value) == failed.value.result.report()
+    assert "handoff" in str(failed.value)

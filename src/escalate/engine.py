@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ValidationError
 
+from escalate._io_steps import Delete, Get, RecordDecision, Steps, Update, arun, run
 from escalate.core import (
     ConversationState,
     Decision,
@@ -38,7 +39,7 @@ from escalate.events import (
 )
 from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext, build_handoff_context
-from escalate.policy.engine import apply_outcome
+from escalate.policy import apply_outcome
 from escalate.policy.loader import PolicySource, load_policy
 from escalate.policy.trace import TurnTrace, scored_by, trace_turn
 from escalate.signals import detector_memories, detector_set
@@ -155,26 +156,8 @@ class Escalator:
         """Async twin of ``evaluate``, with the same semantics."""
         started = time.perf_counter()
         valid = _validated(conversation_id, turn)
-        scored: list[ScoredTurn] | None = None if self._audit is None else []
-        try:
-            if isinstance(self._store, AsyncStateStore):
-                decision = await self._store.aupdate(
-                    conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
-                )
-            else:
-                decision = self._store.update(
-                    conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
-                )
-        except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
-            decision = self._fail_safe(conversation_id, valid, started, exc)
-            scored = None  # the readings, if any, are not what decided
-        self._emit(decision)
-        if self._audit is not None:
-            try:
-                await self._audit.arecord_decision(decision, valid, scored[-1] if scored else None)
-            except Exception:  # noqa: BLE001 - the trail counts and logs its own losses
-                _fallback_log.exception("escalate could not queue the audit record")
-        return decision
+        steps = self._evaluate_steps(conversation_id, valid, started, keep_scores=False)
+        return (await arun(steps, self._store))[0]
 
     def record_outcome(
         self, conversation_id: str, outcome: Outcome | str, note: str | None = None
@@ -186,32 +169,24 @@ class Escalator:
         afresh (counters kept); ``ended`` forgets the conversation.
         """
         kind = _validated_outcome(conversation_id, outcome)
-        store = self._sync_store("record_outcome")
-        if kind is Outcome.ENDED:
-            ended = store.get(conversation_id) if self._audit is not None else None
-            store.delete(conversation_id)
-            user_turns = None if ended is None else ended.user_turns
-        else:
-            user_turns = store.update(conversation_id, lambda state: _apply_outcome(state, kind))
-        self._outcome_recorded(conversation_id, kind, note, user_turns)
+        run(self._outcome_steps(conversation_id, kind, note), self._sync_store("record_outcome"))
 
     async def arecord_outcome(
         self, conversation_id: str, outcome: Outcome | str, note: str | None = None
     ) -> None:
         """Async twin of ``record_outcome``."""
         kind = _validated_outcome(conversation_id, outcome)
-        store = self._store
-        if not isinstance(store, AsyncStateStore):
-            self.record_outcome(conversation_id, kind, note)
-            return
+        await arun(self._outcome_steps(conversation_id, kind, note), self._store)
+
+    def _outcome_steps(self, conversation_id: str, kind: Outcome, note: str | None) -> Steps[None]:
+        """``record_outcome``, with the store's I/O as steps (see ``escalate._io_steps``)."""
+        user_turns: int | None
         if kind is Outcome.ENDED:
-            ended = await store.aget(conversation_id) if self._audit is not None else None
-            await store.adelete(conversation_id)
+            ended = (yield Get(conversation_id)) if self._audit is not None else None
+            yield Delete(conversation_id)
             user_turns = None if ended is None else ended.user_turns
         else:
-            user_turns = await store.aupdate(
-                conversation_id, lambda state: _apply_outcome(state, kind)
-            )
+            user_turns = yield Update(conversation_id, lambda state: _apply_outcome(state, kind))
         self._outcome_recorded(conversation_id, kind, note, user_turns)
 
     def _outcome_recorded(
@@ -238,20 +213,19 @@ class Escalator:
         plain-text summary (see ``escalate.handoff``). ``redactor``: default the audit trail's,
         else ``Redactor()``. Call it right after the decision, before the conversation ends.
         """
-        state = self._sync_store("handoff_context").get(decision.conversation_id)
-        return self._handoff_context(decision, state, redactor)
+        store = self._sync_store("handoff_context")
+        return run(self._handoff_steps(decision, redactor), store)
 
     async def ahandoff_context(
         self, decision: Decision, *, redactor: Redactor | None = None
     ) -> HandoffContext:
         """Async twin of ``handoff_context`` (for an asynchronous state store)."""
-        return self._handoff_context(
-            decision, await self.astate(decision.conversation_id), redactor
-        )
+        return await arun(self._handoff_steps(decision, redactor), self._store)
 
-    def _handoff_context(
-        self, decision: Decision, state: ConversationState | None, redactor: Redactor | None
-    ) -> HandoffContext:
+    def _handoff_steps(
+        self, decision: Decision, redactor: Redactor | None
+    ) -> Steps[HandoffContext]:
+        state: ConversationState | None = yield Get(decision.conversation_id)
         if redactor is None:
             redactor = self._audit.redactor if self._audit is not None else _default_redactor()
         if state is None:
@@ -260,13 +234,11 @@ class Escalator:
 
     def state(self, conversation_id: str) -> ConversationState | None:
         """A copy of what the engine remembers about a conversation, or ``None``."""
-        return self._sync_store("state").get(conversation_id)
+        return run(_read_state(conversation_id), self._sync_store("state"))
 
     async def astate(self, conversation_id: str) -> ConversationState | None:
         """Async twin of ``state``."""
-        if isinstance(self._store, AsyncStateStore):
-            return await self._store.aget(conversation_id)
-        return self._store.get(conversation_id)
+        return await arun(_read_state(conversation_id), self._store)
 
     def _load(self, policy: PolicySource | None) -> Policy:
         return load_policy(
@@ -322,21 +294,28 @@ class Escalator:
         """``evaluate``, and what the detectors and rules saw when asked or when auditing."""
         started = time.perf_counter()
         valid = _validated(conversation_id, turn)
-        scored: list[ScoredTurn] | None = [] if keep_scores or self._audit is not None else None
         store = self._sync_store("evaluate")
+        steps = self._evaluate_steps(conversation_id, valid, started, keep_scores=keep_scores)
+        return run(steps, store)
+
+    def _evaluate_steps(
+        self, conversation_id: str, turn: Turn, started: float, *, keep_scores: bool
+    ) -> Steps[tuple[Decision, ScoredTurn | None]]:
+        """A turn, with the store's and the trail's I/O as steps (see ``escalate._io_steps``)."""
+        scored: list[ScoredTurn] | None = [] if keep_scores or self._audit is not None else None
         try:
-            decision = store.update(
-                conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
+            decision: Decision = yield Update(
+                conversation_id, lambda state: self._decide_turn(state, turn, started, scored)
             )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
-            decision = self._fail_safe(conversation_id, valid, started, exc)
+            decision = self._fail_safe(conversation_id, turn, started, exc)
             scored = None  # the readings, if any, are not what decided
         self._emit(decision)
         # A store may run the update more than once (a retried write): the last run counts.
         last = scored[-1] if scored else None
         if self._audit is not None:
             try:
-                self._audit.record_decision(decision, valid, last)
+                yield RecordDecision(self._audit, decision, turn, last)
             except Exception:  # noqa: BLE001 - the trail counts and logs its own losses
                 _fallback_log.exception("escalate could not queue the audit record")
         return decision, last
@@ -465,6 +444,11 @@ def _check_conversation_id(conversation_id: object) -> None:
             f"conversation_id has {len(conversation_id)} characters;"
             f" at most {MAX_CONVERSATION_ID_LENGTH} are allowed"
         )
+
+
+def _read_state(conversation_id: str) -> Steps[ConversationState | None]:
+    state: ConversationState | None = yield Get(conversation_id)
+    return state
 
 
 def _apply_outcome(state: ConversationState, outcome: Outcome) -> int:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import sys
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
@@ -45,6 +46,7 @@ __all__ = [
     "EventText",
     "decision_fields",
     "library_version",
+    "quiet_logger",
     "redacted_exception",
 ]
 
@@ -158,3 +160,18 @@ class _Json:
 
     def __str__(self) -> str:
         return json.dumps(self.fields, ensure_ascii=False, default=str)
+
+
+def quiet_logger() -> Any:
+    """A structlog logger that drops decision events and keeps warnings and errors.
+
+    For tools that score many turns (``escalate eval``, ``tune``, the pytest plugin) and for
+    tests (``escalate.testing`` exports it too).
+    """
+    import structlog  # noqa: PLC0415 - keep `import escalate` light
+
+    # bind() resolves the lazy proxy once; otherwise every event would rebuild the logger.
+    return structlog.wrap_logger(
+        structlog.PrintLogger(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+    ).bind()

@@ -2,6 +2,7 @@
 
 from escalate.core import (
     AuditError,
+    CaseFailedError,
     CaseFileError,
     EscalateError,
     InvalidInputError,
@@ -14,6 +15,7 @@ from escalate.core import (
 
 __all__ = [
     "AuditError",
+    "CaseFailedError",
     "CaseFileError",
     "EscalateError",
     "InvalidInputError",

@@ -41,7 +41,16 @@ if TYPE_CHECKING:
     from escalate.engine import Escalator
     from escalate.handoff import HandoffContext
 
-__all__ = ["AsyncEscalationMiddleware", "EscalationMiddleware", "ReplyMode"]
+__all__ = [
+    "Answer",
+    "AsyncEscalationMiddleware",
+    "EscalationMiddleware",
+    "MiddlewareBase",
+    "MiddlewareStep",
+    "Notify",
+    "ReplyMode",
+    "Score",
+]
 
 _log = logging.getLogger("escalate.middleware")
 
@@ -62,36 +71,54 @@ class ReplyMode(StrEnum):
     """The bot's answer alone: your callback tells the customer in its own way."""
 
 
-class _Score(NamedTuple):
-    """Score a turn; the result is the decision (``None`` if escalate failed)."""
+class Score(NamedTuple):
+    """A step of ``MiddlewareBase.turn_steps``: score a turn; the result is the decision.
+
+    The result is ``None`` if escalate failed on the turn (``MiddlewareBase.score`` logs it).
+    """
 
     role: Role
     text: str
 
 
-class _Notify(NamedTuple):
-    """Call ``on_escalation`` for the decision."""
+class Notify(NamedTuple):
+    """A step: call ``on_escalation`` for the decision (``MiddlewareBase.notify``)."""
 
     decision: Decision
 
 
-class _Answer(NamedTuple):
-    """Ask the bot's handler for its reply; the result is the reply."""
+class Answer(NamedTuple):
+    """A step: ask the bot's handler for its reply; the result is the reply."""
 
 
-_ANSWER: Final = _Answer()
-_Step = _Score | _Notify | _Answer
+_ANSWER: Final = Answer()
+MiddlewareStep = Score | Notify | Answer
+"""What ``MiddlewareBase.turn_steps`` yields: the points of a turn that may do I/O."""
 
 
-class _Middleware:
-    """What the sync and async middleware share: the whole turn, as steps (``_steps``).
+class MiddlewareBase:
+    """What every adapter that puts escalate around a bot shares; build your own on it.
 
-    The two differ only in how they run a step: calling, or awaiting. The integrations
-    (``escalate.integrations``) build on the same pieces, logging on their own logger.
+    A turn is written once, as a generator of steps (``turn_steps`` yields ``Score``,
+    ``Notify`` and ``Answer``, and receives each step's result), in the style of h11's
+    sans-I/O core. A synchronous adapter runs a step by calling ``score``, ``notify`` or its
+    handler; an asynchronous one by awaiting ``ascore``, ``anotify`` or its handler: the two
+    differ only there. ``EscalationMiddleware`` and ``AsyncEscalationMiddleware`` are the
+    reference runners; the bundled integrations (``escalate.integrations``) build on the same
+    pieces with steps of their own.
+
+    Subclasses may set ``log`` (the logger escalate's own failures go to) and ``sync_hint``
+    (the end of the message logged when an async ``on_escalation`` meets a synchronous run).
+
+    Args:
+        escalator: the engine (default: ``Escalator()`` with the bundled policy).
+        on_escalation: called once per escalation with the ``HandoffContext``.
+        offer: what an offer does to the reply.
+        handoff: what a handoff does to the reply.
     """
 
-    _log: ClassVar[logging.Logger] = _log
-    _sync_run: ClassVar[str] = (
+    log: ClassVar[logging.Logger] = _log
+    sync_hint: ClassVar[str] = (
         "the bot runs synchronously: use the async API or pass a plain function"
     )
 
@@ -111,66 +138,63 @@ class _Middleware:
         self.modes = {Action.OFFER_HUMAN: ReplyMode(offer), Action.HANDOFF: ReplyMode(handoff)}
 
     @staticmethod
-    def _turn(role: Role, text: str) -> Turn:
-        return Turn(role=role, text=text)
-
-    @staticmethod
-    def _rose(decision: Decision | None) -> TypeGuard[Decision]:
+    def escalated(decision: Decision | None) -> TypeGuard[Decision]:
         """Whether ``decision`` escalates further than the conversation had (announce once)."""
         return decision is not None and decision.action.rank > decision.previous_action.rank
 
-    def _score(self, conversation_id: str, role: Role, text: str) -> Decision | None:
+    def score(self, conversation_id: str, role: Role, text: str) -> Decision | None:
         """Decide a turn; ``None`` (and a log) if escalate failed."""
         try:
-            return self.escalator.evaluate(conversation_id, self._turn(role, text))
-        except Exception:  # noqa: BLE001 - escalate must never break the bot
-            self._log.exception(
+            return self.escalator.evaluate(conversation_id, Turn(role=role, text=text))
+        except Exception:  # escalate must never break the bot
+            self.log.exception(
                 "escalate could not score a %s turn of %s", role.value, conversation_id
             )
             return None
 
-    async def _ascore(self, conversation_id: str, role: Role, text: str) -> Decision | None:
-        """Async twin of ``_score``."""
+    async def ascore(self, conversation_id: str, role: Role, text: str) -> Decision | None:
+        """Async twin of ``score``."""
         try:
-            return await self.escalator.aevaluate(conversation_id, self._turn(role, text))
-        except Exception:  # noqa: BLE001 - escalate must never break the bot
-            self._log.exception(
+            return await self.escalator.aevaluate(conversation_id, Turn(role=role, text=text))
+        except Exception:  # escalate must never break the bot
+            self.log.exception(
                 "escalate could not score a %s turn of %s", role.value, conversation_id
             )
             return None
 
-    def _notify(self, decision: Decision) -> HandoffContext | None:
-        """Build the handoff context and give it to ``on_escalation``; the context."""
+    def notify(self, decision: Decision) -> HandoffContext | None:
+        """Build the handoff context and give it to ``on_escalation``; the context.
+
+        ``None`` (and a log) if the context could not be built; a failing callback is logged.
+        """
         try:
             context = self.escalator.handoff_context(decision)
-        except Exception:  # noqa: BLE001 - escalate must never break the bot
-            self._log.exception("escalate could not build the handoff context")
+        except Exception:  # escalate must never break the bot
+            self.log.exception("escalate could not build the handoff context")
             return None
         if self.on_escalation is None:
             return context
         try:
             result = self.on_escalation(context)
-        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
-            self._log.exception(
-                "the on_escalation callback failed for %s", decision.conversation_id
-            )
+        except Exception:  # the host's callback must not break the bot either
+            self.log.exception("the on_escalation callback failed for %s", decision.conversation_id)
             return context
         if inspect.isawaitable(result):
             if inspect.iscoroutine(result):
                 result.close()  # never started: no "coroutine was never awaited" warning
-            self._log.error(
+            self.log.error(
                 "on_escalation is async but %s; %s not notified",
-                self._sync_run,
+                self.sync_hint,
                 decision.conversation_id,
             )
         return context
 
-    async def _anotify(self, decision: Decision) -> HandoffContext | None:
-        """Async twin of ``_notify``: the state is read asynchronously, the callback awaited."""
+    async def anotify(self, decision: Decision) -> HandoffContext | None:
+        """Async twin of ``notify``: the state is read asynchronously, the callback awaited."""
         try:
             context = await self.escalator.ahandoff_context(decision)
-        except Exception:  # noqa: BLE001 - escalate must never break the bot
-            self._log.exception("escalate could not build the handoff context")
+        except Exception:  # escalate must never break the bot
+            self.log.exception("escalate could not build the handoff context")
             return None
         if self.on_escalation is None:
             return context
@@ -178,43 +202,42 @@ class _Middleware:
             result = self.on_escalation(context)
             if inspect.isawaitable(result):
                 await result
-        except Exception:  # noqa: BLE001 - the host's callback must not break the bot either
-            self._log.exception(
-                "the on_escalation callback failed for %s", decision.conversation_id
-            )
+        except Exception:  # the host's callback must not break the bot either
+            self.log.exception("the on_escalation callback failed for %s", decision.conversation_id)
         return context
 
-    def _replaces(self, decision: Decision) -> bool:
+    def replaces(self, decision: Decision) -> bool:
         """Whether the policy's message for ``decision`` takes the place of the bot's answer."""
         mode = self.modes.get(decision.action, ReplyMode.KEEP)
         return mode is ReplyMode.REPLACE and decision.message is not None
 
-    def _skips_handler(self, decision: Decision | None) -> bool:
-        """A handoff replaces the bot: do not ask it for an answer nobody will send."""
+    def skips_handler(self, decision: Decision | None) -> bool:
+        """Whether to skip the bot: a handoff replaces it, so nobody would send its answer."""
         if decision is None or decision.action is not Action.HANDOFF:
             return False
-        if not self._rose(decision):
+        if not self.escalated(decision):
             return True  # handed off earlier: a person has the conversation
-        return self._replaces(decision)
+        return self.replaces(decision)
 
-    def _steps(self, user_text: str) -> Generator[_Step, Any, str | None]:
-        """One turn, as the steps that may do I/O (the sync and async callers run them)."""
-        decision = yield _Score(Role.USER, user_text)
-        if self._rose(decision):
-            yield _Notify(decision)
-        if self._skips_handler(decision):
-            return self._compose(None, decision) if self._rose(decision) else None
+    def turn_steps(self, user_text: str) -> Generator[MiddlewareStep, Any, str | None]:
+        """One turn, as the steps that may do I/O; its result is the reply to send."""
+        decision = yield Score(Role.USER, user_text)
+        if self.escalated(decision):
+            yield Notify(decision)
+        if self.skips_handler(decision):
+            return self.compose(None, decision) if self.escalated(decision) else None
         reply: str | None = yield _ANSWER
-        if self._rose(decision):
-            reply = self._compose(reply, decision)
+        if self.escalated(decision):
+            reply = self.compose(reply, decision)
         if reply:
-            after = yield _Score(Role.BOT, reply)
-            if self._rose(after):  # the bot's own answer tipped it (its third fallback)
-                yield _Notify(after)
-                reply = self._compose(reply, after)
+            after = yield Score(Role.BOT, reply)
+            if self.escalated(after):  # the bot's own answer tipped it (its third fallback)
+                yield Notify(after)
+                reply = self.compose(reply, after)
         return reply
 
-    def _compose(self, reply: str | None, decision: Decision) -> str | None:
+    def compose(self, reply: str | None, decision: Decision) -> str | None:
+        """The reply with the policy's message for ``decision``, as its ``ReplyMode`` says."""
         message = decision.message
         mode = self.modes.get(decision.action, ReplyMode.KEEP)
         if message is None or mode is ReplyMode.KEEP:
@@ -224,7 +247,7 @@ class _Middleware:
         return f"{reply}\n\n{message}"
 
 
-class EscalationMiddleware(_Middleware):
+class EscalationMiddleware(MiddlewareBase):
     """Wraps a synchronous handler ``handle(conversation_id, user_text) -> reply``.
 
     Args:
@@ -250,23 +273,23 @@ class EscalationMiddleware(_Middleware):
 
     def __call__(self, conversation_id: str, user_text: str) -> str | None:
         """The reply to send, or ``None`` when a person has the conversation."""
-        steps = self._steps(user_text)
+        steps = self.turn_steps(user_text)
         result: Any = None
         while True:
             try:
                 step = steps.send(result)
             except StopIteration as done:
                 return cast("str | None", done.value)
-            if isinstance(step, _Score):
-                result = self._score(conversation_id, step.role, step.text)
-            elif isinstance(step, _Notify):
-                self._notify(step.decision)
+            if isinstance(step, Score):
+                result = self.score(conversation_id, step.role, step.text)
+            elif isinstance(step, Notify):
+                self.notify(step.decision)
                 result = None
             else:
                 result = self.handler(conversation_id, user_text)
 
 
-class AsyncEscalationMiddleware(_Middleware):
+class AsyncEscalationMiddleware(MiddlewareBase):
     """Async twin of ``EscalationMiddleware``: an async handler; the callback may be async."""
 
     def __init__(
@@ -283,17 +306,17 @@ class AsyncEscalationMiddleware(_Middleware):
 
     async def __call__(self, conversation_id: str, user_text: str) -> str | None:
         """The reply to send, or ``None`` when a person has the conversation."""
-        steps = self._steps(user_text)
+        steps = self.turn_steps(user_text)
         result: Any = None
         while True:
             try:
                 step = steps.send(result)
             except StopIteration as done:
                 return cast("str | None", done.value)
-            if isinstance(step, _Score):
-                result = await self._ascore(conversation_id, step.role, step.text)
-            elif isinstance(step, _Notify):
-                await self._anotify(step.decision)
+            if isinstance(step, Score):
+                result = await self.ascore(conversation_id, step.role, step.text)
+            elif isinstance(step, Notify):
+                await self.anotify(step.decision)
                 result = None
             else:
                 result = await self.handler(conversation_id, user_text)

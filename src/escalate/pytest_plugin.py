@@ -34,6 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# The error tree costs nothing here: ``import escalate`` has loaded it (and pydantic) already.
+from escalate.exceptions import CaseFailedError
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
 
     from escalate.engine import Escalator
     from escalate.exceptions import CaseFileError, PolicyError
-    from escalate.policy_tests import CaseResult, LoadedCase
+    from escalate.policy_tests import LoadedCase
 
 __all__ = ["CaseFailedError", "EscalateCaseFile", "EscalateCaseItem"]
 
@@ -76,14 +79,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EscalateCa
     if file_path.name.endswith(_SUFFIXES):
         return EscalateCaseFile.from_parent(parent, path=file_path)
     return None
-
-
-class CaseFailedError(Exception):
-    """A case's decisions did not meet its expectations; carries the result to report."""
-
-    def __init__(self, result: CaseResult) -> None:
-        super().__init__(result.report())
-        self.result = result
 
 
 class EscalateCaseFile(pytest.File):
@@ -164,7 +159,7 @@ def _chosen_policy(config: pytest.Config, own: Path | None) -> Path | None:
 def _escalator(config: pytest.Config, policy: Path | None) -> Escalator:
     """The session's engine for ``policy``, built on first use (that takes about a second)."""
     from escalate.engine import Escalator  # noqa: PLC0415 - keep the plugin light
-    from escalate.testing import quiet_logger  # noqa: PLC0415 - keep the plugin light
+    from escalate.events import quiet_logger  # noqa: PLC0415 - keep the plugin light
 
     escalators = config.stash.setdefault(_ESCALATORS, {})
     if policy not in escalators:

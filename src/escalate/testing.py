@@ -17,11 +17,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Self
 
-from escalate.events import DECISION_EVENT, LOGGER_NAME
+from escalate.events import DECISION_EVENT, LOGGER_NAME, quiet_logger
 from escalate.models import Action, Decision, Outcome, ReasonCode, Role, Turn
 
 if TYPE_CHECKING:
@@ -70,17 +69,6 @@ def _as_turn(turn: Turn | tuple[str, str]) -> Turn:
 def user_decisions(decisions: Sequence[Decision]) -> list[Decision]:
     """The decisions made on user turns only."""
     return [decision for decision in decisions if decision.role is Role.USER]
-
-
-def quiet_logger() -> Any:
-    """A structlog logger that drops decision events and keeps warnings and errors."""
-    import structlog  # noqa: PLC0415 - keep `import escalate.testing` light
-
-    # bind() resolves the lazy proxy once; otherwise every event would rebuild the logger.
-    return structlog.wrap_logger(
-        structlog.PrintLogger(sys.stderr),
-        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
-    ).bind()
 
 
 @contextlib.contextmanager
@@ -307,7 +295,7 @@ def _all(target: DecisionSource) -> list[Decision]:
 
 
 def _described(decision: Decision) -> str:
-    from escalate.policy_tests.run import reasons_text  # noqa: PLC0415 - on failure only
+    from escalate.policy_tests import reasons_text  # noqa: PLC0415 - on failure only
 
     reasons = reasons_text(decision.reasons)
     parts = [

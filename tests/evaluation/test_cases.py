@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from escalate import ReasonCode, TranscriptError
-from escalate.evaluation import Expect, Grade, Scope, load_cases
+from escalate.evaluation import ExpectedAction, Grade, Scope, load_cases
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,7 +29,7 @@ def test_utterances_become_one_turn_cases_with_an_action_or_a_grade(tmp_path: Pa
         )
     )
     assert [c.id for c in cases] == ["a", "b", "c"]
-    assert cases[0].checks[0].expect is Expect.ESCALATE
+    assert cases[0].checks[0].expect is ExpectedAction.ESCALATE
     assert cases[0].checks[0].reason is ReasonCode.HUMAN_REQUESTED
     assert (cases[1].source, cases[1].label) == ("s", "l")
     assert cases[2].checks == ()
@@ -60,7 +60,7 @@ def test_conversations_check_the_labelled_turns_and_routine_ones_never_escalate(
     assert labelled.checks[0].scope is Scope.AT
     assert labelled.checks[0].user_turn == 2
     assert routine.checks[0].scope is Scope.WHOLE
-    assert routine.checks[0].expect is Expect.CONTINUE
+    assert routine.checks[0].expect is ExpectedAction.CONTINUE
 
 
 def test_scenarios_read_min_and_max_actions(tmp_path: Path) -> None:
@@ -77,11 +77,11 @@ def test_scenarios_read_min_and_max_actions(tmp_path: Path) -> None:
     )
     one, two = load_cases(path)
     assert (one.checks[0].expect, one.checks[0].scope, one.checks[0].user_turn) == (
-        Expect.HANDOFF,
+        ExpectedAction.HANDOFF,
         Scope.BY,
         1,
     )
-    assert (two.checks[0].expect, two.checks[0].scope) == (Expect.CONTINUE, Scope.WHOLE)
+    assert (two.checks[0].expect, two.checks[0].scope) == (ExpectedAction.CONTINUE, Scope.WHOLE)
     assert two.origin.endswith("s.yaml:5")
 
 
@@ -166,8 +166,8 @@ class TestPolicyTestCaseFiles:
         assert case.origin == f"{path}:2"
         assert [turn.meta for turn in case.turns] == [{"channel": "web"}] * 3
         assert [(c.expect, c.scope, c.user_turn, c.reason) for c in case.checks] == [
-            (Expect.CONTINUE, Scope.AT, 1, None),
-            (Expect.OFFER_HUMAN, Scope.AT, 2, ReasonCode.HUMAN_REQUESTED),
+            (ExpectedAction.CONTINUE, Scope.AT, 1, None),
+            (ExpectedAction.OFFER_HUMAN, Scope.AT, 2, ReasonCode.HUMAN_REQUESTED),
         ]
 
     def test_outcomes_cannot_be_scored(self, tmp_path: Path) -> None:

@@ -5,7 +5,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalate import Escalator, ReasonCode
-from escalate.evaluation import Case, Check, Expect, GateError, Scope, parse_gate, run_evaluation
+from escalate.evaluation import (
+    ExpectedAction,
+    GateError,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    parse_gate,
+    run_evaluation,
+)
 from escalate.exceptions import EscalateError
 from escalate.models import Role, Turn
 
@@ -57,10 +65,10 @@ def test_any_well_formed_reason_gate_round_trips(value: float, metric: str) -> N
 
 
 def test_gates_hold_or_fail_on_a_report(esc: Escalator) -> None:
-    case = Case(
+    case = LabelledCase(
         "c",
         (Turn(role=Role.USER, text="human please"),),
-        (Check(Expect.ESCALATE, Scope.AT, 1, ReasonCode.HUMAN_REQUESTED),),
+        (LabelledCheck(ExpectedAction.ESCALATE, Scope.AT, 1, ReasonCode.HUMAN_REQUESTED),),
     )
     report = run_evaluation(esc, [case])
     assert parse_gate("reason=human_requested:recall=1").holds(report)

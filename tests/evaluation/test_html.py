@@ -7,31 +7,42 @@ from pathlib import Path
 import pytest
 
 from escalate import Escalator, ReasonCode
-from escalate.evaluation import Case, Check, Expect, Grade, Scope, run_evaluation
-from escalate.evaluation.html import render_html
+from escalate.evaluation import (
+    ExpectedAction,
+    Grade,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    render_html,
+    run_evaluation,
+)
 from escalate.models import Role, Turn
 
 ARTIFACTS = Path(__file__).parent.parent.parent / ".ci" / "artifacts"
 
 
-def case(text: str, expect: Expect | None, grade: Grade | None = None, **kw: str) -> Case:
-    checks = () if expect is None else (Check(expect, Scope.AT, 1),)
-    return Case(text, (Turn(role=Role.USER, text=text),), checks, grade, text=text, **kw)  # type: ignore[arg-type]
+def case(
+    text: str, expect: ExpectedAction | None, grade: Grade | None = None, **kw: str
+) -> LabelledCase:
+    checks = () if expect is None else (LabelledCheck(expect, Scope.AT, 1),)
+    return LabelledCase(text, (Turn(role=Role.USER, text=text),), checks, grade, text=text, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture
 def html(esc: Escalator) -> str:
     cases = [
-        case("<script>alert(1)</script> can I talk to a person", Expect.CONTINUE, label="faq"),
-        case("get me an agent", Expect.HANDOFF, label="human"),
-        case("hmm", Expect.ESCALATE, label="human"),
+        case(
+            "<script>alert(1)</script> can I talk to a person", ExpectedAction.CONTINUE, label="faq"
+        ),
+        case("get me an agent", ExpectedAction.HANDOFF, label="human"),
+        case("hmm", ExpectedAction.ESCALATE, label="human"),
         case("worst service ever, I am furious", None, Grade.NEGATIVE),
         case("lovely crew, thank you", None, Grade.NON_NEGATIVE),
         case("what are your opening hours", None, Grade.NON_NEGATIVE),
     ]
-    checks = [Check(Expect.ESCALATE, Scope.AT, 1, ReasonCode.HUMAN_REQUESTED)]
+    checks = [LabelledCheck(ExpectedAction.ESCALATE, Scope.AT, 1, ReasonCode.HUMAN_REQUESTED)]
     cases.append(
-        Case("r", (Turn(role=Role.USER, text="operator"),), tuple(checks), text="operator")
+        LabelledCase("r", (Turn(role=Role.USER, text="operator"),), tuple(checks), text="operator")
     )
     return render_html(run_evaluation(esc, cases, inputs=["fixture.jsonl"]))
 
@@ -96,8 +107,12 @@ def _reason_row(page: str, reason: str) -> list[str]:
 
 def test_a_reason_the_data_never_expects_reads_n_a(esc: Escalator) -> None:
     cases = [
-        case("get me an agent", Expect.HANDOFF, label="human"),
-        case("THIS IS ABSOLUTELY UNACCEPTABLE!!! NOBODY EVER HELPS", Expect.CONTINUE, label="x"),
+        case("get me an agent", ExpectedAction.HANDOFF, label="human"),
+        case(
+            "THIS IS ABSOLUTELY UNACCEPTABLE!!! NOBODY EVER HELPS",
+            ExpectedAction.CONTINUE,
+            label="x",
+        ),
     ]
     report = run_evaluation(esc, cases, inputs=["x.jsonl"])
     stress = next(m for m in report.reasons if m.reason is ReasonCode.EMOTIONAL_STRESS)
@@ -108,7 +123,7 @@ def test_a_reason_the_data_never_expects_reads_n_a(esc: Escalator) -> None:
 
 
 def test_precision_without_decisions_is_n_a_but_missed_recall_is_zero() -> None:
-    from escalate.evaluation.report import ReasonMetrics
+    from escalate.evaluation import ReasonMetrics
 
     def shown(tp: int, fp: int, fn: int) -> tuple[str, str, str]:
         return ReasonMetrics(reason=ReasonCode.EMOTIONAL_STRESS, tp=tp, fp=fp, fn=fn).shown()
@@ -128,9 +143,9 @@ def test_the_label_table_lists_failing_labels_without_their_shared_path(
     esc: Escalator,
 ) -> None:
     cases = [
-        case("get me an agent", Expect.HANDOFF, label="data/dev/banking/human"),
-        case("hmm", Expect.ESCALATE, label="data/dev/banking/vague"),
-        case("thanks", Expect.CONTINUE, label="data/dev/banking/thanks"),
+        case("get me an agent", ExpectedAction.HANDOFF, label="data/dev/banking/human"),
+        case("hmm", ExpectedAction.ESCALATE, label="data/dev/banking/vague"),
+        case("thanks", ExpectedAction.CONTINUE, label="data/dev/banking/thanks"),
     ]
     page = render_html(run_evaluation(esc, cases, inputs=["x.jsonl"]))
     labels = page[
@@ -146,7 +161,7 @@ def test_the_label_table_lists_failing_labels_without_their_shared_path(
 def test_count_axes_have_whole_ticks_only(esc: Escalator) -> None:
     import re
 
-    cases = [case("hmm", Expect.ESCALATE, label="vague")]  # one unmet check: ticks at 0.5
+    cases = [case("hmm", ExpectedAction.ESCALATE, label="vague")]  # one unmet check: ticks at 0.5
     page = render_html(run_evaluation(esc, cases, inputs=["x.jsonl"]))
     chart = page[page.index('id="label-chart"') :]
     chart = chart[: chart.index("</svg>")]

@@ -5,25 +5,32 @@ from __future__ import annotations
 import pytest
 
 from escalate import Escalator, ReasonCode
-from escalate.evaluation import Case, Check, Expect, Grade, Scope, run_evaluation
+from escalate.evaluation import (
+    ExpectedAction,
+    Grade,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    run_evaluation,
+)
 from escalate.models import Role, Turn
 
 
 def utterance(
-    text: str, expect: Expect | None, reason: ReasonCode | None = None, **kw: str
-) -> Case:
-    checks = () if expect is None else (Check(expect, Scope.AT, 1, reason),)
-    return Case(text, (Turn(role=Role.USER, text=text),), checks, text=text, **kw)  # type: ignore[arg-type]
+    text: str, expect: ExpectedAction | None, reason: ReasonCode | None = None, **kw: str
+) -> LabelledCase:
+    checks = () if expect is None else (LabelledCheck(expect, Scope.AT, 1, reason),)
+    return LabelledCase(text, (Turn(role=Role.USER, text=text),), checks, text=text, **kw)  # type: ignore[arg-type]
 
 
 CASES = [
     # three requests for a person (one the engine cannot know is one), two routine turns, one of
     # which reads as a request: tp 2, fn 1, fp 1 for human_requested.
-    utterance("I want to talk to a person", Expect.ESCALATE, ReasonCode.HUMAN_REQUESTED),
-    utterance("get me an agent", Expect.ESCALATE, ReasonCode.HUMAN_REQUESTED),
-    utterance("hmm", Expect.ESCALATE, ReasonCode.HUMAN_REQUESTED, source="odd"),
-    utterance("what time do you open?", Expect.CONTINUE, source="routine"),
-    utterance("can I speak to someone about my order", Expect.CONTINUE, source="routine"),
+    utterance("I want to talk to a person", ExpectedAction.ESCALATE, ReasonCode.HUMAN_REQUESTED),
+    utterance("get me an agent", ExpectedAction.ESCALATE, ReasonCode.HUMAN_REQUESTED),
+    utterance("hmm", ExpectedAction.ESCALATE, ReasonCode.HUMAN_REQUESTED, source="odd"),
+    utterance("what time do you open?", ExpectedAction.CONTINUE, source="routine"),
+    utterance("can I speak to someone about my order", ExpectedAction.CONTINUE, source="routine"),
 ]
 
 
@@ -61,7 +68,7 @@ def test_roc_auc_of_the_stress_signal_against_a_baseline(esc: Escalator) -> None
     ]
     grades = [Grade.NEGATIVE, Grade.NEGATIVE, Grade.NON_NEGATIVE, Grade.NON_NEGATIVE]
     cases = [
-        Case(c.id, c.turns, c.checks, grade, text=c.text)
+        LabelledCase(c.id, c.turns, c.checks, grade, text=c.text)
         for c, grade in zip(graded, grades, strict=True)
     ]
     # A baseline that ranks exactly backwards has AUC 0; the stress signal ranks these perfectly.
@@ -80,9 +87,13 @@ def test_scenario_checks_read_the_right_decision(esc: Escalator) -> None:
         Turn(role=Role.BOT, text="It arrives tomorrow."),
         Turn(role=Role.USER, text="let me talk to a human"),
     )
-    by_first = Case("late", turns, (Check(Expect.HANDOFF, Scope.BY, 1),))
-    by_second = Case("on-time", turns, (Check(Expect.HANDOFF, Scope.BY, 2),))
-    never = Case("never", turns, (Check(Expect.AT_MOST_OFFER_HUMAN, Scope.WHOLE),))
+    by_first = LabelledCase("late", turns, (LabelledCheck(ExpectedAction.HANDOFF, Scope.BY, 1),))
+    by_second = LabelledCase(
+        "on-time", turns, (LabelledCheck(ExpectedAction.HANDOFF, Scope.BY, 2),)
+    )
+    never = LabelledCase(
+        "never", turns, (LabelledCheck(ExpectedAction.AT_MOST_OFFER_HUMAN, Scope.WHOLE),)
+    )
     report = run_evaluation(esc, [by_first, by_second, never])
     assert report.passed == 1
     assert {e.case for e in report.missed_escalations} == {"late"}

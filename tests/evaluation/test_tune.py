@@ -8,8 +8,16 @@ from typer.testing import CliRunner
 
 from escalate import Action, Escalator, ReasonCode, Turn, load_policy
 from escalate.cli import app
-from escalate.evaluation import Case, Check, Expect, Scope, parse_gate
-from escalate.evaluation.tune import record_readings, report_for, tune
+from escalate.evaluation import (
+    ExpectedAction,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    parse_gate,
+    record_readings,
+    report_for,
+    tune,
+)
 from escalate.models import Role
 
 if TYPE_CHECKING:
@@ -19,16 +27,19 @@ runner = CliRunner()
 MILD = "I'm getting a bit frustrated with this"
 
 
-def utterance(text: str, expect: Expect, reason: ReasonCode | None = None) -> Case:
-    return Case(
-        text, (Turn(role=Role.USER, text=text),), (Check(expect, Scope.AT, 1, reason),), text=text
+def utterance(text: str, expect: ExpectedAction, reason: ReasonCode | None = None) -> LabelledCase:
+    return LabelledCase(
+        text,
+        (Turn(role=Role.USER, text=text),),
+        (LabelledCheck(expect, Scope.AT, 1, reason),),
+        text=text,
     )
 
 
 CASES = [
-    utterance(MILD, Expect.ESCALATE, ReasonCode.EMOTIONAL_STRESS),
-    utterance("what time do you open?", Expect.CONTINUE),
-    utterance("thanks, that's all", Expect.CONTINUE),
+    utterance(MILD, ExpectedAction.ESCALATE, ReasonCode.EMOTIONAL_STRESS),
+    utterance("what time do you open?", ExpectedAction.CONTINUE),
+    utterance("thanks, that's all", ExpectedAction.CONTINUE),
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from escalate import Escalator
 from escalate.audit.redact import Redactor
 from escalate.insights import (
-    DuckDBEngine,
+    DuckDBBackend,
     InsightsSummary,
     Loaded,
     ReportOptions,
@@ -43,7 +43,7 @@ def loaded() -> Loaded:
 
 @pytest.fixture(scope="session")
 def summary(loaded: Loaded) -> InsightsSummary:
-    engine = DuckDBEngine(loaded.tables)
+    engine = DuckDBBackend(loaded.tables)
     try:
         return summarise(engine, OPTIONS, sources=[TRANSCRIPT.name])
     finally:
@@ -60,7 +60,7 @@ def summary_of(
         path = tmp_path_factory.mktemp("transcript") / "transcript.jsonl"
         path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
         loaded = load_inputs([path], Escalator, Redactor())
-        engine = DuckDBEngine(loaded.tables)
+        engine = DuckDBBackend(loaded.tables)
         try:
             return summarise(engine, sources=[path.name])
         finally:

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalate.exceptions import InvalidInputError
-from escalate.insights import DuckDBEngine, InsightsSummary, ReportOptions, summarise
+from escalate.insights import DuckDBBackend, InsightsSummary, ReportOptions, summarise
 from escalate.insights.rows import DecidedTurn, TableBuilder
 
 DAY = 86_400.0
@@ -41,7 +41,7 @@ def decided(
 def summary_of(turns: list[DecidedTurn], **options: Any) -> InsightsSummary:
     builder = TableBuilder()
     builder.add_all(turns)
-    engine = DuckDBEngine(builder.tables)
+    engine = DuckDBBackend(builder.tables)
     try:
         return summarise(engine, ReportOptions(**options))
     finally:
@@ -220,7 +220,7 @@ def test_declines_count_once_whether_seen_by_the_cue_or_reported_and_follow_what
     builder = TableBuilder()
     builder.add_all(turns)
     builder.add_outcome("a", "offer_declined", 2, None)  # the host reported the same "no"
-    engine = DuckDBEngine(builder.tables)
+    engine = DuckDBBackend(builder.tables)
     declines = summarise(engine).declines
     assert (declines.offers, declines.declines, declines.offered_again) == (2, 1, 1)
     assert declines.median_turns_to_next_offer == 2

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from escalate import Escalator
 from escalate.audit.redact import Redactor
 from escalate.cli import app
-from escalate.insights import DuckDBEngine, load_inputs, summarise
+from escalate.insights import DuckDBBackend, load_inputs, summarise
 from escalate.insights.tables import TABLES
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from escalate.insights import InsightsSummary, Loaded, ReportOptions
-    from escalate.insights.spark import SparkEngine
+    from escalate.insights.spark import SparkBackend
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None, reason="Spark needs Java 17 on PATH (.ci/run installs it)"
@@ -92,13 +92,13 @@ def single_machine(archive: list[Path]) -> Loaded:
 
 
 @pytest.fixture(scope="module")
-def engine(spark: SparkSession, archive: list[Path]) -> Iterator[SparkEngine]:
-    from escalate.insights.spark import SparkEngine, read_transcripts, score_archive
+def engine(spark: SparkSession, archive: list[Path]) -> Iterator[SparkBackend]:
+    from escalate.insights.spark import SparkBackend, read_transcripts, score_archive
 
     # Four splits per file: a file's lines are numbered across partitions. Three buckets for
     # twelve conversations and the lines without an id: each call scores several.
     lines = read_transcripts(spark, [str(path) for path in archive], min_partitions=4)
-    scored = SparkEngine(score_archive(lines, buckets=3))
+    scored = SparkBackend(score_archive(lines, buckets=3))
     yield scored
     scored.close()
 
@@ -113,7 +113,7 @@ def _rows(table: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 @pytest.mark.parametrize("table", sorted(TABLES))
 def test_spark_scores_every_table_as_the_single_machine_does(
-    engine: SparkEngine, single_machine: Loaded, table: str
+    engine: SparkBackend, single_machine: Loaded, table: str
 ) -> None:
     expected = single_machine.tables.columns[table]
     local = [
@@ -123,7 +123,7 @@ def test_spark_scores_every_table_as_the_single_machine_does(
 
 
 def test_turns_are_scored_in_the_order_of_the_paths_and_lines(
-    engine: SparkEngine, single_machine: Loaded
+    engine: SparkBackend, single_machine: Loaded
 ) -> None:
     turns = engine.query("SELECT conversation_id, turn_index, text FROM turns")
     spark_order = {(row["conversation_id"], row["turn_index"]): row["text"] for row in turns}
@@ -140,7 +140,7 @@ def test_turns_are_scored_in_the_order_of_the_paths_and_lines(
 
 
 def test_lines_that_cannot_be_scored_are_reported_where_they_are(
-    engine: SparkEngine, single_machine: Loaded, archive: list[Path]
+    engine: SparkBackend, single_machine: Loaded, archive: list[Path]
 ) -> None:
     errors = engine.errors()
     assert [(e.source, e.line, e.field, str(e)) for e in errors] == [
@@ -179,7 +179,7 @@ def test_the_report_on_spark_equals_the_single_machine_report(
 
 
 def _summary(loaded: Loaded, sources: list[str], options: ReportOptions) -> InsightsSummary:
-    engine = DuckDBEngine(loaded.tables)
+    engine = DuckDBBackend(loaded.tables)
     try:
         return summarise(engine, options, sources=sources, notices=loaded.notices)
     finally:

@@ -6,8 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from escalate.models import Action, Evidence, ReasonCode, Role
-from escalate.policy import decide, default_policy
-from escalate.policy.engine import record_decline, remember_verdict
+from escalate.policy import decide, default_policy, record_decline, remember_verdict
 from escalate.signals import SignalReading
 from escalate.signals.human_request import OFFER_DECLINED, OPT_OUT
 from escalate.state.conversation import EscalationMemory

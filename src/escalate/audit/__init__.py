@@ -14,6 +14,9 @@ Examples:
     False
 """
 
+from typing import Final
+
+from escalate._deprecated import renamed
 from escalate.audit.chain import FORMAT, ChainHead
 from escalate.audit.jsonl import JsonlSink
 from escalate.audit.read import AuditRecord, read_trail
@@ -22,7 +25,7 @@ from escalate.audit.redact import Redactor
 from escalate.audit.replay import ReplayReport, replay
 from escalate.audit.sqlite import SqliteSink
 from escalate.audit.trail import AuditStats, AuditTrail
-from escalate.audit.verify import Problem, VerifyReport, verify
+from escalate.audit.verify import TrailProblem, VerifyReport, verify
 
 __all__ = [
     "FORMAT",
@@ -31,13 +34,21 @@ __all__ = [
     "AuditTrail",
     "ChainHead",
     "JsonlSink",
-    "Problem",
     "Redactor",
     "ReplayReport",
     "SqliteSink",
     "TextMode",
+    "TrailProblem",
     "VerifyReport",
     "read_trail",
     "replay",
     "verify",
 ]
+
+
+_RENAMED: Final = {"Problem": "TrailProblem"}
+"""Old names (issue 20): a trail's problem, not a policy's (``PolicyProblem``)."""
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name, _RENAMED, globals())

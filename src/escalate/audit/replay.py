@@ -28,7 +28,7 @@ from escalate.core import (
     SignalReading,
     all_cues,
 )
-from escalate.policy.engine import apply_outcome, policy_step
+from escalate.policy import apply_outcome, policy_step
 from escalate.policy.loader import load_policy
 
 if TYPE_CHECKING:

@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
+from escalate._deprecated import renamed
 from escalate.audit.chain import FORMAT, HMAC_SHA256, SHA256, ChainHead, digest, unseal
 from escalate.audit.read import RawLine, chain_order, is_headed, parse, read_lines
 from escalate.exceptions import AuditError
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Iterable
 
-__all__ = ["Problem", "ProblemKind", "VerifyReport", "verify"]
+__all__ = ["ProblemKind", "TrailProblem", "VerifyReport", "verify"]
 
 ProblemKind = Literal[
     "modified", "deleted", "reordered", "inserted", "torn", "corrupt", "truncated", "unreadable"
@@ -44,7 +45,7 @@ ProblemKind = Literal[
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
+class TrailProblem:
     """One thing wrong with the trail, and where."""
 
     kind: ProblemKind
@@ -65,7 +66,7 @@ class VerifyReport:
     records: int = 0
     """Records whose hash and link checked out."""
     chains: list[str] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[TrailProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Findings that are not failures (a torn tail the writer recovered from, a first segment
     that is not the chain's first)."""
@@ -87,7 +88,7 @@ class VerifyReport:
         return not self.problems
 
     @property
-    def first_problem(self) -> Problem | None:
+    def first_problem(self) -> TrailProblem | None:
         """The earliest problem in chain order."""
         return self.problems[0] if self.problems else None
 
@@ -108,7 +109,7 @@ def verify(
     try:
         sources = _headed_sources(paths, report)
     except AuditError as error:
-        report.problems.append(Problem("unreadable", str(error)))
+        report.problems.append(TrailProblem("unreadable", str(error)))
         return report
     by_chain: dict[str, list[list[RawLine]]] = {}
     for lines in sources:
@@ -142,7 +143,7 @@ def _headed_sources(
         if not records:
             raise AuditError(f"{path}: does not start with an escalate audit header")
         report.problems.append(
-            Problem(
+            TrailProblem(
                 "deleted",
                 f"the header is missing (deleted or replaced): the file starts at record"
                 f" {records[0]['seq']}",
@@ -319,7 +320,7 @@ class _ChainCheck:
         self, kind: ProblemKind, message: str, line: RawLine, record: dict[str, Any] | None
     ) -> None:
         seq = None if record is None else record.get("seq")
-        self.report.problems.append(Problem(kind, message, line.source, line.number, seq))
+        self.report.problems.append(TrailProblem(kind, message, line.source, line.number, seq))
 
 
 def _check_head(head: ChainHead, sources: list[list[RawLine]], report: VerifyReport) -> None:
@@ -331,7 +332,7 @@ def _check_head(head: ChainHead, sources: list[list[RawLine]], report: VerifyRep
                 if header.get("chain") == head.chain or not head.chain:
                     if record.get("hash") != head.hash:
                         report.problems.append(
-                            Problem(
+                            TrailProblem(
                                 "modified",
                                 f"record {head.seq} differs from the published head",
                                 line.source,
@@ -341,9 +342,17 @@ def _check_head(head: ChainHead, sources: list[list[RawLine]], report: VerifyRep
                         )
                     return
     report.problems.append(
-        Problem(
+        TrailProblem(
             "truncated",
             f"record {head.seq} of the published head is gone: the trail was cut after"
             f" record {report.last.seq if report.last else -1}",
         )
     )
+
+
+_RENAMED: Final = {"Problem": "TrailProblem"}
+"""Old names (issue 20): a trail's problem, not a policy's (``PolicyProblem``)."""
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name, _RENAMED, globals())

@@ -17,6 +17,7 @@ from typing import Annotated, TextIO
 
 import typer
 
+from escalate.cli._audit import audit_app, replay_command
 from escalate.cli._common import (
     OnError,
     OutputOption,
@@ -29,18 +30,17 @@ from escalate.cli._common import (
     to_stdout,
     worker_count,
 )
+from escalate.cli._evaluate import evaluate
 from escalate.cli._help import CONTEXT_SETTINGS, Console, EscalateGroup
 from escalate.cli._parallel import rows_in_parallel, scored_in_parallel
+from escalate.cli._policy import policy_app
 from escalate.cli._progress import progress_bar
-from escalate.cli.audit import audit_app, replay_command
-from escalate.cli.evaluate import evaluate
-from escalate.cli.policy import policy_app
-from escalate.cli.render import render_timeline
-from escalate.cli.report import report_command
-from escalate.cli.run_tests import run_policy_tests
-from escalate.cli.score import ScoreRun, score_lines, write_jsonl
-from escalate.cli.serve import serve
-from escalate.cli.tune import tune_command
+from escalate.cli._render import render_timeline
+from escalate.cli._report import report_command
+from escalate.cli._run_tests import run_policy_tests
+from escalate.cli._score import ScoreRun, score_lines, write_jsonl
+from escalate.cli._serve import serve
+from escalate.cli._tune import tune_command
 from escalate.events import library_version
 from escalate.exceptions import TranscriptError
 from escalate.transcript import open_transcript, text_lines

@@ -27,7 +27,7 @@ from escalate.state.memory import InMemoryStore
 
 if TYPE_CHECKING:
     from escalate.audit import AuditTrail
-    from escalate.evaluation import Case
+    from escalate.evaluation import LabelledCase
     from escalate.typing import AsyncStateStore, StateStore
 
 EXIT_BAD_INPUT = 2
@@ -193,7 +193,7 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def load_labelled(files: list[Path]) -> list[Case]:
+def load_labelled(files: list[Path]) -> list[LabelledCase]:
     """Every case of every labelled file; a bad file or line exits with code 2."""
     from escalate.evaluation import load_cases  # noqa: PLC0415 - only eval and tune need it
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from escalate.cli._common import transcript_store
-from escalate.cli.score import ScoredTurn, ScoreRun, score_row
+from escalate.cli._score import ScoredTurn, ScoreRun, score_row
 from escalate.exceptions import TranscriptError
 from escalate.models import Role
 from escalate.transcript import json_object, parse_line
@@ -178,7 +178,7 @@ _worker: list[Escalator] = []
 
 def _start_worker(policy: Policy, detectors: tuple[Detector, ...]) -> None:
     from escalate.engine import Escalator  # noqa: PLC0415 - in the worker process
-    from escalate.testing import quiet_logger  # noqa: PLC0415
+    from escalate.events import quiet_logger  # noqa: PLC0415
 
     store = transcript_store()
     _worker.append(Escalator(policy, detectors=detectors, store=store, logger=quiet_logger()))

@@ -17,6 +17,7 @@ from escalate.core._cues import (
 from escalate.core._detector import Detector, DetectorSet
 from escalate.core._errors import (
     AuditError,
+    CaseFailedError,
     CaseFileError,
     EscalateError,
     InvalidInputError,
@@ -99,6 +100,7 @@ __all__ = [
     "Action",
     "AnalysedText",
     "AuditError",
+    "CaseFailedError",
     "CaseFileError",
     "ConversationState",
     "Decision",

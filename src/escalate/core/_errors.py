@@ -8,6 +8,7 @@
     ├── LexiconError (ValueError)           a lexicon data file is invalid
     ├── TranscriptError (ValueError)        a line of a JSON Lines transcript is invalid
     ├── CaseFileError (ValueError)          a policy test case file is invalid
+    ├── CaseFailedError                     a policy test case's decisions missed (pytest)
     ├── AuditError                          an audit trail cannot be written, read or continued
     ├── MissingDependencyError (ImportError) an optional extra is not installed
     └── escalate.evaluation.GateError (ValueError)  a quality gate cannot be read or checked
@@ -19,14 +20,16 @@ fail-safe decision instead (reason ``engine_error``) so the host bot keeps runni
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
     "AuditError",
+    "CaseFailedError",
     "CaseFileError",
+    "CaseReport",
     "EscalateError",
     "InvalidInputError",
     "LexiconError",
@@ -116,6 +119,25 @@ class CaseFileError(EscalateError, ValueError):
         self.source = source
         self.problems = _as_problems(problems)
         super().__init__(_listing(f"case file {source}", self.problems))
+
+
+class CaseReport(Protocol):
+    """What ``CaseFailedError`` carries: a case's result that can report itself."""
+
+    def report(self) -> str:
+        """The failure, as the pytest plugin shows it: where, what was expected, what came."""
+        ...
+
+
+class CaseFailedError(EscalateError):
+    """A policy test case's decisions did not meet its expectations (the pytest plugin's failure).
+
+    ``result`` is the case's ``escalate.policy_tests.CaseResult``; the message is its report.
+    """
+
+    def __init__(self, result: CaseReport) -> None:
+        super().__init__(result.report())
+        self.result = result
 
 
 def _as_problems(problems: Sequence[PolicyProblem | str]) -> tuple[PolicyProblem, ...]:

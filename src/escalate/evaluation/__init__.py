@@ -2,11 +2,12 @@
 
 Examples:
     >>> from escalate import Escalator
-    >>> from escalate.evaluation import Case, Check, Expect, Scope, run_evaluation
+    >>> from escalate.evaluation import (
+    ...     ExpectedAction, LabelledCase, LabelledCheck, Scope, run_evaluation)
     >>> from escalate.models import Role, Turn
     >>> from escalate.testing import quiet_logger
-    >>> case = Case("c1", (Turn(role=Role.USER, text="let me talk to a human"),),
-    ...             (Check(Expect.HANDOFF, Scope.AT, 1),))
+    >>> case = LabelledCase("c1", (Turn(role=Role.USER, text="let me talk to a human"),),
+    ...                     (LabelledCheck(ExpectedAction.HANDOFF, Scope.AT, 1),))
     >>> report = run_evaluation(Escalator(logger=quiet_logger()), [case])
     >>> report.passed, report.checks
     (1, 1)
@@ -14,18 +15,41 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from escalate.evaluation.cases import Case, Check, Expect, Grade, Scope, load_cases
-from escalate.evaluation.gates import Gate, GateError, parse_gate
-from escalate.evaluation.metrics import build_report
-from escalate.evaluation.report import EvalReport
-from escalate.evaluation.run import (
+from escalate._deprecated import renamed
+from escalate.evaluation._cases import (
+    ExpectedAction,
+    Grade,
+    LabelledCase,
+    LabelledCheck,
+    Scope,
+    load_cases,
+)
+from escalate.evaluation._gates import Gate, GateError, parse_gate
+from escalate.evaluation._html import render_html
+from escalate.evaluation._metrics import build_report
+from escalate.evaluation._report import (
+    CASES_AND_CHECKS,
+    Breakdown,
+    EvalReport,
+    Example,
+    ReasonMetrics,
+)
+from escalate.evaluation._run import (
     CheckResult,
     ScoredCase,
     check_result,
     score_cases,
     score_cases_in_parallel,
+)
+from escalate.evaluation._tune import (
+    RecordedCase,
+    Tuning,
+    overrides_yaml,
+    record_readings,
+    report_for,
+    tune,
 )
 
 if TYPE_CHECKING:
@@ -34,28 +58,39 @@ if TYPE_CHECKING:
     from escalate.engine import Escalator
 
 __all__ = [
-    "Case",
-    "Check",
+    "CASES_AND_CHECKS",
+    "Breakdown",
     "CheckResult",
     "EvalReport",
-    "Expect",
+    "Example",
+    "ExpectedAction",
     "Gate",
     "GateError",
     "Grade",
+    "LabelledCase",
+    "LabelledCheck",
+    "ReasonMetrics",
+    "RecordedCase",
     "Scope",
     "ScoredCase",
+    "Tuning",
     "check_result",
     "load_cases",
+    "overrides_yaml",
     "parse_gate",
+    "record_readings",
+    "render_html",
+    "report_for",
     "run_evaluation",
     "score_cases",
     "score_cases_in_parallel",
+    "tune",
 ]
 
 
 def run_evaluation(
     escalator: Escalator,
-    cases: Iterable[Case],
+    cases: Iterable[LabelledCase],
     *,
     inputs: Sequence[str] = (),
     baseline: Callable[[str], float] | None = None,
@@ -76,3 +111,11 @@ def run_evaluation(
         inputs=inputs,
         baseline=baseline,
     )
+
+
+_RENAMED: Final = {"Case": "LabelledCase", "Check": "LabelledCheck", "Expect": "ExpectedAction"}
+"""Old names (issue 20): a labelled case is not a policy test case (``policy_tests.Case``)."""
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name, _RENAMED, globals())

@@ -6,7 +6,10 @@
 HTML page, JSON or Markdown. Needs ``escalate[insights]``.
 """
 
-from escalate.insights.aggregate import DuckDBEngine, ReportOptions, SqlEngine, summarise
+from typing import Final
+
+from escalate._deprecated import renamed
+from escalate.insights.aggregate import DuckDBBackend, ReportOptions, SqlBackend, summarise
 from escalate.insights.sources import InputKind, Loaded, input_kind, load_inputs
 from escalate.insights.summary import InsightsSummary
 from escalate.insights.tables import SIGNAL_COLUMNS, TRUST_SIGNALS, TurnTables
@@ -14,14 +17,22 @@ from escalate.insights.tables import SIGNAL_COLUMNS, TRUST_SIGNALS, TurnTables
 __all__ = [
     "SIGNAL_COLUMNS",
     "TRUST_SIGNALS",
-    "DuckDBEngine",
+    "DuckDBBackend",
     "InputKind",
     "InsightsSummary",
     "Loaded",
     "ReportOptions",
-    "SqlEngine",
+    "SqlBackend",
     "TurnTables",
     "input_kind",
     "load_inputs",
     "summarise",
 ]
+
+
+_RENAMED: Final = {"DuckDBEngine": "DuckDBBackend", "SqlEngine": "SqlBackend"}
+"""Old names (issue 20): "engine" means the ``Escalator`` alone; these run SQL."""
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name, _RENAMED, globals())

@@ -2,7 +2,7 @@
 
 The queries in ``queries.sql`` run on DuckDB here, or on Spark SQL on a cluster
 (``escalate.insights.spark``).
-The engines only count, rank and take percentiles; the ratios, rounding and shaping happen
+The backends only count, rank and take percentiles; the ratios, rounding and shaping happen
 here, once, so both give the same summary for the same tables.
 """
 
@@ -14,6 +14,7 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+from escalate._deprecated import renamed
 from escalate.events import library_version
 from escalate.exceptions import InvalidInputError, MissingDependencyError
 from escalate.insights.summary import (
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
     from escalate.insights.tables import TurnTables
 
-__all__ = ["DuckDBEngine", "ReportOptions", "SqlEngine", "queries", "summarise"]
+__all__ = ["DuckDBBackend", "ReportOptions", "SqlBackend", "queries", "summarise"]
 
 _MONDAY: Final = 4 * DAY
 """1970-01-05, the first Monday after the epoch."""
@@ -95,7 +96,7 @@ class ReportOptions:
             )
 
 
-class SqlEngine(Protocol):
+class SqlBackend(Protocol):
     """Runs the report's SQL over the tables it registered.
 
     The tables: ``turns``, ``reasons``, ``evidence``, ``meta`` and ``outcomes``.
@@ -108,7 +109,7 @@ class SqlEngine(Protocol):
         """Rows of a query, as dicts by column name."""
 
 
-class DuckDBEngine:
+class DuckDBBackend:
     """The tables in an in-process DuckDB database (``escalate[insights]``)."""
 
     def __init__(self, tables: TurnTables, *, threads: int | None = None) -> None:
@@ -154,71 +155,71 @@ def _sql(name: str, **params: object) -> str:
 
 
 def summarise(
-    engine: SqlEngine,
+    backend: SqlBackend,
     options: ReportOptions | None = None,
     *,
     sources: Sequence[str] = (),
     notices: Mapping[str, int] | None = None,
 ) -> InsightsSummary:
-    """Run every query of the report on ``engine`` and shape the results."""
+    """Run every query of the report on ``backend`` and shape the results."""
     options = options or ReportOptions()
-    engine.execute(_sql("conversations"))
-    overview = _overview(engine.query(_sql("overview"))[0], options)
+    backend.execute(_sql("conversations"))
+    overview = _overview(backend.query(_sql("overview"))[0], options)
     bucket = overview.bucket_seconds
     # 1970-01-01 was a Thursday: weeks counted from the epoch would start on Thursdays.
     offset = _MONDAY if bucket == WEEK else 0
-    engine.execute(_sql("preceding", loop_onset=options.loop_onset))
-    engine.execute(_sql("effort"))
-    engine.execute(_sql("time_to_human"))
+    backend.execute(_sql("preceding", loop_onset=options.loop_onset))
+    backend.execute(_sql("effort"))
+    backend.execute(_sql("time_to_human"))
     unpivoted = "\nUNION ALL\n".join(
         _sql("trust_level_of", bucket=bucket, offset=offset, signal=signal)
         for signal in TRUST_SIGNALS
     )
-    engine.execute(_sql("trust_levels", unpivoted=unpivoted))
+    backend.execute(_sql("trust_levels", unpivoted=unpivoted))
     return InsightsSummary(
         library_version=library_version(),
         sources=tuple(sources),
         notices=dict(notices or {}),
         overview=overview,
-        rate_over_time=_rates(engine.query(_sql("rate_over_time", bucket=bucket, offset=offset))),
-        reasons=_reasons(engine.query(_sql("reasons")), overview.escalated),
-        preceding_escalations=_preceding(engine, "'escalation', 'loop'", options),
-        preceding_dead_ends=_preceding(engine, "'dead_end'", options),
+        rate_over_time=_rates(backend.query(_sql("rate_over_time", bucket=bucket, offset=offset))),
+        reasons=_reasons(backend.query(_sql("reasons")), overview.escalated),
+        preceding_escalations=_preceding(backend, "'escalation', 'loop'", options),
+        preceding_dead_ends=_preceding(backend, "'dead_end'", options),
         dead_end_kinds=tuple(
             DeadEndKind(**row)
-            for row in _ranked(engine.query(_sql("dead_end_kinds")), "conversations", "kind")
+            for row in _ranked(backend.query(_sql("dead_end_kinds")), "conversations", "kind")
         ),
         stress_trajectories=tuple(
             StressPoint(**_rounded(row))
             for row in sorted(
-                engine.query(_sql("stress_trajectories", window=options.stress_window)),
+                backend.query(_sql("stress_trajectories", window=options.stress_window)),
                 key=lambda row: (row["outcome"], row["rel_turn"]),
             )
         ),
         effort=tuple(
             EffortRow(**_rounded(row))
-            for row in sorted(engine.query(_sql("effort_summary")), key=lambda r: r["outcome"])
+            for row in sorted(backend.query(_sql("effort_summary")), key=lambda r: r["outcome"])
         ),
         effort_histogram=_histogram(
-            engine.query(_sql("effort_histogram", cap=options.histogram_cap)), "outcome"
+            backend.query(_sql("effort_histogram", cap=options.histogram_cap)), "outcome"
         ),
         histogram_cap=options.histogram_cap,
-        declines=_declines(engine),
-        **_meta(engine, options),
-        **_false_alarms(engine, options),
+        declines=_declines(backend),
+        **_meta(backend, options),
+        **_false_alarms(backend, options),
         time_to_human=tuple(
             TimeToHuman(**_rounded(row))
             for row in sorted(
-                engine.query(_sql("time_to_human_summary")), key=lambda r: r["started_by"]
+                backend.query(_sql("time_to_human_summary")), key=lambda r: r["started_by"]
             )
         ),
         time_to_human_histogram=_histogram(
-            engine.query(_sql("time_to_human_histogram", cap=options.histogram_cap)),
+            backend.query(_sql("time_to_human_histogram", cap=options.histogram_cap)),
             "started_by",
         ),
         slowest_handoffs=tuple(
             SlowHandoff(**_rounded(row))
-            for row in engine.query(_sql("time_to_human_slowest", top=options.top))
+            for row in backend.query(_sql("time_to_human_slowest", top=options.top))
         ),
         trust_trend=tuple(
             TrustPoint(
@@ -229,13 +230,15 @@ def summarise(
                 present=row["present"],
             )
             for row in sorted(
-                engine.query(_sql("trust_trend", present=options.present)),
+                backend.query(_sql("trust_trend", present=options.present)),
                 key=lambda r: (r["bucket"], TRUST_SIGNALS.index(r["detector"])),
             )
         ),
-        trust_by_phase=_trust_phases(engine.query(_sql("trust_by_phase", present=options.present))),
+        trust_by_phase=_trust_phases(
+            backend.query(_sql("trust_by_phase", present=options.present))
+        ),
         trust_after_handoff=_after_handoff(
-            engine.query(_sql("trust_after_handoff", present=options.present))[0]
+            backend.query(_sql("trust_after_handoff", present=options.present))[0]
         ),
     )
 
@@ -296,12 +299,12 @@ def _reasons(rows: list[dict[str, Any]], escalated: int) -> tuple[ReasonRow, ...
     )
 
 
-def _preceding(engine: SqlEngine, events: str, options: ReportOptions) -> tuple[BotMessage, ...]:
-    top = engine.query(_sql("preceding_top", events=events, top=options.top))
+def _preceding(backend: SqlBackend, events: str, options: ReportOptions) -> tuple[BotMessage, ...]:
+    top = backend.query(_sql("preceding_top", events=events, top=options.top))
     if not top:
         return ()
     examples: dict[str, list[tuple[str, str | None]]] = {}
-    for row in engine.query(_sql("preceding_examples", events=events, examples=options.examples)):
+    for row in backend.query(_sql("preceding_examples", events=events, examples=options.examples)):
         examples.setdefault(row["bot_message"], []).append((row["conversation_id"], row["text"]))
     rows = []
     for row in top:
@@ -320,9 +323,9 @@ def _preceding(engine: SqlEngine, events: str, options: ReportOptions) -> tuple[
     return tuple(rows)
 
 
-def _declines(engine: SqlEngine) -> Declines:
-    row = _rounded(engine.query(_sql("declines"))[0])
-    by_reason = {r["reason"]: r["declines"] for r in engine.query(_sql("declines_by_reason"))}
+def _declines(backend: SqlBackend) -> Declines:
+    row = _rounded(backend.query(_sql("declines"))[0])
+    by_reason = {r["reason"]: r["declines"] for r in backend.query(_sql("declines_by_reason"))}
     # A sum over no declines is NULL, not 0.
     row["handed_off_after_decline"] = row["handed_off_after_decline"] or 0
     return Declines(
@@ -330,19 +333,19 @@ def _declines(engine: SqlEngine) -> Declines:
     )
 
 
-def _meta(engine: SqlEngine, options: ReportOptions) -> dict[str, Any]:
+def _meta(backend: SqlBackend, options: ReportOptions) -> dict[str, Any]:
     most = options.max_meta_values
     skipped = {
         row["key"]: row["distinct_values"]
-        for row in sorted(engine.query(_sql("meta_keys")), key=lambda r: r["key"])
+        for row in sorted(backend.query(_sql("meta_keys")), key=lambda r: r["key"])
         if row["distinct_values"] > most
     }
     top_reason: dict[tuple[str, str], tuple[int, str]] = {}
-    for row in engine.query(_sql("meta_reasons", max_values=most)):
+    for row in backend.query(_sql("meta_reasons", max_values=most)):
         key = (row["key"], row["value"])
         best = top_reason.get(key)
         # Most conversations first; on a tie the reason that sorts first, for the same answer
-        # from every engine.
+        # from every backend.
         if best is None or (-row["conversations"], row["reason"]) < (-best[0], best[1]):
             top_reason[key] = (row["conversations"], row["reason"])
     rows = [
@@ -352,14 +355,14 @@ def _meta(engine: SqlEngine, options: ReportOptions) -> dict[str, Any]:
             handoff_rate=_round(row["handed_off"] / row["conversations"]),
             top_reason=top_reason.get((row["key"], row["value"]), (0, None))[1],
         )
-        for row in engine.query(_sql("meta_breakdown", max_values=most))
+        for row in backend.query(_sql("meta_breakdown", max_values=most))
     ]
     rows.sort(key=lambda r: (r.key, -r.conversations, r.value))
     return {"meta": tuple(rows), "meta_skipped": skipped}
 
 
-def _false_alarms(engine: SqlEngine, options: ReportOptions) -> dict[str, Any]:
-    rows = engine.query(_sql("false_alarms", window=options.false_alarm_turns))
+def _false_alarms(backend: SqlBackend, options: ReportOptions) -> dict[str, Any]:
+    rows = backend.query(_sql("false_alarms", window=options.false_alarm_turns))
     rows.sort(key=lambda r: r["conversation_id"])
     return {
         "false_alarms": tuple(
@@ -418,3 +421,11 @@ def _round(value: float) -> float:
 
 def _ratio(part: int, whole: int) -> float | None:
     return None if not whole else _round(part / whole)
+
+
+_RENAMED: Final = {"DuckDBEngine": "DuckDBBackend", "SqlEngine": "SqlBackend"}
+"""Old names (issue 20): "engine" means the ``Escalator`` alone; these run SQL."""
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name, _RENAMED, globals())

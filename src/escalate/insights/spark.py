@@ -10,7 +10,7 @@ Spark SQL, so the summary is the one the single machine gives for the same lines
     summary, errors = report_from_archive(spark, ["archive/2026-11-01.jsonl", ...])
 
 The steps, for more control: ``read_transcripts`` (numbered lines), ``score_archive`` (the
-stacked tables), ``SparkEngine`` (the tables as views, for ``summarise``).
+stacked tables), ``SparkBackend`` (the tables as views, for ``summarise``).
 
 A conversation's turns are scored in the order of the lines in their file, and across files in
 the order the paths are given; never by ``ts``. Needs ``escalate[spark]`` (PySpark, pandas)
@@ -29,6 +29,7 @@ import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+from escalate._deprecated import renamed
 from escalate.exceptions import TranscriptError
 from escalate.insights.aggregate import ReportOptions, summarise
 from escalate.insights.sources import score_transcript_lines
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ERRORS",
     "SCORED_COLUMNS",
-    "SparkEngine",
+    "SparkBackend",
     "read_transcripts",
     "report_from_archive",
     "score_archive",
@@ -189,7 +190,7 @@ def score_archive(
     Returns the five tables stacked (``SCORED_COLUMNS``; ``table`` says which table a row
     belongs to) and the lines that could not be scored as ``errors`` rows (``file``, ``line``,
     ``source``, ``field``, ``message``): lines that are not JSON, lack a field, or have no
-    conversation id. Lazy: nothing runs until the result is used (``SparkEngine`` caches it).
+    conversation id. Lazy: nothing runs until the result is used (``SparkBackend`` caches it).
 
     Args:
         lines: ``read_transcripts``' output.
@@ -325,8 +326,8 @@ def _message(error: TranscriptError) -> str:
 # --- aggregating ---------------------------------------------------------------------------
 
 
-class SparkEngine:
-    """``score_archive``'s output as the report's tables, for ``summarise`` (``SqlEngine``).
+class SparkBackend:
+    """``score_archive``'s output as the report's tables, for ``summarise`` (``SqlBackend``).
 
     The scored frame is persisted, so the archive is scored once however many queries read it.
     The tables and the report's own views live in a session of their own (sharing the
@@ -417,13 +418,21 @@ def report_from_archive(
         if isinstance(paths, (str, os.PathLike))
         else [os.fspath(p) for p in paths]
     )
-    engine = SparkEngine(
+    backend = SparkBackend(
         score_archive(read_transcripts(spark, sources), policy, partitions=partitions)
     )
     try:
-        errors = engine.errors()
+        errors = backend.errors()
         notices = {"skipped_lines": len(errors)} if errors else {}
-        summary = summarise(engine, options, sources=sources, notices=notices)
+        summary = summarise(backend, options, sources=sources, notices=notices)
     finally:
-        engine.close()
+        backend.close()
     return summary, errors
+
+
+_RENAMED: Final = {"SparkEngine": "SparkBackend"}
+"""Old names (issue 20): "engine" means the ``Escalator`` alone; these run SQL."""
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name, _RENAMED, globals())

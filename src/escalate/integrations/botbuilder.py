@@ -67,7 +67,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from escalate.exceptions import MissingDependencyError
 from escalate.handoff import HandoffContext
-from escalate.middleware import ReplyMode, _Middleware
+from escalate.middleware import MiddlewareBase, ReplyMode
 from escalate.models import Action, Decision, Outcome, Role, Turn
 
 try:
@@ -189,7 +189,7 @@ class _Turn:
     """A handoff was sent this turn: the bot's further messages are not."""
 
 
-class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  # no type information
+class EscalationBotMiddleware(MiddlewareBase, Middleware):  # type: ignore[misc]  # no type information
     """Bot Framework middleware: score every message turn, hand off through the handoff protocol.
 
     Register it before middleware that should see what the customer is actually sent (the
@@ -220,7 +220,7 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
         }
     )
 
-    _log = _log
+    log = _log
 
     def __init__(
         self,
@@ -295,12 +295,12 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
         except Exception:  # noqa: BLE001 - escalate must never break the bot
             _log.exception("escalate could not score the customer's message; the bot answers")
             return _Turn(None)
-        handoff_context = await self._anotify(decision) if self._rose(decision) else None
-        if self._skips_handler(decision):
-            if self._rose(decision):
+        handoff_context = await self.anotify(decision) if self.escalated(decision) else None
+        if self.skips_handler(decision):
+            if self.escalated(decision):
                 await self._hand_off(context, decision, handoff_context)
             return None
-        if self._rose(decision):
+        if self.escalated(decision):
             return _Turn(conversation_id, decision, handoff_context)
         return _Turn(conversation_id)
 
@@ -308,7 +308,7 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
         self, context: TurnContext, decision: Decision, handoff_context: HandoffContext | None
     ) -> None:
         """Tell the customer, and ask the hub for a person (the bot's logic does not run)."""
-        message = self._compose(None, decision)
+        message = self.compose(None, decision)
         activities = [] if message is None else [Activity(type=ActivityTypes.message, text=message)]
         activities.extend(self._initiation(context, handoff_context))
         if activities:
@@ -319,7 +319,7 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
         decision, handoff_context = turn.pending, turn.pending_context
         assert decision is not None
         turn.pending = turn.pending_context = None
-        message = self._compose(None, decision)
+        message = self.compose(None, decision)
         activities = [] if message is None else [Activity(type=ActivityTypes.message, text=message)]
         if decision.action is Action.HANDOFF:
             activities.extend(self._initiation(context, handoff_context))
@@ -366,13 +366,13 @@ class EscalationBotMiddleware(_Middleware, Middleware):  # type: ignore[misc]  #
             announced: list[tuple[Decision, HandoffContext | None]] = []
             if turn.pending is not None:
                 announced.append((turn.pending, turn.pending_context))
-                text = self._compose(text, turn.pending) or text
+                text = self.compose(text, turn.pending) or text
                 turn.pending = turn.pending_context = None
             after = await self._score_reply(conversation_id, text)
-            if self._rose(after):  # the bot's own answer tipped it (its third fallback)
-                announced.append((after, await self._anotify(after)))
-                text = self._compose(text, after) or text
-            if any(self._replaces(decision) for decision, _ in announced):
+            if self.escalated(after):  # the bot's own answer tipped it (its third fallback)
+                announced.append((after, await self.anotify(after)))
+                text = self.compose(text, after) or text
+            if any(self.replaces(decision) for decision, _ in announced):
                 # The bot's answer is not sent: neither are its cards, buttons or speech.
                 activity.attachments = activity.suggested_actions = activity.speak = None
             activity.text = text

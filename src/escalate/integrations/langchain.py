@@ -45,7 +45,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, NotRequired, TypeVar
 
 from escalate.exceptions import MissingDependencyError
-from escalate.middleware import ReplyMode, _Middleware, _Notify, _Score
+from escalate.middleware import MiddlewareBase, Notify, ReplyMode, Score
 from escalate.models import Action, Decision, Role
 
 try:
@@ -91,7 +91,7 @@ _PRIVATE: Final = OmitFromSchema(input=True, output=True)
 _NOT_RUN: Final = "Not run: the conversation was handed to a person."
 
 _T = TypeVar("_T")
-_Step = _Score | _Notify
+_Step = Score | Notify
 _Steps = Generator[_Step, Any, _T]
 
 
@@ -138,16 +138,16 @@ class EscalationGraphState(MessagesState):
     escalation: NotRequired[Escalation]
 
 
-class _Scorer(_Middleware):
+class _Scorer(MiddlewareBase):
     """What the agent middleware and the graph node share.
 
-    Naming the conversation, and running the sans-IO steps (``_Score``, ``_Notify``) by calling
-    or by awaiting them. A ``_Notify`` step's result is the ``HandoffContext`` (``None`` if it
+    Naming the conversation, and running the sans-IO steps (``Score``, ``Notify``) by calling
+    or by awaiting them. A ``Notify`` step's result is the ``HandoffContext`` (``None`` if it
     could not be built).
     """
 
-    _log = _log
-    _sync_run = (
+    log = _log
+    sync_hint = (
         "the agent runs synchronously (invoke, stream): run it with ainvoke or astream, or pass "
         "a plain function"
     )
@@ -194,10 +194,10 @@ class _Scorer(_Middleware):
                 step = steps.send(result)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
-            if isinstance(step, _Score):
-                result = self._score(conversation_id, step.role, step.text)
+            if isinstance(step, Score):
+                result = self.score(conversation_id, step.role, step.text)
             else:
-                result = self._notify(step.decision)
+                result = self.notify(step.decision)
 
     async def _adrive(self, conversation_id: str, steps: _Steps[_T]) -> _T:
         result: Any = None
@@ -206,10 +206,10 @@ class _Scorer(_Middleware):
                 step = steps.send(result)
             except StopIteration as done:
                 return done.value  # type: ignore[no-any-return]
-            if isinstance(step, _Score):
-                result = await self._ascore(conversation_id, step.role, step.text)
+            if isinstance(step, Score):
+                result = await self.ascore(conversation_id, step.role, step.text)
             else:
-                result = await self._anotify(step.decision)
+                result = await self.anotify(step.decision)
 
 
 class EscalationAgentMiddleware(_Scorer, AgentMiddleware[EscalationAgentState, Any]):
@@ -319,22 +319,22 @@ class EscalationAgentMiddleware(_Scorer, AgentMiddleware[EscalationAgentState, A
         for message in new:
             text = _text(message)
             if text:
-                decision = yield _Score(Role.USER, text)
+                decision = yield Score(Role.USER, text)
                 if decision is not None:
                     decisions.append(decision)
         update: dict[str, Any] = {_SEEN_KEY: new[-1].id}
         if not decisions:
             return update
         announce = _announced(decisions)
-        context = (yield _Notify(announce)) if announce is not None else None
+        context = (yield Notify(announce)) if announce is not None else None
         update[_ESCALATION_KEY] = _escalation(
             announce or decisions[-1], context, new[-1].id, new=announce is not None
         )
-        if self._skips_handler(announce or decisions[-1]):
+        if self.skips_handler(announce or decisions[-1]):
             # A handoff: answer with the policy's message, or (handed off earlier) stay silent.
             update["jump_to"] = "end"
             update[_PENDING_KEY] = None
-            reply = None if announce is None else self._compose(None, announce)
+            reply = None if announce is None else self.compose(None, announce)
             if reply:
                 update["messages"] = [AIMessage(content=reply)]
         elif announce is not None:
@@ -353,18 +353,18 @@ class EscalationAgentMiddleware(_Scorer, AgentMiddleware[EscalationAgentState, A
         reply = text
         pending = _pending(state.get(_PENDING_KEY)) if final else None
         if pending is not None:
-            reply = self._compose(reply, pending) or ""
+            reply = self.compose(reply, pending) or ""
             update[_PENDING_KEY] = None
         if not reply:
             return update or None  # only tool calls: not customer-facing text
-        after = yield _Score(Role.BOT, reply)
+        after = yield Score(Role.BOT, reply)
         stop = after is not None and after.action is Action.HANDOFF
-        announced = self._rose(after)
+        announced = self.escalated(after)
         if announced:  # the reply itself tipped it (the bot's third fallback)
-            context = yield _Notify(after)
+            context = yield Notify(after)
             update[_ESCALATION_KEY] = _escalation(after, context, ai.id, new=True)
             if final or stop:
-                reply = self._compose(reply, after) or ""
+                reply = self.compose(reply, after) or ""
             else:
                 update[_PENDING_KEY] = after.model_dump(mode="json")
         elif after is not None and _action_changed(state, after):
@@ -425,11 +425,11 @@ class _GraphScorer(_Scorer):
         text = _text(message)
         if not text:
             return None
-        decision = yield _Score(role, text)
+        decision = yield Score(role, text)
         if decision is None:
             return None
-        rose = self._rose(decision)
-        context = (yield _Notify(decision)) if rose else None
+        rose = self.escalated(decision)
+        context = (yield Notify(decision)) if rose else None
         return {_ESCALATION_KEY: _escalation(decision, context, message.id, new=rose)}
 
 

@@ -1,6 +1,14 @@
 """Policies: the thresholds and rules that turn signal levels into actions, as data."""
 
-from escalate.policy.engine import Verdict, decide
+from escalate.policy._step import (
+    Verdict,
+    apply_outcome,
+    decide,
+    policy_step,
+    record_decline,
+    remember_verdict,
+    rule_facts,
+)
 from escalate.policy.hours import Calendar
 from escalate.policy.loader import default_policy, load_policy
 from escalate.policy.model import CooldownPolicy, OptOutPolicy, Policy, SignalPolicy
@@ -16,7 +24,12 @@ __all__ = [
     "Rule",
     "SignalPolicy",
     "Verdict",
+    "apply_outcome",
     "decide",
     "default_policy",
     "load_policy",
+    "policy_step",
+    "record_decline",
+    "remember_verdict",
+    "rule_facts",
 ]

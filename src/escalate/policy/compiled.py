@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from pydantic import JsonValue
 
+from escalate._deprecated import renamed
 from escalate.models import Action, ReasonCode, Role
 from escalate.policy.conditions import (
     AgentsAvailable,
@@ -40,9 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AGENTS_AVAILABLE_META",
-    "Check",
     "CompiledRule",
     "CompiledRules",
+    "ConditionCheck",
     "RuleFacts",
     "compile_rules",
 ]
@@ -73,7 +74,7 @@ class RuleFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class Check:
+class ConditionCheck:
     """How one condition fared: whether it held, why, and how far it was from holding.
 
     ``distance`` is 0 for a condition that held; for numeric comparisons that failed it is the
@@ -83,20 +84,27 @@ class Check:
     holds: bool
     text: str
     distance: float = 0.0
-    children: tuple[Check, ...] = ()
+    children: tuple[ConditionCheck, ...] = ()
 
     @classmethod
-    def held(cls, text: str, children: tuple[Check, ...] = ()) -> Check:
+    def held(cls, text: str, children: tuple[ConditionCheck, ...] = ()) -> ConditionCheck:
         """A condition that held."""
         return cls(holds=True, text=text, children=children)
 
     @classmethod
-    def failed(cls, text: str, distance: float, children: tuple[Check, ...] = ()) -> Check:
+    def failed(
+        cls, text: str, distance: float, children: tuple[ConditionCheck, ...] = ()
+    ) -> ConditionCheck:
         """A condition that did not hold, ``distance`` away from holding."""
         return cls(holds=False, text=text, distance=distance, children=children)
 
     @classmethod
-    def of(cls, holds: bool, text: str, children: tuple[Check, ...] = ()) -> Check:  # noqa: FBT001
+    def of(
+        cls,
+        holds: bool,  # noqa: FBT001 - reads as of(held, text): the condition's own yes/no
+        text: str,
+        children: tuple[ConditionCheck, ...] = (),
+    ) -> ConditionCheck:
         """A yes/no condition whose distance cannot be measured."""
         return cls(holds, text, 0.0 if holds else UNMEASURED, children)
 
@@ -108,7 +116,7 @@ class Predicate(Protocol):
         """Whether the condition holds on this turn."""
         ...
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         """The same answer, with the values and thresholds behind it."""
         ...
 
@@ -132,19 +140,19 @@ class _Bounds:
             return False
         return not (high is not None and (value >= high if self._high_strict else value > high))
 
-    def check(self, value: float | None, *, extra: str = "") -> Check:
+    def check(self, value: float | None, *, extra: str = "") -> ConditionCheck:
         if value is None:
-            return Check.failed(f"{self._label} is unknown{extra}", UNMEASURED)
+            return ConditionCheck.failed(f"{self._label} is unknown{extra}", UNMEASURED)
         holds = self.test(value)
         shown = f"{self._label} {_number(value)} {self._wanted()}{extra}"
         if holds:
-            return Check.held(shown)
+            return ConditionCheck.held(shown)
         gap = max(
             (self._low - value) if self._low is not None and value <= self._low else 0.0,
             (value - self._high) if self._high is not None and value >= self._high else 0.0,
         )
         scale = self._scale or max(abs(self._low or 0.0), abs(self._high or 0.0), 1.0)
-        return Check.failed(shown, gap / scale)
+        return ConditionCheck.failed(shown, gap / scale)
 
     def _wanted(self) -> str:
         parts = []
@@ -193,7 +201,7 @@ class _Signal:
         level = facts.levels.get(self._name)
         return level is not None and self._bounds.test(level)
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         now = self._bounds.check(facts.levels.get(self._name))
         if not self._needed:
             return now
@@ -201,8 +209,10 @@ class _Signal:
         unit = "user turns" if self._users_only else "turns"
         text = f"{now.text}; held {streak} of {self._needed} {unit} in a row"
         if streak >= self._needed:
-            return Check.held(text)
-        return Check.failed(text, max(now.distance, (self._needed - streak) / self._needed))
+            return ConditionCheck.held(text)
+        return ConditionCheck.failed(
+            text, max(now.distance, (self._needed - streak) / self._needed)
+        )
 
 
 class _Evidence:
@@ -233,14 +243,14 @@ class _Evidence:
     def holds(self, facts: RuleFacts) -> bool:
         return self._count(facts) >= self._needed
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         count = self._count(facts)
         unit = "user turns" if self._users_only else "turns"
         where = f"within the last {self._width} {unit}" if self._width else "on this turn"
         text = f"evidence {self._kind!r} on {count} turn(s) {where} (wanted >= {self._needed})"
         if count >= self._needed:
-            return Check.held(text)
-        return Check.failed(text, (self._needed - count) / self._needed)
+            return ConditionCheck.held(text)
+        return ConditionCheck.failed(text, (self._needed - count) / self._needed)
 
 
 class _Fact:
@@ -261,7 +271,7 @@ class _Fact:
         value = self._value(facts)
         return value is not None and self._bounds.test(value)
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         extra = " (the turns carry no ts)" if self._fact == "elapsed_seconds" else ""
         value = self._value(facts)
         return self._bounds.check(value, extra=extra if value is None else "")
@@ -284,7 +294,7 @@ class _Meta:
             return present and value in condition.in_
         return present and value == condition.equals
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         condition = self._condition
         value = facts.meta.get(self._key, "<absent>")
         if condition.exists is not None:
@@ -294,7 +304,7 @@ class _Meta:
         else:
             wanted = repr(condition.equals)
         holds = self.holds(facts)
-        return Check.of(holds, f"meta.{self._key} is {value!r} (wanted {wanted})")
+        return ConditionCheck.of(holds, f"meta.{self._key} is {value!r} (wanted {wanted})")
 
 
 class _Role:
@@ -307,10 +317,10 @@ class _Role:
     def holds(self, facts: RuleFacts) -> bool:
         return facts.role in self._roles
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         holds = self.holds(facts)
         wanted = " or ".join(sorted(role.value for role in self._roles))
-        return Check.of(holds, f"role is {facts.role.value} (wanted {wanted})")
+        return ConditionCheck.of(holds, f"role is {facts.role.value} (wanted {wanted})")
 
 
 class _Open:
@@ -325,9 +335,9 @@ class _Open:
     def holds(self, facts: RuleFacts) -> bool:
         return self._answer(facts)
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         holds = self._answer(facts)
-        return Check.of(holds, f"{self._label}: {'yes' if holds else 'no'}")
+        return ConditionCheck.of(holds, f"{self._label}: {'yes' if holds else 'no'}")
 
 
 class _Answer(Protocol):
@@ -343,9 +353,9 @@ class _All:
     def holds(self, facts: RuleFacts) -> bool:
         return all(part.holds(facts) for part in self._parts)
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         checks = tuple(part.explain(facts) for part in self._parts)
-        return Check(
+        return ConditionCheck(
             all(check.holds for check in checks),
             "all of",
             sum(check.distance for check in checks),
@@ -362,9 +372,9 @@ class _Any:
     def holds(self, facts: RuleFacts) -> bool:
         return any(part.holds(facts) for part in self._parts)
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         checks = tuple(part.explain(facts) for part in self._parts)
-        return Check(
+        return ConditionCheck(
             any(check.holds for check in checks),
             "any of",
             min(check.distance for check in checks),
@@ -381,9 +391,9 @@ class _Not:
     def holds(self, facts: RuleFacts) -> bool:
         return not self._part.holds(facts)
 
-    def explain(self, facts: RuleFacts) -> Check:
+    def explain(self, facts: RuleFacts) -> ConditionCheck:
         inner = self._part.explain(facts)
-        return Check.of(not inner.holds, "not", (inner,))
+        return ConditionCheck.of(not inner.holds, "not", (inner,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,3 +556,11 @@ def _positive_signals(condition: Condition) -> tuple[str, ...]:
             names.extend(name for name in _positive_signals(part) if name not in names)
         return tuple(names)
     return ()
+
+
+_RENAMED: Final = {"Check": "ConditionCheck"}
+"""Old names (issue 20): how a condition fared, not an evaluation check."""
+
+
+def __getattr__(name: str) -> object:
+    return renamed(__name__, name, _RENAMED, globals())

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from escalate.models import Action, PolicyRef, ReasonCode
+from escalate.policy._step import policy_step
 from escalate.policy.conditions import (
     AgentsAvailable,
     BusinessHours,
@@ -17,7 +18,6 @@ from escalate.policy.conditions import (
     SignalComparison,
     iter_conditions,
 )
-from escalate.policy.engine import policy_step
 from escalate.policy.hours import Calendar
 from escalate.policy.locate import dotted_path
 from escalate.policy.rules import Message, Route, Rule

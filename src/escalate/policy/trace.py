@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from escalate.core import Action, ReasonCode
-from escalate.policy.compiled import UNMEASURED, Check, RuleFacts
+from escalate.policy.compiled import UNMEASURED, ConditionCheck, RuleFacts
 from escalate.policy.model import Policy
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ class RuleTrace:
     id: str
     action: Action
     reason: ReasonCode
-    check: Check
+    check: ConditionCheck
 
     @property
     def matched(self) -> bool:
@@ -139,7 +139,7 @@ def _thresholds(signal: SignalTrace) -> str:
     return ", ".join(part for part in (*parts, reached or short) if part)
 
 
-def _check_lines(check: Check, indent: str) -> list[str]:
+def _check_lines(check: ConditionCheck, indent: str) -> list[str]:
     mark = "yes" if check.holds else "no "
     distance = ""
     if not check.holds and check.distance not in {0, UNMEASURED} and not check.children:

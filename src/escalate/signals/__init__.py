@@ -51,6 +51,7 @@ __all__ = [
     "detector_memories",
     "detector_set",
     "evidence_kinds",
+    "load_lexicon",
     "matches",
     "polarity",
     "sentiment",

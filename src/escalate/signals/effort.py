@@ -14,7 +14,7 @@ from escalate.core import WRAP_UP
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence
 
 if TYPE_CHECKING:
-    from escalate.state.conversation import ConversationState
+    from escalate.core import ConversationState
 
 __all__ = ["EffortDetector"]
 

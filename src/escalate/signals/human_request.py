@@ -15,11 +15,17 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from escalate.core import BOT_QUESTION, HUMAN_OFFERED, OFFER_DECLINED, OPT_OUT
+from escalate.core import (
+    BOT_QUESTION,
+    EVIDENCE_KEPT,
+    HUMAN_OFFERED,
+    OFFER_DECLINED,
+    OPT_OUT,
+    ConversationState,
+)
 from escalate.models import Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
-from escalate.state.conversation import EVIDENCE_KEPT, ConversationState
 
 __all__ = ["BOT_QUESTION", "HUMAN_OFFERED", "OFFER_DECLINED", "OPT_OUT", "HumanRequestDetector"]
 

@@ -13,18 +13,19 @@ from typing import ClassVar, Final
 
 from rapidfuzz import fuzz, process
 
-from escalate.core import WRAP_UP, content_words
-from escalate.models import Evidence, Role
-from escalate.signals._context import matches as lexicon_matches
-from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
-from escalate.state.conversation import (
+from escalate.core import (
     RECENT_TEXTS,
     TEXT_KEPT,
+    WRAP_UP,
     ConversationState,
     LoopMemory,
+    content_words,
     newest_first,
     remember,
 )
+from escalate.models import Evidence, Role
+from escalate.signals._context import matches as lexicon_matches
+from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 
 __all__ = ["WRAP_UP", "LoopDetector", "content_words"]
 

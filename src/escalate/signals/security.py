@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, ClassVar, Final
 
 from rapidfuzz import fuzz
 
-from escalate.models import Evidence, Role
-from escalate.signals._context import matches as lexicon_matches
-from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
-from escalate.state.conversation import (
+from escalate.core import (
     TEXT_KEPT,
     ConversationState,
     SecurityMemory,
     newest_first,
 )
+from escalate.models import Evidence, Role
+from escalate.signals._context import matches as lexicon_matches
+from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
 
 if TYPE_CHECKING:
     from escalate.signals._lexicon import LexiconMatch

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
+from escalate.core import EVIDENCE_KEPT, ConversationState
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._learned import intent_model
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
-from escalate.state.conversation import EVIDENCE_KEPT, ConversationState
 
 __all__ = ["SensitiveTopicDetector"]
 

@@ -15,12 +15,12 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar, Final
 
+from escalate.core import EVIDENCE_KEPT, ConversationState, remember
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._context import polarity, vader_analyser, vader_words
 from escalate.signals._learned import stress_model
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
-from escalate.state.conversation import EVIDENCE_KEPT, ConversationState, remember
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

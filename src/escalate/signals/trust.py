@@ -37,8 +37,8 @@ from escalate.signals.stress import NEGATIVE_FAMILIES
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from escalate.core import ConversationState
     from escalate.signals._lexicon import LexiconMatch
-    from escalate.state.conversation import ConversationState
 
 __all__ = ["RESOLVED", "TRUST_SIGNALS", "TrustDetector"]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from escalate.policy_tests.run import CaseResult
+    from escalate.policy_tests._run import CaseResult
 
 __all__ = ["write_junit_xml"]
 

@@ -1,4 +1,4 @@
-"""Labelled data for ``escalate eval``: three input formats, one shape (``Case``).
+"""Labelled data for ``escalate eval``: three input formats, one shape (``LabelledCase``).
 
 - **Utterances** (JSON Lines): ``{"id", "text", "expect", "reason"?, "source"?, "label"?}``,
   each scored as the first user turn of its own conversation. ``expect`` is an action
@@ -33,12 +33,12 @@ from escalate.transcript import json_object, read_transcript
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from escalate.policy_tests.model import ActionBounds
+    from escalate.policy_tests import ActionBounds
 
-__all__ = ["Case", "Check", "Expect", "Grade", "Scope", "load_cases"]
+__all__ = ["ExpectedAction", "Grade", "LabelledCase", "LabelledCheck", "Scope", "load_cases"]
 
 
-class Expect(StrEnum):
+class ExpectedAction(StrEnum):
     """What a check expects of the decision it looks at."""
 
     CONTINUE = "continue"
@@ -53,16 +53,16 @@ class Expect(StrEnum):
     @property
     def wants_escalation(self) -> bool:
         """Whether the check is satisfied only by an escalation."""
-        return self in {Expect.ESCALATE, Expect.OFFER_HUMAN, Expect.HANDOFF}
+        return self in {ExpectedAction.ESCALATE, ExpectedAction.OFFER_HUMAN, ExpectedAction.HANDOFF}
 
     def met_by(self, action: Action) -> bool:
         """Whether ``action`` satisfies this expectation."""
         floors = {
-            Expect.CONTINUE: (0, 0),
-            Expect.ESCALATE: (1, 2),
-            Expect.OFFER_HUMAN: (1, 2),
-            Expect.HANDOFF: (2, 2),
-            Expect.AT_MOST_OFFER_HUMAN: (0, 1),
+            ExpectedAction.CONTINUE: (0, 0),
+            ExpectedAction.ESCALATE: (1, 2),
+            ExpectedAction.OFFER_HUMAN: (1, 2),
+            ExpectedAction.HANDOFF: (2, 2),
+            ExpectedAction.AT_MOST_OFFER_HUMAN: (0, 1),
         }
         low, high = floors[self]
         return low <= action.rank <= high
@@ -87,10 +87,10 @@ class Scope(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Check:
+class LabelledCheck:
     """An expectation on a conversation's decisions."""
 
-    expect: Expect
+    expect: ExpectedAction
     scope: Scope
     user_turn: int | None = None
     """1-based user turn (``AT`` and ``BY``)."""
@@ -99,12 +99,12 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
-class Case:
+class LabelledCase:
     """One labelled conversation (an utterance is a conversation of one user turn)."""
 
     id: str
     turns: tuple[Turn, ...]
-    checks: tuple[Check, ...] = ()
+    checks: tuple[LabelledCheck, ...] = ()
     grade: Grade | None = None
     source: str = ""
     label: str = ""
@@ -114,7 +114,7 @@ class Case:
     """The text the checks are about (the utterance, or the checked turn)."""
 
 
-def load_cases(path: Path | str) -> list[Case]:
+def load_cases(path: Path | str) -> list[LabelledCase]:
     """Read a labelled file in any of the three formats (see the module docstring).
 
     Raises:
@@ -139,7 +139,7 @@ def load_cases(path: Path | str) -> list[Case]:
     return list(_utterances(text.splitlines(), source))
 
 
-def _utterances(lines: Iterable[str], source: str) -> Iterator[Case]:
+def _utterances(lines: Iterable[str], source: str) -> Iterator[LabelledCase]:
     seen: set[str] = set()
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
@@ -151,7 +151,7 @@ def _utterances(lines: Iterable[str], source: str) -> Iterator[Case]:
         unique = ident if ident not in seen else f"{ident}@{number}"
         seen.add(unique)
         check, grade = _expectation(data, source, number)
-        yield Case(
+        yield LabelledCase(
             id=unique,
             turns=(Turn(role=Role.USER, text=text),),
             checks=(check,) if check else (),
@@ -163,9 +163,9 @@ def _utterances(lines: Iterable[str], source: str) -> Iterator[Case]:
         )
 
 
-def _conversations(lines: list[str], source: str) -> list[Case]:
+def _conversations(lines: list[str], source: str) -> list[LabelledCase]:
     turns: dict[str, list[Turn]] = {}
-    checks: dict[str, list[Check]] = {}
+    checks: dict[str, list[LabelledCheck]] = {}
     first: dict[str, tuple[int, dict[str, Any]]] = {}
     texts: dict[str, str] = {}
     for item in read_transcript(lines, source):
@@ -184,12 +184,14 @@ def _conversations(lines: list[str], source: str) -> list[Case]:
                 source, item.line, "expected an action (continue, escalate, ...)", "expect"
             )
         user_turn = sum(1 for turn in turns[cid] if turn.role is Role.USER)
-        checks.setdefault(cid, []).append(Check(check.expect, Scope.AT, user_turn, check.reason))
+        checks.setdefault(cid, []).append(
+            LabelledCheck(check.expect, Scope.AT, user_turn, check.reason)
+        )
         texts.setdefault(cid, item.turn.text)
     # A conversation nobody labelled turn by turn is a routine one: it must never escalate.
-    routine = (Check(Expect.CONTINUE, Scope.WHOLE),)
+    routine = (LabelledCheck(ExpectedAction.CONTINUE, Scope.WHOLE),)
     return [
-        Case(
+        LabelledCase(
             id=cid,
             turns=tuple(conversation),
             checks=tuple(checks.get(cid, routine)),
@@ -202,20 +204,22 @@ def _conversations(lines: list[str], source: str) -> list[Case]:
     ]
 
 
-def _expectation(data: dict[str, Any], source: str, line: int) -> tuple[Check | None, Grade | None]:
+def _expectation(
+    data: dict[str, Any], source: str, line: int
+) -> tuple[LabelledCheck | None, Grade | None]:
     expect = data.get("expect")
     reason = _reason(data.get("reason"), source, line)
     if expect is None:
         return None, None
     if expect in {grade.value for grade in Grade}:
         return None, Grade(expect)
-    allowed = [e.value for e in Expect if e is not Expect.AT_MOST_OFFER_HUMAN]
+    allowed = [e.value for e in ExpectedAction if e is not ExpectedAction.AT_MOST_OFFER_HUMAN]
     if expect not in allowed:
         choices = ", ".join([*allowed, *(g.value for g in Grade)])
         raise TranscriptError(source, line, f"expected one of {choices}, got {expect!r}", "expect")
-    if reason is not None and expect == Expect.CONTINUE:
+    if reason is not None and expect == ExpectedAction.CONTINUE:
         raise TranscriptError(source, line, "a 'continue' expectation has no reason", "reason")
-    return Check(Expect(expect), Scope.AT, 1, reason), None
+    return LabelledCheck(ExpectedAction(expect), Scope.AT, 1, reason), None
 
 
 def _reason(value: object, source: str, line: int) -> ReasonCode | None:
@@ -237,7 +241,7 @@ def _string(data: dict[str, Any], key: str, source: str, line: int) -> str:
     return value
 
 
-def _policy_test_cases(path: Path) -> list[Case]:
+def _policy_test_cases(path: Path) -> list[LabelledCase]:
     from escalate.exceptions import CaseFileError  # noqa: PLC0415 - case files only
     from escalate.policy_tests import load_case_file  # noqa: PLC0415
 
@@ -252,7 +256,7 @@ def _policy_test_cases(path: Path) -> list[Case]:
     cases = []
     for item in loaded.cases:
         turns: list[Turn] = []
-        checks: list[Check] = []
+        checks: list[LabelledCheck] = []
         for step, line in zip(item.case.turns, item.step_lines, strict=True):
             if step.role is None:
                 raise TranscriptError(
@@ -268,10 +272,10 @@ def _policy_test_cases(path: Path) -> list[Case]:
             reasons = step.expect.reason
             reason = reasons[0] if isinstance(reasons, list) else reasons
             user_turn = sum(turn.role is Role.USER for turn in turns)
-            checks.append(Check(wanted, Scope.AT, user_turn, reason))
+            checks.append(LabelledCheck(wanted, Scope.AT, user_turn, reason))
         if checks:
             cases.append(
-                Case(
+                LabelledCase(
                     id=item.case.name,
                     turns=tuple(turns),
                     checks=tuple(checks),
@@ -284,28 +288,28 @@ def _policy_test_cases(path: Path) -> list[Case]:
     return cases
 
 
-def _as_expect(expected: Action | ActionBounds | None) -> Expect | None:
+def _as_expect(expected: Action | ActionBounds | None) -> ExpectedAction | None:
     """An ``escalate test`` action expectation as an eval one (``None``: no equivalent)."""
     if expected is None:
         return None
     if isinstance(expected, Action):
         exact = {
-            Action.CONTINUE: Expect.CONTINUE,
-            Action.OFFER_HUMAN: Expect.OFFER_HUMAN,
-            Action.HANDOFF: Expect.HANDOFF,
+            Action.CONTINUE: ExpectedAction.CONTINUE,
+            Action.OFFER_HUMAN: ExpectedAction.OFFER_HUMAN,
+            Action.HANDOFF: ExpectedAction.HANDOFF,
         }
         return exact[expected]
     low, high = expected.at_least, expected.at_most
     if high is Action.CONTINUE:
-        return Expect.CONTINUE
+        return ExpectedAction.CONTINUE
     if low is not None and low is not Action.CONTINUE:
-        return Expect.HANDOFF if low is Action.HANDOFF else Expect.OFFER_HUMAN
+        return ExpectedAction.HANDOFF if low is Action.HANDOFF else ExpectedAction.OFFER_HUMAN
     if high is Action.OFFER_HUMAN:
-        return Expect.AT_MOST_OFFER_HUMAN
+        return ExpectedAction.AT_MOST_OFFER_HUMAN
     return None
 
 
-def _scenarios(text: str, source: str) -> list[Case]:
+def _scenarios(text: str, source: str) -> list[LabelledCase]:
     import yaml  # noqa: PLC0415 - YAML inputs only
 
     from escalate.policy.locate import yaml_problem, yaml_with_positions  # noqa: PLC0415
@@ -329,7 +333,7 @@ def _scenarios(text: str, source: str) -> list[Case]:
         check = _scenario_check(raw.get("expect"), source, line, where)
         user_texts = [turn.text for turn in turns if turn.role is Role.USER]
         cases.append(
-            Case(
+            LabelledCase(
                 id=ident,
                 turns=turns,
                 checks=(check,),
@@ -365,7 +369,7 @@ def _scenario_turns(value: object, source: str, line: int, where: str) -> tuple[
     return tuple(turns)
 
 
-def _scenario_check(value: object, source: str, line: int, where: str) -> Check:
+def _scenario_check(value: object, source: str, line: int, where: str) -> LabelledCheck:
     at = f"{where}.expect"
     if not isinstance(value, dict):
         raise TranscriptError(
@@ -377,7 +381,10 @@ def _scenario_check(value: object, source: str, line: int, where: str) -> Check:
     reason = _reason(value.get("reason"), source, line)
     if "max_action" in value:
         ceiling = value["max_action"]
-        mapping = {"continue": Expect.CONTINUE, "offer_human": Expect.AT_MOST_OFFER_HUMAN}
+        mapping = {
+            "continue": ExpectedAction.CONTINUE,
+            "offer_human": ExpectedAction.AT_MOST_OFFER_HUMAN,
+        }
         if ceiling == "handoff":
             raise TranscriptError(source, line, "max_action handoff allows everything", at)
         if ceiling not in mapping:
@@ -387,7 +394,7 @@ def _scenario_check(value: object, source: str, line: int, where: str) -> Check:
                 f"expected continue or offer_human, got {ceiling!r}",
                 f"{at}.max_action",
             )
-        return Check(mapping[ceiling], Scope.WHOLE, None, reason)
+        return LabelledCheck(mapping[ceiling], Scope.WHOLE, None, reason)
     floor = value.get("min_action")
     if floor not in {"offer_human", "handoff"}:
         raise TranscriptError(
@@ -398,4 +405,4 @@ def _scenario_check(value: object, source: str, line: int, where: str) -> Check:
         raise TranscriptError(
             source, line, f"expected a user turn number >= 1, got {by!r}", f"{at}.by_user_turn"
         )
-    return Check(Expect(floor), Scope.BY if by else Scope.WHOLE, by, reason)
+    return LabelledCheck(ExpectedAction(floor), Scope.BY if by else Scope.WHOLE, by, reason)

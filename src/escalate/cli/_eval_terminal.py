@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from escalate.evaluation.report import CASES_AND_CHECKS
+from escalate.evaluation import CASES_AND_CHECKS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from escalate.evaluation.gates import Gate
-    from escalate.evaluation.report import Breakdown, EvalReport, Example
+    from escalate.evaluation import Breakdown, EvalReport, Example, Gate
 
 __all__ = ["render_report"]
 

@@ -9,11 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from escalate.cli._score import ScoredTurn
 from escalate.cli._terminal import printable
-from escalate.cli.score import ScoredTurn
 from escalate.models import Action, Decision, Evidence
-from escalate.signals import BUNDLED_LEXICONS
-from escalate.signals._lexicon import load_lexicon
+from escalate.signals import BUNDLED_LEXICONS, load_lexicon
 
 __all__ = ["render_timeline"]
 

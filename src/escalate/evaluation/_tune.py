@@ -30,10 +30,10 @@ from escalate.core import (
     SignalReading,
     all_cues,
 )
-from escalate.evaluation.cases import Case
-from escalate.evaluation.metrics import build_report
-from escalate.evaluation.run import ScoredCase, check_result
-from escalate.policy.engine import policy_step
+from escalate.evaluation._cases import LabelledCase
+from escalate.evaluation._metrics import build_report
+from escalate.evaluation._run import ScoredCase, check_result
+from escalate.policy import policy_step
 from escalate.policy.loader import load_policy
 from escalate.policy.model import Policy
 from escalate.typing import StateStore
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from escalate.engine import Escalator
-    from escalate.evaluation.gates import Gate
-    from escalate.evaluation.report import EvalReport
+    from escalate.evaluation._gates import Gate
+    from escalate.evaluation._report import EvalReport
 
 __all__ = [
     "Candidate",
@@ -78,13 +78,13 @@ class _RecordedTurn:
 class RecordedCase:
     """A case and what every detector read on each of its turns."""
 
-    case: Case
+    case: LabelledCase
     turns: tuple[_RecordedTurn, ...]
 
 
 def record_readings(
     escalator: Escalator,
-    cases: Sequence[Case],
+    cases: Sequence[LabelledCase],
     *,
     on_recorded: Callable[[int], None] | None = None,
 ) -> list[RecordedCase]:
@@ -128,7 +128,7 @@ def record_readings(
 
 
 def _quiet() -> Any:
-    from escalate.testing import quiet_logger  # noqa: PLC0415
+    from escalate.events import quiet_logger  # noqa: PLC0415
 
     return quiet_logger()
 

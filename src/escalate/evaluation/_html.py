@@ -13,11 +13,11 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from escalate._templates import html_template
-from escalate.evaluation.report import CASES_AND_CHECKS
+from escalate.evaluation._report import CASES_AND_CHECKS
 from escalate.exceptions import MissingDependencyError
 
 if TYPE_CHECKING:
-    from escalate.evaluation.report import Breakdown, EvalReport, Example
+    from escalate.evaluation._report import Breakdown, EvalReport, Example
 
 __all__ = ["render_html"]
 

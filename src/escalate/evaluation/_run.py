@@ -6,7 +6,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalate.evaluation.cases import Case, Check, Expect, Scope
+from escalate.evaluation._cases import ExpectedAction, LabelledCase, LabelledCheck, Scope
 from escalate.models import Action, Decision, Role
 from escalate.typing import StateStore
 
@@ -27,7 +27,7 @@ _CHUNK = 250
 class ScoredCase:
     """A case and the decisions on its user turns, in order."""
 
-    case: Case
+    case: LabelledCase
     decisions: tuple[Decision, ...]
 
 
@@ -35,8 +35,8 @@ class ScoredCase:
 class CheckResult:
     """How one check came out: the decision it read and whether it was met."""
 
-    case: Case
-    check: Check
+    case: LabelledCase
+    check: LabelledCheck
     decision: Decision | None
     """``None`` when the conversation has no user turn to read."""
     passed: bool
@@ -47,7 +47,7 @@ class CheckResult:
         return Action.CONTINUE if self.decision is None else self.decision.action
 
 
-def score_cases(escalator: Escalator, cases: Iterable[Case]) -> Iterator[ScoredCase]:
+def score_cases(escalator: Escalator, cases: Iterable[LabelledCase]) -> Iterator[ScoredCase]:
     """Run every case as its own conversation and yield its user-turn decisions.
 
     Conversations are forgotten once scored, so memory stays flat however many cases run.
@@ -62,7 +62,7 @@ def score_cases(escalator: Escalator, cases: Iterable[Case]) -> Iterator[ScoredC
 
 def score_cases_in_parallel(
     escalator: Escalator,
-    cases: Sequence[Case],
+    cases: Sequence[LabelledCase],
     jobs: int,
     on_scored: Callable[[int], None] | None = None,
 ) -> list[ScoredCase]:
@@ -100,16 +100,16 @@ _worker: list[Escalator] = []
 
 def _start_worker(policy: Policy, detectors: tuple[Detector, ...]) -> None:
     from escalate.engine import Escalator  # noqa: PLC0415 - in the worker process
-    from escalate.testing import quiet_logger  # noqa: PLC0415
+    from escalate.events import quiet_logger  # noqa: PLC0415
 
     _worker.append(Escalator(policy, detectors=detectors, logger=quiet_logger()))
 
 
-def _score_chunk(chunk: Sequence[Case]) -> list[ScoredCase]:
+def _score_chunk(chunk: Sequence[LabelledCase]) -> list[ScoredCase]:
     return list(score_cases(_worker[0], chunk))
 
 
-def check_result(scored: ScoredCase, check: Check) -> CheckResult:
+def check_result(scored: ScoredCase, check: LabelledCheck) -> CheckResult:
     """Read the decision ``check`` is about and judge it."""
     decisions = scored.decisions
     if check.scope is Scope.AT:
@@ -123,7 +123,7 @@ def check_result(scored: ScoredCase, check: Check) -> CheckResult:
     decision = chosen[0] if chosen else None
     action = Action.CONTINUE if decision is None else decision.action
     passed = check.expect.met_by(action)
-    if passed and check.reason is not None and check.expect is not Expect.CONTINUE:
+    if passed and check.reason is not None and check.expect is not ExpectedAction.CONTINUE:
         passed = decision is not None and check.reason in decision.reason_codes
     return CheckResult(scored.case, check, decision, passed)
 

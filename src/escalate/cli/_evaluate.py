@@ -22,11 +22,10 @@ from escalate.cli._common import (
     to_stdout,
     worker_count,
 )
+from escalate.cli._eval_terminal import render_report
 from escalate.cli._help import Console
 from escalate.cli._progress import progress_bar
-from escalate.evaluation import GateError, parse_gate, run_evaluation
-from escalate.evaluation.html import render_html
-from escalate.evaluation.terminal import render_report
+from escalate.evaluation import GateError, parse_gate, render_html, run_evaluation
 from escalate.exceptions import MissingDependencyError
 
 __all__ = ["EXIT_GATE_FAILED", "evaluate"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
-from escalate.evaluation.cases import Expect, Grade
-from escalate.evaluation.report import (
+from escalate.evaluation._cases import ExpectedAction, Grade
+from escalate.evaluation._report import (
     Breakdown,
     ConfusionCell,
     CurvePoint,
@@ -26,7 +26,7 @@ from escalate.models import Action, ReasonCode
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from escalate.evaluation.run import CheckResult, ScoredCase
+    from escalate.evaluation._run import CheckResult, ScoredCase
 
 __all__ = ["build_report"]
 
@@ -50,7 +50,7 @@ def build_report(
     ``baseline`` maps a text to a stress-like score (higher = more stressed) whose ROC AUC is
     reported beside the stress signal's, e.g. bare VADER.
     """
-    routine = [r for r in results if r.check.expect is Expect.CONTINUE]
+    routine = [r for r in results if r.check.expect is ExpectedAction.CONTINUE]
     escalations = [r for r in results if r.check.expect.wants_escalation]
     return EvalReport(
         policy=policy,
@@ -122,7 +122,7 @@ def _reason_metrics(results: Sequence[CheckResult]) -> list[ReasonMetrics]:
             if result.check.reason is code:
                 tp += predicted
                 fn += not predicted
-            elif result.check.expect is Expect.CONTINUE:
+            elif result.check.expect is ExpectedAction.CONTINUE:
                 fp += predicted
         if tp or fp or fn:
             metrics.append(ReasonMetrics(reason=code, tp=tp, fp=fp, fn=fn))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from escalate.models import Decision, Outcome, Turn
-from escalate.policy_tests.load import LoadedCase
+from escalate.policy_tests._load import LoadedCase
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -31,8 +31,12 @@ def run_policy_tests(
 ) -> None:
     """Run policy test cases: exit 0 if all pass, 1 if any fails, 2 for a bad file."""
     from escalate.exceptions import CaseFileError  # noqa: PLC0415
-    from escalate.policy_tests import CaseResult, load_case_file, run_case  # noqa: PLC0415
-    from escalate.policy_tests.junit import write_junit_xml  # noqa: PLC0415
+    from escalate.policy_tests import (  # noqa: PLC0415
+        CaseResult,
+        load_case_file,
+        run_case,
+        write_junit_xml,
+    )
 
     started = time.perf_counter()
     loaded_files = []

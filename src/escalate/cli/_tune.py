@@ -25,8 +25,15 @@ from escalate.cli._common import (
 )
 from escalate.cli._help import Console
 from escalate.cli._progress import progress_bar
-from escalate.evaluation import GateError, parse_gate, run_evaluation
-from escalate.evaluation.tune import Tuning, overrides_yaml, record_readings, tune
+from escalate.evaluation import (
+    GateError,
+    Tuning,
+    overrides_yaml,
+    parse_gate,
+    record_readings,
+    run_evaluation,
+    tune,
+)
 
 __all__ = ["tune_command"]
 

@@ -136,7 +136,7 @@ def schema(
     """Print the JSON Schema of policy files (or case files), for editors and CI checks."""
     from escalate.policy.model import Policy  # noqa: PLC0415
     from escalate.policy.reference import markdown_reference  # noqa: PLC0415
-    from escalate.policy_tests.model import CaseFile  # noqa: PLC0415
+    from escalate.policy_tests import CaseFile  # noqa: PLC0415
 
     model = CaseFile if cases else Policy
     document = model.model_json_schema(by_alias=True)

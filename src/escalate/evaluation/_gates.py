@@ -22,7 +22,7 @@ from escalate.exceptions import EscalateError
 from escalate.models import ReasonCode
 
 if TYPE_CHECKING:
-    from escalate.evaluation.report import EvalReport
+    from escalate.evaluation._report import EvalReport
 
 __all__ = ["Gate", "GateError", "parse_gate"]
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from escalate.exceptions import CaseFileError, PolicyProblem
 from escalate.policy.locate import yaml_problem, yaml_with_positions
 from escalate.policy.problems import at, from_pydantic
-from escalate.policy_tests.model import ActionBounds, Case, CaseFile, Expectation, Step
+from escalate.policy_tests._model import ActionBounds, Case, CaseFile, Expectation, Step
 
 __all__ = ["LoadedCase", "LoadedFile", "load_case_file"]
 

@@ -101,7 +101,7 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
             fail(f"no such file: {name}")
     try:
         from escalate.audit.redact import Redactor  # noqa: PLC0415
-        from escalate.insights import DuckDBEngine, ReportOptions, load_inputs, summarise  # noqa: PLC0415
+        from escalate.insights import DuckDBBackend, ReportOptions, load_inputs, summarise  # noqa: PLC0415
 
         options = ReportOptions(
             top=top,
@@ -121,11 +121,11 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
                 on_read=advance,
             )
             sources = ["<stdin>" if name == "-" else name for name in inputs]
-            engine = DuckDBEngine(loaded.tables)
+            backend = DuckDBBackend(loaded.tables)
             try:
-                summary = summarise(engine, options, sources=sources, notices=loaded.notices)
+                summary = summarise(backend, options, sources=sources, notices=loaded.notices)
             finally:
-                engine.close()
+                backend.close()
         for wanted, destination in outputs:
             with output_stream(destination) as out:
                 out.write(_render(summary, wanted, title))
