@@ -111,33 +111,75 @@ def decide(
         return _already_handed_off(candidates, memory, role)
     if not candidates:
         return _CONTINUE
-    asked_for_human = any(c.reason.code is ReasonCode.HUMAN_REQUESTED for c in candidates)
+    # A chain of small steps, each holding back what it must: opt-out, cooldown, rank, route.
     notes: list[str] = []
-    held: list[_Candidate] = []
+    candidates, held = _honour_opt_out(policy, candidates, memory, cues, notes)
+    candidates, cooled = _cool_down(policy, candidates, memory, cues, notes, user_turn=user_turn)
+    return _route(policy, _ranked(candidates), _reasons(_ranked(held + cooled)), facts, notes)
+
+
+def _honour_opt_out(
+    policy: Policy,
+    candidates: list[_Candidate],
+    memory: EscalationMemory,
+    cues: frozenset[str],
+    notes: list[str],
+) -> tuple[list[_Candidate], list[_Candidate]]:
+    """Hold every candidate when the customer asked to stay with the bot: (kept, held).
+
+    Not when the customer also asks for a person, nor when a candidate is a danger.
+    """
+    asked_for_human = any(c.reason.code is ReasonCode.HUMAN_REQUESTED for c in candidates)
     opted_out = memory.opted_out_user_turn is not None or OPT_OUT in cues
     honoured = opted_out and policy.opt_out.honour and not asked_for_human
     if honoured and not _any_danger(candidates, policy.opt_out.danger):
         notes.append("the customer asked to stay with the bot")
-        held, candidates = candidates, []
+        return [], candidates
+    return candidates, []
+
+
+def _cool_down(
+    policy: Policy,
+    candidates: list[_Candidate],
+    memory: EscalationMemory,
+    cues: frozenset[str],
+    notes: list[str],
+    *,
+    user_turn: int,
+) -> tuple[list[_Candidate], list[_Candidate]]:
+    """Hold offers after a declined one: (kept, held).
+
+    Right after the decline every offer is held; during the cooldown, those whose level did not
+    rise sharply. Handoffs always pass.
+    """
     declined_now = OFFER_DECLINED in cues
-    if declined_now or _in_cooldown(policy, memory, user_turn):
-        kept = []
-        for candidate in candidates:
-            if candidate.stage is Action.OFFER_HUMAN and (
-                declined_now or not _rose_sharply(policy, memory, candidate)
-            ):
-                held.append(candidate)
-            else:
-                kept.append(candidate)
-        if len(kept) < len(candidates):
-            notes.append("an offer was declined; not offering again yet")
-        candidates = kept
-    ranked = _ranked(candidates)
-    suppressed = _reasons(_ranked(held))
+    if not (declined_now or _in_cooldown(policy, memory, user_turn)):
+        return candidates, []
+    kept: list[_Candidate] = []
+    held: list[_Candidate] = []
+    for candidate in candidates:
+        if candidate.stage is Action.OFFER_HUMAN and (
+            declined_now or not _rose_sharply(policy, memory, candidate)
+        ):
+            held.append(candidate)
+        else:
+            kept.append(candidate)
+    if held:
+        notes.append("an offer was declined; not offering again yet")
+    return kept, held
+
+
+def _route(
+    policy: Policy,
+    ranked: list[_Candidate],
+    suppressed: tuple[Reason, ...],
+    facts: RuleFacts | None,
+    notes: list[str],
+) -> Verdict:
+    """The verdict of the strongest candidate left, sent where the policy routes it."""
     if not ranked:
         return Verdict(Action.CONTINUE, (), suppressed, tuple(notes))
-    lead = ranked[0]
-    action, route, message = _destination(policy, lead, facts, notes)
+    action, route, message = _destination(policy, ranked[0], facts, notes)
     if action is Action.CONTINUE:  # a closed route's fallback may be to stay with the bot
         return Verdict(action, (), _reasons(ranked) + suppressed, tuple(notes), None, message)
     return Verdict(action, _reasons(ranked), suppressed, tuple(notes), route, message)
