@@ -1,5 +1,8 @@
 """The two scanning engines give the same matches; RE2's patterns never match less.
 
+The default engine also finds exactly what running every pattern with ``re`` finds (the
+reference), though it skips most patterns without compiling them.
+
 Also: overlap resolution and vetoes agree with their simple quadratic definitions and stay
 linear on hit-dense text; lone surrogates (valid JSON) never break the RE2 prefilter.
 """
@@ -22,6 +25,7 @@ from escalate.signals import BUNDLED_LEXICONS, detector_set
 from escalate.signals._context import bundled_scanner
 from escalate.signals._lexicon import LexiconMatch, load_lexicon
 from escalate.signals._scanner import (
+    _WORD,
     Scanner,
     _longest_disjoint,
     _re2_source,
@@ -81,6 +85,54 @@ def test_both_engines_find_the_same_matches(text: str, role: Role) -> None:
 @given(st.text(max_size=60), st.sampled_from([Role.USER, Role.BOT]))
 def test_both_engines_agree_on_arbitrary_text(text: str, role: Role) -> None:
     agree(text, role)
+
+
+def reference_scan(scanner: Scanner, text: str, role: Role) -> dict[str, list[LexiconMatch]]:
+    """The definition: every pattern read on ``role``, run across the text with ``re``."""
+    analysed = detector_set().analyser.analyse(text)
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for lexicon in scanner.lexicons.values():
+        for family in lexicon.families.values():
+            if role not in family.roles:
+                continue
+            for pattern in family.patterns:
+                for hit in pattern.regex.finditer(analysed.scan):
+                    key = (lexicon.name, family.name)
+                    spans.setdefault(key, []).append(analysed.raw_span(*hit.span()))
+    return scanner._matches(spans, analysed) if spans else {}
+
+
+def same_as_re(text: str, role: Role) -> None:
+    pure_python = engines()[1]
+    analysed = detector_set().analyser.analyse(text)
+    assert pure_python.scan(analysed, role) == reference_scan(pure_python, text, role)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.sampled_from([Role.USER, Role.BOT]))
+def test_the_default_engine_finds_what_re_finds(text: str, role: Role) -> None:
+    same_as_re(text, role)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.sampled_from([Role.USER, Role.BOT]))
+def test_the_default_engine_finds_what_re_finds_on_arbitrary_text(text: str, role: Role) -> None:
+    same_as_re(text, role)
+
+
+def test_the_default_engine_finds_what_re_finds_on_every_example_in_the_demo() -> None:
+    rows = resources.files("escalate.demo").joinpath("conversations.jsonl").read_text().splitlines()
+    for row in map(json.loads, rows):
+        same_as_re(row["text"], Role(row["role"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(texts, st.text(max_size=60)))
+def test_the_scanner_splits_words_as_the_analyser_does(text: str) -> None:
+    # The scanner finds a word's places with its own split of ``scan``; a typo correction
+    # that broke the split would make it look for words at the wrong places.
+    analysed = detector_set().analyser.analyse(text)
+    assert tuple(_WORD.findall(analysed.scan)) == analysed.tokens
 
 
 @needs_re2

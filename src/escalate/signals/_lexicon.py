@@ -107,6 +107,11 @@ class CompiledPattern:
     by_key: Mapping[str, str] = field(default_factory=dict)
     """For AT_WORDS: per key, the pattern's source narrowed to the first words with that key
     (compiled only by the pure-Python scanner, which needs them)."""
+    needs: tuple[frozenset[str], ...] = ()
+    """What a turn's words must hold for a match: for each required item (after the first, for
+    AT_WORDS), the first three letters of the words that can begin it. Every required item
+    begins a word of the text (see ``_word_starts``), so a turn with none of an item's starts
+    cannot match, and the scanner skips the pattern without compiling anything."""
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -264,13 +269,71 @@ def _compile_pattern(
             key: _regex_source(where, ["{_first}", *items[1:]], {**vocab, "_first": alternatives})
             for key, alternatives in first.items()
         }
-        return CompiledPattern(regex, Mode.AT_WORDS, frozenset(first), by_key)
+        needs = _needs(items[1:], vocab)
+        return CompiledPattern(regex, Mode.AT_WORDS, frozenset(first), by_key, needs)
+    needs = _needs(items, vocab)
     anchors = _rarest_anchors([item for item in items if _is_required(item)], vocab)
     if anchors is not None:
-        return CompiledPattern(regex, Mode.GATED, anchors)
+        return CompiledPattern(regex, Mode.GATED, anchors, needs=needs)
     if (chars := _CHAR_CLASS.fullmatch(items[0])) is not None:
-        return CompiledPattern(regex, Mode.CHARS, frozenset(chars.group(1)))
-    return CompiledPattern(regex, Mode.ALWAYS, frozenset())
+        return CompiledPattern(regex, Mode.CHARS, frozenset(chars.group(1)), needs=needs)
+    return CompiledPattern(regex, Mode.ALWAYS, frozenset(), needs=needs)
+
+
+def _needs(items: list[str], vocab: Mapping[str, list[str]]) -> tuple[frozenset[str], ...]:
+    """``CompiledPattern.needs`` of these items: the word starts of each required one."""
+    found = {
+        starts
+        for item in items
+        if _is_required(item) and (starts := _word_starts(item, vocab)) is not None
+    }
+    # Fewest starts first: the likeliest to be missing, so a failing check stops early.
+    return tuple(sorted(found, key=lambda starts: (len(starts), sorted(starts))))
+
+
+def _word_starts(item: str, vocab: Mapping[str, list[str]]) -> frozenset[str] | None:
+    r"""The first three letters of every word that can begin a match of a required item.
+
+    A required item is preceded in its regex by the pattern's opening boundary, ``^[\W_]*``,
+    or a separator, all ending on a character that is not a letter or digit, so each
+    alternative's literal head (``[a-z0-9]+``) begins one of the text's words (``[^\W_]+``)
+    and is a prefix of it. ``None`` (no requirement) when some alternative has no such head,
+    or one shorter than three letters that may go on ("do\w*").
+    """
+    macro = _MACRO.fullmatch(item)
+    if macro:
+        alternatives = vocab[macro.group(1)]
+    elif _is_group(item):
+        body = item[3:-1] if item.startswith("(?:") else item[1:-1]
+        if body.startswith("?") or "[" in body or "\\" in body:
+            return None  # a lookaround, a flag, or a "|" that may not split alternatives
+        alternatives = _top_level_alternatives(body)
+    else:
+        alternatives = [item]
+    starts: set[str] = set()
+    for alternative in alternatives:
+        head = _LITERAL_HEAD.match(alternative)
+        if head is None:
+            return None
+        literal, rest = head.group(), alternative[head.end() :]
+        if rest[:1] in {"?", "*", "{"}:  # the last letter is optional: not part of the head
+            literal = literal[:-1]
+        if "|" in rest or not literal:
+            return None  # an alternation after the head: the head alone is not required
+        if len(literal) >= ANCHOR_LENGTH:
+            starts.add(literal[:ANCHOR_LENGTH])
+        elif rest == "" or rest[0] in _WORD_ENDS:
+            # A short whole word ("to", "id"): what follows an item is a separator or the end,
+            # so the word is all of a word of the text, whose first three letters are itself.
+            starts.add(literal)
+        else:
+            return None  # "do\w*", or "don't", also matched as "dont": a short prefix
+    return frozenset(starts)
+
+
+_WORD_ENDS = frozenset(" -&/")
+"""Characters after a literal head that end a word of the text (an apostrophe does not: every
+contraction is also matched without it)."""
 
 
 compiled = cache(re.compile)

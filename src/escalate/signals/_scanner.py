@@ -55,6 +55,8 @@ _Spans = dict[tuple[str, str], list[tuple[int, int]]]
 _PREFIX_OF = operator.itemgetter(slice(0, ANCHOR_LENGTH))
 _RE2_MEMORY = 256 << 20
 """RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
+_WORD = re.compile(r"[^\W_]+")
+"""A word of the text, as the analyser splits ``AnalysedText.tokens`` off ``scan``."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UNKNOWN: Any = object()
 
@@ -193,9 +195,10 @@ class _KeyedPrefilter:
     """Patterns indexed by the words that can start them (pure Python).
 
     Each pattern is tried only where one of its first words begins, with a regex narrowed to
-    the alternatives starting with that word (``CompiledPattern.by_key``); all patterns of a
-    word are first tried as one alternation, as most positions start none. Patterns whose first
-    word is too common are scanned only when a rarer word they need occurs.
+    the alternatives starting with that word (``CompiledPattern.by_key``), and only when the
+    text also holds a word that can begin each of its other required items
+    (``CompiledPattern.needs``). Patterns whose first word is too common are scanned only when a
+    rarer word they need occurs.
     """
 
     def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
@@ -222,7 +225,6 @@ class _KeyedPrefilter:
         # Compiling every word's regexes took seconds at start-up, for a few thousand words of
         # which a process meets a fraction: each is compiled the first time its word occurs.
         self._site_sources = at_words
-        self._sites: dict[str, _Site] = {}
         self._any_at_start = _any_of(self._at_start) if self._at_start else None
         # Scanned patterns that cannot match are skipped by a substring check (_literals.py).
         self._required: dict[_Entry, frozenset[str] | None] = {}
@@ -233,10 +235,17 @@ class _KeyedPrefilter:
         prefixes = set(map(_PREFIX_OF, words))
         exact, by_prefix = self._words
         at_words: dict[_Entry, list[tuple[int, int]]] = {}
-        for key in words & exact:
-            self._site(key).collect(scan, at_words)
-        for prefix in prefixes & by_prefix:
-            self._site(prefix + PREFIX_MARK).collect(scan, at_words)
+        keys = [*(words & exact), *(prefix + PREFIX_MARK for prefix in prefixes & by_prefix)]
+        where: dict[str, list[int]] | None = None
+        for key in keys:
+            live = [
+                (entry, source)
+                for entry, source in self._site_sources[key]
+                if _holds(entry.pattern.needs, prefixes)
+            ]
+            if live:
+                where = _word_positions(scan) if where is None else where
+                _try_at(where.get(key, ()), live, scan, at_words)
         for entry, found in at_words.items():
             for span in _leftmost(found):
                 _record(spans, entry, text.raw_span(*span))
@@ -253,12 +262,15 @@ class _KeyedPrefilter:
                 hit = entry.regex.match(scan)
                 if hit is not None:
                     _record(spans, entry, text.raw_span(*hit.span()))
-        self._scan_across(set(scanned) if len(scanned) > 1 else scanned, text, spans)
+        entries = set(scanned) if len(scanned) > 1 else scanned
+        self._scan_across(entries, text, prefixes, spans)
 
-    def _scan_across(self, entries: Iterable[_Entry], text: AnalysedText, spans: _Spans) -> None:
+    def _scan_across(
+        self, entries: Iterable[_Entry], text: AnalysedText, starts: set[str], spans: _Spans
+    ) -> None:
         scan = text.scan
         for entry in entries:
-            if not self._may_match(entry, scan):
+            if not _holds(entry.pattern.needs, starts) or not self._may_match(entry, scan):
                 continue
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
@@ -271,45 +283,44 @@ class _KeyedPrefilter:
             required = self._required[entry] = required_strings(entry.pattern.source)
         return required is None or any(string in scan for string in required)
 
-    def _site(self, key: str) -> _Site:
-        site = self._sites.get(key)
-        if site is None:
-            # Two threads may both build it: the same site either way, so no lock is needed.
-            site = self._sites[key] = _Site.build(key, self._site_sources[key])
-        return site
+
+def _word_positions(scan: str) -> dict[str, list[int]]:
+    r"""Where each word of the text begins, by word and by the key of its first three letters.
+
+    The words are ``[^\W_]+`` runs, so a word ``w`` begins at ``p`` exactly where
+    ``w(?<![^\W_]w)(?![^\W_])`` would match (``w*`` keys: without the lookahead).
+    """
+    where: dict[str, list[int]] = {}
+    for word in _WORD.finditer(scan):
+        token, start = word.group(), word.start()
+        where.setdefault(token, []).append(start)
+        if len(token) >= ANCHOR_LENGTH:
+            where.setdefault(token[:ANCHOR_LENGTH] + PREFIX_MARK, []).append(start)
+    return where
 
 
-@dataclass(frozen=True, slots=True)
-class _Site:
-    """The patterns that may start at one word, and how to find that word."""
+def _try_at(
+    positions: Iterable[int],
+    live: list[tuple[_Entry, str]],
+    scan: str,
+    found: dict[_Entry, list[tuple[int, int]]],
+) -> None:
+    """Try each narrowed regex where its first word begins.
 
-    finder: re.Pattern[str]
-    """Where the word begins (as a whole word, or as a prefix for wildcard keys)."""
-    anything: re.Pattern[str]
-    """All the patterns as one alternation: most positions start none, and one call says so."""
-    narrowed: tuple[tuple[_Entry, str], ...]
-    """Each pattern's regex narrowed to the alternatives starting with the word, and its entry:
-    matches report under the whole pattern's entry (see _leftmost). Compiled only once
-    ``anything`` has matched: most words that start a pattern never start a match."""
+    Only patterns whose other words the text holds get here (``CompiledPattern.needs``): most
+    words that can start a pattern start none in a given text, and compiling their regexes on
+    first sight was most of a cold turn's cost.
+    """
+    for position in positions:
+        for entry, source in live:
+            hit = compiled(source).match(scan, position)
+            if hit is not None:
+                found.setdefault(entry, []).append(hit.span())
 
-    @classmethod
-    def build(cls, key: str, sources: list[tuple[_Entry, str]]) -> _Site:
-        word = re.escape(key.removesuffix(PREFIX_MARK))
-        end = "" if key.endswith(PREFIX_MARK) else r"(?![^\W_])"
-        # The literal comes first so that re can skip ahead to it; the boundary is checked after.
-        finder = re.compile(rf"{word}(?<![^\W_]{word}){end}")
-        anything = re.compile("|".join(f"(?:{source})" for _, source in sources))
-        return cls(finder, anything, tuple(sources))
 
-    def collect(self, scan: str, found: dict[_Entry, list[tuple[int, int]]]) -> None:
-        for word in self.finder.finditer(scan):
-            position = word.start()
-            if self.anything.match(scan, position) is None:
-                continue
-            for entry, source in self.narrowed:
-                hit = compiled(source).match(scan, position)
-                if hit is not None:
-                    found.setdefault(entry, []).append(hit.span())
+def _holds(needs: tuple[frozenset[str], ...], starts: set[str]) -> bool:
+    """Whether the text's word starts meet every one of a pattern's ``needs``."""
+    return not any(map(starts.isdisjoint, needs))
 
 
 def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
