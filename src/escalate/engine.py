@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from pydantic import ValidationError
 
@@ -98,6 +98,10 @@ class Escalator:
         self._detectors = detector_set(detectors)
         self._policy = self._load(policy)
         self._store: StateStore | AsyncStateStore = InMemoryStore() if store is None else store
+        # Checked once: isinstance against a runtime-checkable protocol costs about a quarter
+        # of a bot turn (it inspects the protocol's members on every call).
+        self._sync = self._store if isinstance(self._store, StateStore) else None
+        self._async = self._store if isinstance(self._store, AsyncStateStore) else None
         self._log = _default_logger() if logger is None else logger
         self._audit = audit
         self._event_redactor = _event_redactor(event_text, audit)
@@ -121,11 +125,11 @@ class Escalator:
 
     def _sync_store(self, method: str) -> StateStore:
         """The store, for a synchronous method; a clear error for an async-only one."""
-        if not isinstance(self._store, StateStore):
+        if self._sync is None:
             raise TypeError(
                 f"{type(self._store).__name__} is asynchronous: call a{method}, not {method}"
             )
-        return self._store
+        return self._sync
 
     @property
     def audit(self) -> AuditTrail | None:
@@ -157,12 +161,12 @@ class Escalator:
         valid = _validated(conversation_id, turn)
         scored: list[ScoredTurn] | None = None if self._audit is None else []
         try:
-            if isinstance(self._store, AsyncStateStore):
-                decision = await self._store.aupdate(
+            if self._async is not None:
+                decision = await self._async.aupdate(
                     conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
                 )
             else:
-                decision = self._store.update(
+                decision = cast("StateStore", self._store).update(
                     conversation_id, lambda state: self._decide_turn(state, valid, started, scored)
                 )
         except Exception as exc:  # noqa: BLE001 - a store failure must not break the host bot
@@ -200,8 +204,8 @@ class Escalator:
     ) -> None:
         """Async twin of ``record_outcome``."""
         kind = _validated_outcome(conversation_id, outcome)
-        store = self._store
-        if not isinstance(store, AsyncStateStore):
+        store = self._async
+        if store is None:
             self.record_outcome(conversation_id, kind, note)
             return
         if kind is Outcome.ENDED:
@@ -264,9 +268,9 @@ class Escalator:
 
     async def astate(self, conversation_id: str) -> ConversationState | None:
         """Async twin of ``state``."""
-        if isinstance(self._store, AsyncStateStore):
-            return await self._store.aget(conversation_id)
-        return self._store.get(conversation_id)
+        if self._async is not None:
+            return await self._async.aget(conversation_id)
+        return cast("StateStore", self._store).get(conversation_id)
 
     def _load(self, policy: PolicySource | None) -> Policy:
         return load_policy(
