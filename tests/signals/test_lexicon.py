@@ -246,6 +246,22 @@ class TestNeeds:
         assert compile_lexicon("t", spec).families["f"].patterns[0].needs == ()
         assert matches(spec, "so im late, so dont ask") == [("f", "so im"), ("f", "so dont")]
 
+    def test_a_phrase_needs_its_second_word_right_after_its_first(self) -> None:
+        spec = {
+            "vocab": {"hard": ["lost my job", "lost touch", "can't afford", "e-mail me"]},
+            "families": {"f": {"patterns": ["{hard}"]}},
+        }
+        pattern = compile_lexicon("t", spec).families["f"].patterns[0]
+        # "can't afford" is also "cant afford": its second word is not sure; "e-mail" is "e".
+        assert pattern.next_words == {"lost": frozenset({"my", "tou"})}
+        found = matches(spec, "I lost my job. Lost, my job? I can't afford it. E-mail me")
+        assert found == [("f", "lost my job"), ("f", "can't afford"), ("f", "E-mail me")]
+
+    def test_words_a_pattern_needs_must_come_after_its_first(self) -> None:
+        spec = family("{verb} ~3 {noun}")
+        assert matches(spec, "a human? I want to talk") == []
+        assert matches(spec, "a human? I want to talk to a human") == [("f", "talk to a human")]
+
     def test_patterns_missing_a_word_are_skipped_and_others_found(self) -> None:
         spec = family("{verb} ~2 {det} {noun}")
         pattern = compile_lexicon("t", spec).families["f"].patterns[0]

@@ -53,6 +53,7 @@ __all__ = ["Scanner", "re2_available"]
 Engine = Literal["auto", "re2", "python"]
 _Spans = dict[tuple[str, str], list[tuple[int, int]]]
 _PREFIX_OF = operator.itemgetter(slice(0, ANCHOR_LENGTH))
+_START = operator.methodcaller("start")
 _RE2_MEMORY = 256 << 20
 """RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
 _WORD = re.compile(r"[^\W_]+")
@@ -85,6 +86,23 @@ class _Entry:
     @property
     def regex(self) -> re.Pattern[str]:
         return self.pattern.regex
+
+
+class _Narrowed:
+    """A pattern narrowed to one first word, and what a turn needs for it to be tried."""
+
+    __slots__ = ("all_needs", "entry", "needs", "regex", "second")
+
+    def __init__(self, entry: _Entry, key: str) -> None:
+        pattern = entry.pattern
+        self.entry = entry
+        self.second = pattern.next_words.get(key)
+        """``CompiledPattern.next_words`` for this word: the word right after it starts so."""
+        self.needs = pattern.needs
+        self.all_needs = pattern.needs if self.second is None else (self.second, *self.needs)
+        """Both: what the turn's words must hold anywhere."""
+        self.regex: re.Pattern[str] | None = None
+        """``by_key[key]``, compiled the first time it is tried."""
 
 
 class _Prefilter(Protocol):
@@ -202,7 +220,7 @@ class _KeyedPrefilter:
     """
 
     def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
-        at_words: dict[str, list[tuple[_Entry, str]]] = {}
+        at_words: dict[str, list[_Narrowed]] = {}
         self._gated: dict[str, list[_Entry]] = {}
         self._at_start: list[_Entry] = []
         self._always: list[_Entry] = []
@@ -218,8 +236,8 @@ class _KeyedPrefilter:
                 for anchor in pattern.anchors:
                     self._gated.setdefault(anchor, []).append(entry)
             else:
-                for anchor, source in pattern.by_key.items():
-                    at_words.setdefault(anchor, []).append((entry, source))
+                for anchor in pattern.by_key:
+                    at_words.setdefault(anchor, []).append(_Narrowed(entry, anchor))
         self._words = _keys_of(at_words)
         self._gate_words = _keys_of(self._gated)
         # Compiling every word's regexes took seconds at start-up, for a few thousand words of
@@ -236,16 +254,18 @@ class _KeyedPrefilter:
         exact, by_prefix = self._words
         at_words: dict[_Entry, list[tuple[int, int]]] = {}
         keys = [*(words & exact), *(prefix + PREFIX_MARK for prefix in prefixes & by_prefix)]
-        where: dict[str, list[int]] | None = None
+        where: _Words | None = None
+        disjoint = prefixes.isdisjoint
         for key in keys:
+            # Every need met by some word of the turn: set operations, no regex.
             live = [
-                (entry, source)
-                for entry, source in self._site_sources[key]
-                if _holds(entry.pattern.needs, prefixes)
+                narrowed
+                for narrowed in self._site_sources[key]
+                if not any(map(disjoint, narrowed.all_needs))
             ]
             if live:
-                where = _word_positions(scan) if where is None else where
-                _try_at(where.get(key, ()), live, scan, at_words)
+                where = _Words(scan, text.tokens, prefixes) if where is None else where
+                where.try_at(key, live, at_words)
         for entry, found in at_words.items():
             for span in _leftmost(found):
                 _record(spans, entry, text.raw_span(*span))
@@ -269,8 +289,9 @@ class _KeyedPrefilter:
         self, entries: Iterable[_Entry], text: AnalysedText, starts: set[str], spans: _Spans
     ) -> None:
         scan = text.scan
+        disjoint = starts.isdisjoint
         for entry in entries:
-            if not _holds(entry.pattern.needs, starts) or not self._may_match(entry, scan):
+            if any(map(disjoint, entry.pattern.needs)) or not self._may_match(entry, scan):
                 continue
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
@@ -281,46 +302,84 @@ class _KeyedPrefilter:
         if required is _UNKNOWN:
             # Read off the pattern when it is first scanned, as its regex is compiled then too.
             required = self._required[entry] = required_strings(entry.pattern.source)
-        return required is None or any(string in scan for string in required)
+        return required is None or any(map(scan.__contains__, required))
 
 
-def _word_positions(scan: str) -> dict[str, list[int]]:
-    r"""Where each word of the text begins, by word and by the key of its first three letters.
+class _Words:
+    r"""A turn's words in order, and where each begins, to try narrowed regexes at.
 
     The words are ``[^\W_]+`` runs, so a word ``w`` begins at ``p`` exactly where
     ``w(?<![^\W_]w)(?![^\W_])`` would match (``w*`` keys: without the lookahead).
     """
-    where: dict[str, list[int]] = {}
-    for word in _WORD.finditer(scan):
-        token, start = word.group(), word.start()
-        where.setdefault(token, []).append(start)
-        if len(token) >= ANCHOR_LENGTH:
-            where.setdefault(token[:ANCHOR_LENGTH] + PREFIX_MARK, []).append(start)
-    return where
 
+    __slots__ = ("_heads", "_last", "_offsets", "_prefixes", "_scan", "_tokens")
 
-def _try_at(
-    positions: Iterable[int],
-    live: list[tuple[_Entry, str]],
-    scan: str,
-    found: dict[_Entry, list[tuple[int, int]]],
-) -> None:
-    """Try each narrowed regex where its first word begins.
+    def __init__(self, scan: str, tokens: tuple[str, ...], prefixes: set[str]) -> None:
+        self._scan = scan
+        self._tokens = tokens
+        """The words of ``scan`` (``AnalysedText.tokens``: the same split)."""
+        self._prefixes = prefixes
+        self._heads = [token[:ANCHOR_LENGTH] for token in tokens]
+        """Each word's first three letters, in order."""
+        self._last = dict(zip(self._heads, range(len(tokens)), strict=True))
+        """The last word with those first three letters (a later pair overwrites)."""
+        self._offsets: list[int] | None = None
 
-    Only patterns whose other words the text holds get here (``CompiledPattern.needs``): most
-    words that can start a pattern start none in a given text, and compiling their regexes on
-    first sight was most of a cold turn's cost.
-    """
-    for position in positions:
-        for entry, source in live:
-            hit = compiled(source).match(scan, position)
-            if hit is not None:
-                found.setdefault(entry, []).append(hit.span())
+    def _places(self, key: str) -> list[tuple[int, int]]:
+        """Where words with key ``key`` begin in ``scan``, and their index."""
+        if key.endswith(PREFIX_MARK):
+            head = key[:ANCHOR_LENGTH]
+            indices = [index for index, start in enumerate(self._heads) if start == head]
+        else:
+            indices = [index for index, token in enumerate(self._tokens) if token == key]
+        if self._offsets is None:
+            self._offsets = list(map(_START, _WORD.finditer(self._scan)))
+            if len(self._offsets) != len(self._tokens):
+                # An analyser whose corrections are not single words: split ``scan`` itself.
+                self._tokens = tuple(_WORD.findall(self._scan))
+                self._heads = list(map(_PREFIX_OF, self._tokens))
+                self._last = dict(zip(self._heads, range(len(self._heads)), strict=True))
+                self._prefixes = set(self._heads)
+                return self._places(key)
+        offsets = self._offsets
+        return [(offsets[index], index) for index in indices]
 
+    def try_at(
+        self, key: str, live: list[_Narrowed], found: dict[_Entry, list[tuple[int, int]]]
+    ) -> None:
+        """Try each narrowed regex where its first word begins and its other words can follow.
 
-def _holds(needs: tuple[frozenset[str], ...], starts: set[str]) -> bool:
-    """Whether the text's word starts meet every one of a pattern's ``needs``."""
-    return not any(map(starts.isdisjoint, needs))
+        Only patterns whose other words the text holds get here (``CompiledPattern.needs``),
+        and only where the words they need come after the first (a phrase's second word right
+        after it, ``CompiledPattern.next_words``): most words that can start a pattern start
+        none in a given text, and compiling their regexes on first sight was most of a cold
+        turn's cost.
+        """
+        scan, heads = self._scan, self._heads
+        for position, index in self._places(key):
+            following = heads[index + 1] if index + 1 < len(heads) else ""
+            for narrowed in live:
+                second = narrowed.second
+                if second is not None and following not in second:
+                    continue
+                if narrowed.needs and not self._after(index, narrowed.needs):
+                    continue
+                regex = narrowed.regex
+                if regex is None:
+                    regex = narrowed.regex = compiled(narrowed.entry.pattern.by_key[key])
+                hit = regex.match(scan, position)
+                if hit is not None:
+                    found.setdefault(narrowed.entry, []).append(hit.span())
+
+    def _after(self, index: int, needs: tuple[frozenset[str], ...]) -> bool:
+        """Whether words after word ``index`` meet every one of ``needs``.
+
+        A pattern's items match one after another, each beginning a word after the last.
+        """
+        last, prefixes = self._last, self._prefixes
+        # ``prefixes`` are the first three letters of the same words: each is a key of ``last``.
+        latest = last.__getitem__
+        return all(max(map(latest, need & prefixes), default=-1) > index for need in needs)
 
 
 def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
