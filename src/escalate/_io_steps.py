@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from escalate.typing import AsyncStateStore, StateStore
-
 if TYPE_CHECKING:
     from escalate.audit.trail import AuditTrail
     from escalate.core import ConversationState, Decision, ScoredTurn, Turn
+    from escalate.typing import AsyncStateStore, StateStore
 
 __all__ = ["Delete", "Get", "IOStep", "RecordDecision", "Steps", "Update", "arun", "run"]
 
@@ -72,8 +71,12 @@ def run(steps: Steps[T], store: StateStore) -> T:
             error = exc
 
 
-async def arun(steps: Steps[T], store: StateStore | AsyncStateStore) -> T:
-    """Drive ``steps`` to their result, awaiting an asynchronous store and the trail."""
+async def arun(steps: Steps[T], sync: StateStore | None, asynchronous: AsyncStateStore | None) -> T:
+    """Drive ``steps`` to their result, awaiting an asynchronous store and the trail.
+
+    The store comes as whichever protocols it speaks (the caller checks once): the
+    asynchronous one is awaited; a synchronous-only store serves the async methods too.
+    """
     result: Any = None
     error: Exception | None = None
     while True:
@@ -83,7 +86,7 @@ async def arun(steps: Steps[T], store: StateStore | AsyncStateStore) -> T:
             return done.value  # type: ignore[no-any-return]  # the generator's declared T
         result, error = None, None
         try:
-            result = await _await(io, store)
+            result = await _await(io, sync, asynchronous)
         except Exception as exc:  # noqa: BLE001 - handed to the method, which decides
             error = exc
 
@@ -98,11 +101,13 @@ def _call(io: IOStep, store: StateStore) -> Any:
     return io.trail.record_decision(io.decision, io.turn, io.scored)
 
 
-async def _await(io: IOStep, store: StateStore | AsyncStateStore) -> Any:
+async def _await(io: IOStep, sync: StateStore | None, store: AsyncStateStore | None) -> Any:
     if isinstance(io, RecordDecision):
         return await io.trail.arecord_decision(io.decision, io.turn, io.scored)
-    if not isinstance(store, AsyncStateStore):
-        return _call(io, store)  # a synchronous store serves the async methods too
+    if store is None:
+        if sync is None:
+            raise TypeError("the store is neither a StateStore nor an AsyncStateStore")
+        return _call(io, sync)  # a synchronous store serves the async methods too
     if isinstance(io, Update):
         return await store.aupdate(io.conversation_id, io.apply)
     if isinstance(io, Get):

@@ -6,14 +6,20 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate import LexiconError
 from escalate.core import TextAnalyser
 from escalate.models import Role
 from escalate.signals import BUNDLED_LEXICONS
-from escalate.signals._lexicon import SEP, _alternation, compile_lexicon, load_lexicon
+from escalate.signals._lexicon import (
+    SEP,
+    _alternation,
+    _word_starts,
+    compile_lexicon,
+    load_lexicon,
+)
 from escalate.signals._scanner import Scanner
 
 
@@ -199,3 +205,101 @@ def test_a_trie_alternation_matches_exactly_the_listed_phrases(
     trie = re.compile(_alternation(vocab))
     for text in [*vocab, *listed, *probes]:
         assert bool(trie.fullmatch(text)) == bool(reference.fullmatch(text)), text
+
+
+class TestNeeds:
+    """``CompiledPattern.needs``: a turn whose words lack one cannot match, so it is skipped."""
+
+    @pytest.mark.parametrize(
+        ("item", "starts"),
+        [
+            ("{verb}", {"tal", "spe"}),
+            ("{noun}", {"hum", "rea"}),
+            ("{det}", {"a", "an", "the"}),  # short whole words are whole words of the text
+            ("(?:has been|was)", {"has", "was"}),
+            ("frustrat\\w*", {"fru"}),
+            ("colou?r", {"col"}),
+            ("(?:i|we)", {"i", "we"}),
+            ("don't", {"don"}),  # "dont" starts so too
+        ],
+    )
+    def test_the_starts_of_an_item(self, item: str, starts: set[str]) -> None:
+        assert _word_starts(item, VOCAB) == starts
+
+    @pytest.mark.parametrize(
+        "item",
+        [
+            "do\\w*",  # a short head that may go on: any word starting "do"
+            "i'm",  # also matched as "im", whose first word is not "i"
+            "(?!not)",
+            "(?:a|\\w+)",
+            "cancel(?:led|ed)",
+            "x{2}",
+            "[ab]c",
+        ],
+    )
+    def test_items_with_no_sure_start_need_nothing(self, item: str) -> None:
+        assert _word_starts(item, VOCAB) is None
+
+    def test_a_contraction_matches_without_its_apostrophe(self) -> None:
+        spec = {"vocab": {"v": ["i'm", "don't"]}, "families": {"f": {"patterns": ["so {v}"]}}}
+        assert compile_lexicon("t", spec).families["f"].patterns[0].needs == ()
+        assert matches(spec, "so im late, so dont ask") == [("f", "so im"), ("f", "so dont")]
+
+    def test_a_phrase_needs_its_second_word_right_after_its_first(self) -> None:
+        spec = {
+            "vocab": {"hard": ["lost my job", "lost touch", "can't afford", "e-mail me"]},
+            "families": {"f": {"patterns": ["{hard}"]}},
+        }
+        pattern = compile_lexicon("t", spec).families["f"].patterns[0]
+        # "can't afford" is also "cant afford": its second word is not sure; "e-mail" is "e".
+        assert pattern.next_words == {"lost": frozenset({"my", "tou"})}
+        found = matches(spec, "I lost my job. Lost, my job? I can't afford it. E-mail me")
+        assert found == [("f", "lost my job"), ("f", "can't afford"), ("f", "E-mail me")]
+
+    def test_words_a_pattern_needs_must_come_after_its_first(self) -> None:
+        spec = family("{verb} ~3 {noun}")
+        assert matches(spec, "a human? I want to talk") == []
+        assert matches(spec, "a human? I want to talk to a human") == [("f", "talk to a human")]
+
+    def test_patterns_missing_a_word_are_skipped_and_others_found(self) -> None:
+        spec = family("{verb} ~2 {det} {noun}")
+        pattern = compile_lexicon("t", spec).families["f"].patterns[0]
+        assert set(pattern.needs) == {frozenset({"a", "an", "the"}), frozenset({"hum", "rea"})}
+        assert matches(spec, "talk to a human") == [("f", "talk to a human")]
+        assert matches(spec, "talk to a bot") == []
+
+
+def _bundled_patterns() -> list[Any]:
+    return [
+        pattern
+        for name in BUNDLED_LEXICONS
+        for family in load_lexicon(name).families.values()
+        for pattern in family.patterns
+    ]
+
+
+def _lexicon_words() -> list[str]:
+    words: set[str] = set()
+    for pattern in _bundled_patterns():
+        words.update(re.findall(r"[a-z']{1,}", pattern.regex.pattern))
+    return sorted(words)
+
+
+LEXICON_WORDS = _lexicon_words()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(LEXICON_WORDS), st.sampled_from([".", ",", "?", "-", "_", "'"])),
+        max_size=12,
+    ).map(" ".join)
+)
+def test_a_bundled_pattern_matches_only_where_its_needs_hold(text: str) -> None:
+    analysed = TextAnalyser().analyse(text)
+    starts = {token[:3] for token in analysed.tokens}
+    for pattern in _bundled_patterns():
+        if pattern.regex.search(analysed.scan) is not None:
+            missing = [need for need in pattern.needs if need.isdisjoint(starts)]
+            assert not missing, (pattern.source, text)

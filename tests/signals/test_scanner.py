@@ -1,5 +1,9 @@
 """The two scanning engines give the same matches; RE2's patterns never match less.
 
+The default engine also finds exactly what running each pattern with ``re`` wherever its
+anchors let it be tried finds (the reference), though it skips most patterns without compiling
+them.
+
 Also: overlap resolution and vetoes agree with their simple quadratic definitions and stay
 linear on hit-dense text; lone surrogates (valid JSON) never break the RE2 prefilter.
 """
@@ -17,12 +21,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate import Escalator, MissingDependencyError, ReasonCode, Turn
+from escalate.core import TextAnalyser
 from escalate.models import Role
 from escalate.signals import BUNDLED_LEXICONS, detector_set
 from escalate.signals._context import bundled_scanner
-from escalate.signals._lexicon import LexiconMatch, load_lexicon
+from escalate.signals._lexicon import (
+    ANCHOR_LENGTH,
+    PREFIX_MARK,
+    LexiconMatch,
+    Mode,
+    compile_lexicon,
+    load_lexicon,
+)
 from escalate.signals._scanner import (
+    _WORD,
     Scanner,
+    _leftmost,
     _longest_disjoint,
     _re2_source,
     _unvetoed,
@@ -81,6 +95,87 @@ def test_both_engines_find_the_same_matches(text: str, role: Role) -> None:
 @given(st.text(max_size=60), st.sampled_from([Role.USER, Role.BOT]))
 def test_both_engines_agree_on_arbitrary_text(text: str, role: Role) -> None:
     agree(text, role)
+
+
+def reference_scan(scanner: Scanner, text: str, role: Role) -> dict[str, list[LexiconMatch]]:
+    """The definition: each pattern run with ``re`` wherever its anchors let the scanner try it.
+
+    A pattern keyed by its first words is tried at each place where one of them begins (its
+    regex narrowed to that word), one gated by a word is run across the text when the word
+    occurs, the others across every text (emoji patterns when one of their characters does).
+    No pattern is skipped for want of its other words, as the scanner does before compiling.
+    (The keys are the scanner's: a first word written with an apostrophe, "i'm crying", is
+    keyed "i", so "im crying" is not tried there, though the whole regex would match it.)
+    """
+    analysed = detector_set().analyser.analyse(text)
+    scan, words = analysed.scan, set(analysed.tokens)
+    prefixes = {word[:ANCHOR_LENGTH] + PREFIX_MARK for word in words if len(word) >= 3}
+
+    def present(key: str) -> bool:
+        return key in words or key in prefixes
+
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for lexicon in scanner.lexicons.values():
+        for family in lexicon.families.values():
+            if role not in family.roles:
+                continue
+            found: list[tuple[int, int]] = []
+            for pattern in family.patterns:
+                if pattern.mode is Mode.AT_WORDS:
+                    at_words: list[tuple[int, int]] = []
+                    for key, source in pattern.by_key.items():
+                        if present(key):
+                            word = re.escape(key.removesuffix(PREFIX_MARK))
+                            end = "" if key.endswith(PREFIX_MARK) else r"(?![^\W_])"
+                            for place in re.finditer(rf"(?<![^\W_]){word}{end}", scan):
+                                hit = re.compile(source).match(scan, place.start())
+                                at_words += [hit.span()] if hit else []
+                    found += _leftmost(at_words)
+                elif pattern.mode is Mode.AT_START:
+                    hit = pattern.regex.match(scan)
+                    found += [hit.span()] if hit else []
+                elif (
+                    pattern.mode is Mode.ALWAYS
+                    or (pattern.mode is Mode.GATED and any(map(present, pattern.anchors)))
+                    or (pattern.mode is Mode.CHARS and not pattern.anchors.isdisjoint(scan))
+                ):
+                    found += [hit.span() for hit in pattern.regex.finditer(scan)]
+            if found:
+                spans[(lexicon.name, family.name)] = [analysed.raw_span(*span) for span in found]
+    return scanner._matches(spans, analysed) if spans else {}
+
+
+def same_as_reference(text: str, role: Role) -> None:
+    pure_python = engines()[1]
+    analysed = detector_set().analyser.analyse(text)
+    assert pure_python.scan(analysed, role) == reference_scan(pure_python, text, role)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.sampled_from([Role.USER, Role.BOT]))
+def test_the_default_engine_finds_what_re_finds_where_it_tries(text: str, role: Role) -> None:
+    same_as_reference(text, role)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.sampled_from([Role.USER, Role.BOT]))
+def test_the_default_engine_finds_what_re_finds_on_arbitrary_text(text: str, role: Role) -> None:
+    same_as_reference(text, role)
+
+
+def test_the_default_engine_finds_what_re_finds_on_every_example_in_the_demo() -> None:
+    rows = resources.files("escalate.demo").joinpath("conversations.jsonl").read_text().splitlines()
+    for row in map(json.loads, rows):
+        same_as_reference(row["text"], Role(row["role"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(texts, st.text(max_size=60)))
+def test_the_scanner_splits_words_as_the_analyser_does(text: str) -> None:
+    # The scanner finds a word's places with its own split of ``scan``; a typo correction
+    # that broke the split would make it look for words at the wrong places.
+    analysed = detector_set().analyser.analyse(text)
+    assert tuple(_WORD.findall(analysed.scan)) == analysed.tokens
 
 
 @needs_re2
@@ -249,3 +344,14 @@ def test_a_request_for_a_person_with_a_lone_surrogate_is_handed_off() -> None:
     )
     assert decision.action.value == "handoff"
     assert decision.reason_codes == (ReasonCode.HUMAN_REQUESTED,)
+
+
+def test_words_are_found_where_they_are_even_when_a_correction_is_not_one_word() -> None:
+    # A custom analyser may correct "emails" to "e-mails": two words of the scanned text, one
+    # token; the scanner must still try "now" where each "now" begins.
+    analysed = TextAnalyser(targets=["e-mails"]).analyse("now emails now")
+    assert analysed.scan == "now e-mails now"
+    assert analysed.tokens == ("now", "e-mails", "now")
+    lexicon = compile_lexicon("t", {"families": {"f": {"patterns": ["now"]}}})
+    found = Scanner([lexicon], "python").scan(analysed, Role.USER)
+    assert [(m.start, m.end) for m in found["t"]] == [(0, 3), (11, 14)]  # in the raw text

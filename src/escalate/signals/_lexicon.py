@@ -32,7 +32,7 @@ turn in microseconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
@@ -107,6 +107,14 @@ class CompiledPattern:
     by_key: Mapping[str, str] = field(default_factory=dict)
     """For AT_WORDS: per key, the pattern's source narrowed to the first words with that key
     (compiled only by the pure-Python scanner, which needs them)."""
+    next_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """For AT_WORDS, per key whose first words are all phrases ("lost my job", "lost touch"):
+    the first three letters of the phrases' second words, which a match needs as well."""
+    needs: tuple[frozenset[str], ...] = ()
+    """What a turn's words must hold for a match: for each required item (after the first, for
+    AT_WORDS), the first three letters of the words that can begin it. Every required item
+    begins a word of the text (see ``_word_starts``), so a turn with none of an item's starts
+    cannot match, and the scanner skips the pattern without compiling anything."""
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -260,17 +268,146 @@ def _compile_pattern(
     ):
         # Tried where one of its first words begins; each word gets a regex holding only the
         # alternatives that start with it, so a match attempt is short.
-        by_key = {
-            key: _regex_source(where, ["{_first}", *items[1:]], {**vocab, "_first": alternatives})
+        by_key = _Narrowings(where, items[1:], vocab, first)
+        next_words = {
+            key: starts
             for key, alternatives in first.items()
+            if (starts := _second_word_starts(tuple(alternatives))) is not None
         }
-        return CompiledPattern(regex, Mode.AT_WORDS, frozenset(first), by_key)
+        needs = _needs(items[1:], vocab)
+        return CompiledPattern(regex, Mode.AT_WORDS, frozenset(first), by_key, next_words, needs)
+    needs = _needs(items, vocab)
     anchors = _rarest_anchors([item for item in items if _is_required(item)], vocab)
     if anchors is not None:
-        return CompiledPattern(regex, Mode.GATED, anchors)
+        return CompiledPattern(regex, Mode.GATED, anchors, needs=needs)
     if (chars := _CHAR_CLASS.fullmatch(items[0])) is not None:
-        return CompiledPattern(regex, Mode.CHARS, frozenset(chars.group(1)))
-    return CompiledPattern(regex, Mode.ALWAYS, frozenset())
+        return CompiledPattern(regex, Mode.CHARS, frozenset(chars.group(1)), needs=needs)
+    return CompiledPattern(regex, Mode.ALWAYS, frozenset(), needs=needs)
+
+
+class _Narrowings(Mapping[str, str]):
+    """``CompiledPattern.by_key``: each narrowed source is built the first time it is read.
+
+    Building all of them (a regex source per first word of every pattern) was about a third of
+    the first ``Escalator()``'s time, for sources of which a process reads a fraction.
+    """
+
+    __slots__ = ("_built", "_first", "_rest", "_vocab", "_where")
+
+    def __init__(
+        self,
+        where: str,
+        rest: list[str],
+        vocab: Mapping[str, list[str]],
+        first: Mapping[str, list[str]],
+    ) -> None:
+        self._where, self._rest, self._vocab, self._first = where, rest, vocab, first
+        self._built: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        source = self._built.get(key)
+        if source is None:
+            # Two threads may both build it: the same string either way.
+            vocab = {**self._vocab, "_first": self._first[key]}
+            source = self._built[key] = _regex_source(self._where, ["{_first}", *self._rest], vocab)
+        return source
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._first)
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+
+def _needs(items: list[str], vocab: Mapping[str, list[str]]) -> tuple[frozenset[str], ...]:
+    """``CompiledPattern.needs`` of these items: the word starts of each required one."""
+    found: set[frozenset[str]] = set()
+    for item in items:
+        alternatives = _alternatives(item, vocab) if _is_required(item) else None
+        if alternatives is not None:
+            phrases = tuple(alternatives)
+            for starts in (_first_word_starts(phrases), _second_word_starts(phrases)):
+                if starts is not None:
+                    found.add(starts)
+    # Fewest starts first: the likeliest to be missing, so a failing check stops early.
+    return tuple(sorted(found, key=lambda starts: (len(starts), sorted(starts))))
+
+
+def _word_starts(item: str, vocab: Mapping[str, list[str]]) -> frozenset[str] | None:
+    r"""The first three letters of every word that can begin a match of a required item.
+
+    A required item is preceded in its regex by the pattern's opening boundary, ``^[\W_]*``,
+    or a separator, all ending on a character that is not a letter or digit, so each
+    alternative's literal head (``[a-z0-9]+``) begins one of the text's words (``[^\W_]+``)
+    and is a prefix of it. ``None`` (no requirement) when some alternative has no such head,
+    or one shorter than three letters that may go on ("do\w*").
+    """
+    alternatives = _alternatives(item, vocab)
+    return None if alternatives is None else _first_word_starts(tuple(alternatives))
+
+
+@cache  # vocabulary lists recur in many patterns
+def _first_word_starts(alternatives: tuple[str, ...]) -> frozenset[str] | None:
+    starts = [_start(alternative) for alternative in alternatives]
+    return frozenset(start for start in starts if start is not None) if all(starts) else None
+
+
+@cache
+def _second_word_starts(alternatives: tuple[str, ...]) -> frozenset[str] | None:
+    """The starts of the second words when every alternative is a plain phrase of two or more.
+
+    In a phrase ("lost my job") a separator, which never holds a letter or digit, comes before
+    each further word, so the second word too begins a word of the text.
+    """
+    if not alternatives or not all(_PLAIN_WORD.fullmatch(phrase) for phrase in alternatives):
+        return None
+    starts = set()
+    for phrase in alternatives:
+        first, _, rest = phrase.partition(" ")
+        # "can't afford" is the words "can", "t", "afford", and also "cant", "afford": only a
+        # first word of letters and digits alone is followed by the phrase's second word.
+        second = _start(rest) if rest and first.isalnum() else None
+        if second is None:
+            return None
+        starts.add(second)
+    return frozenset(starts)
+
+
+def _alternatives(item: str, vocab: Mapping[str, list[str]]) -> list[str] | None:
+    """The item's alternatives, when they can be told apart safely."""
+    macro = _MACRO.fullmatch(item)
+    if macro:
+        return vocab[macro.group(1)]
+    if _is_group(item):
+        body = item[3:-1] if item.startswith("(?:") else item[1:-1]
+        if body.startswith("?") or "[" in body or "\\" in body:
+            return None  # a lookaround, a flag, or a "|" that may not split alternatives
+        return _top_level_alternatives(body)
+    return [item]
+
+
+def _start(alternative: str) -> str | None:
+    """The first three letters of the word where a match of ``alternative`` begins, if sure."""
+    head = _LITERAL_HEAD.match(alternative)
+    if head is None:
+        return None
+    literal, rest = head.group(), alternative[head.end() :]
+    if rest[:1] in {"?", "*", "{"}:  # the last letter is optional: not part of the head
+        literal = literal[:-1]
+    if "|" in rest or not literal:
+        return None  # an alternation after the head: the head alone is not required
+    if len(literal) >= ANCHOR_LENGTH:
+        return literal[:ANCHOR_LENGTH]
+    if rest == "" or rest[0] in _WORD_ENDS:
+        # A short whole word ("to", "id"): what follows an item is a separator or the end,
+        # so the word is all of a word of the text, whose first three letters are itself.
+        return literal
+    return None  # "do\w*", or "i'm", also matched as "im": a short prefix
+
+
+_WORD_ENDS = frozenset(" -&/")
+"""Characters after a literal head that end a word of the text (an apostrophe does not: every
+contraction is also matched without it)."""
 
 
 compiled = cache(re.compile)

@@ -53,8 +53,11 @@ __all__ = ["Scanner", "re2_available"]
 Engine = Literal["auto", "re2", "python"]
 _Spans = dict[tuple[str, str], list[tuple[int, int]]]
 _PREFIX_OF = operator.itemgetter(slice(0, ANCHOR_LENGTH))
+_START = operator.methodcaller("start")
 _RE2_MEMORY = 256 << 20
 """RE2's budget: compiled program plus DFA state cache, allocated only as needed."""
+_WORD = re.compile(r"[^\W_]+")
+"""A word of the text, as the analyser splits ``AnalysedText.tokens`` off ``scan``."""
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UNKNOWN: Any = object()
 
@@ -83,6 +86,23 @@ class _Entry:
     @property
     def regex(self) -> re.Pattern[str]:
         return self.pattern.regex
+
+
+class _Narrowed:
+    """A pattern narrowed to one first word, and what a turn needs for it to be tried."""
+
+    __slots__ = ("all_needs", "entry", "needs", "regex", "second")
+
+    def __init__(self, entry: _Entry, key: str) -> None:
+        pattern = entry.pattern
+        self.entry = entry
+        self.second = pattern.next_words.get(key)
+        """``CompiledPattern.next_words`` for this word: the word right after it starts so."""
+        self.needs = pattern.needs
+        self.all_needs = pattern.needs if self.second is None else (self.second, *self.needs)
+        """Both: what the turn's words must hold anywhere."""
+        self.regex: re.Pattern[str] | None = None
+        """``by_key[key]``, compiled the first time it is tried."""
 
 
 class _Prefilter(Protocol):
@@ -193,13 +213,14 @@ class _KeyedPrefilter:
     """Patterns indexed by the words that can start them (pure Python).
 
     Each pattern is tried only where one of its first words begins, with a regex narrowed to
-    the alternatives starting with that word (``CompiledPattern.by_key``); all patterns of a
-    word are first tried as one alternation, as most positions start none. Patterns whose first
-    word is too common are scanned only when a rarer word they need occurs.
+    the alternatives starting with that word (``CompiledPattern.by_key``), and only when the
+    text also holds a word that can begin each of its other required items
+    (``CompiledPattern.needs``). Patterns whose first word is too common are scanned only when a
+    rarer word they need occurs.
     """
 
     def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
-        at_words: dict[str, list[tuple[_Entry, str]]] = {}
+        at_words: dict[str, list[_Narrowed]] = {}
         self._gated: dict[str, list[_Entry]] = {}
         self._at_start: list[_Entry] = []
         self._always: list[_Entry] = []
@@ -215,14 +236,13 @@ class _KeyedPrefilter:
                 for anchor in pattern.anchors:
                     self._gated.setdefault(anchor, []).append(entry)
             else:
-                for anchor, source in pattern.by_key.items():
-                    at_words.setdefault(anchor, []).append((entry, source))
+                for anchor in pattern.by_key:
+                    at_words.setdefault(anchor, []).append(_Narrowed(entry, anchor))
         self._words = _keys_of(at_words)
         self._gate_words = _keys_of(self._gated)
         # Compiling every word's regexes took seconds at start-up, for a few thousand words of
         # which a process meets a fraction: each is compiled the first time its word occurs.
         self._site_sources = at_words
-        self._sites: dict[str, _Site] = {}
         self._any_at_start = _any_of(self._at_start) if self._at_start else None
         # Scanned patterns that cannot match are skipped by a substring check (_literals.py).
         self._required: dict[_Entry, frozenset[str] | None] = {}
@@ -233,10 +253,19 @@ class _KeyedPrefilter:
         prefixes = set(map(_PREFIX_OF, words))
         exact, by_prefix = self._words
         at_words: dict[_Entry, list[tuple[int, int]]] = {}
-        for key in words & exact:
-            self._site(key).collect(scan, at_words)
-        for prefix in prefixes & by_prefix:
-            self._site(prefix + PREFIX_MARK).collect(scan, at_words)
+        keys = [*(words & exact), *(prefix + PREFIX_MARK for prefix in prefixes & by_prefix)]
+        where: _Words | None = None
+        disjoint = prefixes.isdisjoint
+        for key in keys:
+            # Every need met by some word of the turn: set operations, no regex.
+            live = [
+                narrowed
+                for narrowed in self._site_sources[key]
+                if not any(map(disjoint, narrowed.all_needs))
+            ]
+            if live:
+                where = _Words(scan, text.tokens, prefixes) if where is None else where
+                where.try_at(key, live, at_words)
         for entry, found in at_words.items():
             for span in _leftmost(found):
                 _record(spans, entry, text.raw_span(*span))
@@ -253,12 +282,16 @@ class _KeyedPrefilter:
                 hit = entry.regex.match(scan)
                 if hit is not None:
                     _record(spans, entry, text.raw_span(*hit.span()))
-        self._scan_across(set(scanned) if len(scanned) > 1 else scanned, text, spans)
+        entries = set(scanned) if len(scanned) > 1 else scanned
+        self._scan_across(entries, text, prefixes, spans)
 
-    def _scan_across(self, entries: Iterable[_Entry], text: AnalysedText, spans: _Spans) -> None:
+    def _scan_across(
+        self, entries: Iterable[_Entry], text: AnalysedText, starts: set[str], spans: _Spans
+    ) -> None:
         scan = text.scan
+        disjoint = starts.isdisjoint
         for entry in entries:
-            if not self._may_match(entry, scan):
+            if any(map(disjoint, entry.pattern.needs)) or not self._may_match(entry, scan):
                 continue
             for hit in entry.regex.finditer(scan):
                 _record(spans, entry, text.raw_span(*hit.span()))
@@ -269,47 +302,84 @@ class _KeyedPrefilter:
         if required is _UNKNOWN:
             # Read off the pattern when it is first scanned, as its regex is compiled then too.
             required = self._required[entry] = required_strings(entry.pattern.source)
-        return required is None or any(string in scan for string in required)
-
-    def _site(self, key: str) -> _Site:
-        site = self._sites.get(key)
-        if site is None:
-            # Two threads may both build it: the same site either way, so no lock is needed.
-            site = self._sites[key] = _Site.build(key, self._site_sources[key])
-        return site
+        return required is None or any(map(scan.__contains__, required))
 
 
-@dataclass(frozen=True, slots=True)
-class _Site:
-    """The patterns that may start at one word, and how to find that word."""
+class _Words:
+    r"""A turn's words in order, and where each begins, to try narrowed regexes at.
 
-    finder: re.Pattern[str]
-    """Where the word begins (as a whole word, or as a prefix for wildcard keys)."""
-    anything: re.Pattern[str]
-    """All the patterns as one alternation: most positions start none, and one call says so."""
-    narrowed: tuple[tuple[_Entry, str], ...]
-    """Each pattern's regex narrowed to the alternatives starting with the word, and its entry:
-    matches report under the whole pattern's entry (see _leftmost). Compiled only once
-    ``anything`` has matched: most words that start a pattern never start a match."""
+    The words are ``[^\W_]+`` runs, so a word ``w`` begins at ``p`` exactly where
+    ``w(?<![^\W_]w)(?![^\W_])`` would match (``w*`` keys: without the lookahead).
+    """
 
-    @classmethod
-    def build(cls, key: str, sources: list[tuple[_Entry, str]]) -> _Site:
-        word = re.escape(key.removesuffix(PREFIX_MARK))
-        end = "" if key.endswith(PREFIX_MARK) else r"(?![^\W_])"
-        # The literal comes first so that re can skip ahead to it; the boundary is checked after.
-        finder = re.compile(rf"{word}(?<![^\W_]{word}){end}")
-        anything = re.compile("|".join(f"(?:{source})" for _, source in sources))
-        return cls(finder, anything, tuple(sources))
+    __slots__ = ("_heads", "_last", "_offsets", "_prefixes", "_scan", "_tokens")
 
-    def collect(self, scan: str, found: dict[_Entry, list[tuple[int, int]]]) -> None:
-        for word in self.finder.finditer(scan):
-            position = word.start()
-            if self.anything.match(scan, position) is None:
-                continue
-            for entry, source in self.narrowed:
-                hit = compiled(source).match(scan, position)
+    def __init__(self, scan: str, tokens: tuple[str, ...], prefixes: set[str]) -> None:
+        self._scan = scan
+        self._tokens = tokens
+        """The words of ``scan`` (``AnalysedText.tokens``: the same split)."""
+        self._prefixes = prefixes
+        self._heads = [token[:ANCHOR_LENGTH] for token in tokens]
+        """Each word's first three letters, in order."""
+        self._last = dict(zip(self._heads, range(len(tokens)), strict=True))
+        """The last word with those first three letters (a later pair overwrites)."""
+        self._offsets: list[int] | None = None
+
+    def _places(self, key: str) -> list[tuple[int, int]]:
+        """Where words with key ``key`` begin in ``scan``, and their index."""
+        if key.endswith(PREFIX_MARK):
+            head = key[:ANCHOR_LENGTH]
+            indices = [index for index, start in enumerate(self._heads) if start == head]
+        else:
+            indices = [index for index, token in enumerate(self._tokens) if token == key]
+        if self._offsets is None:
+            self._offsets = list(map(_START, _WORD.finditer(self._scan)))
+            if len(self._offsets) != len(self._tokens):
+                # An analyser whose corrections are not single words: split ``scan`` itself.
+                self._tokens = tuple(_WORD.findall(self._scan))
+                self._heads = list(map(_PREFIX_OF, self._tokens))
+                self._last = dict(zip(self._heads, range(len(self._heads)), strict=True))
+                self._prefixes = set(self._heads)
+                return self._places(key)
+        offsets = self._offsets
+        return [(offsets[index], index) for index in indices]
+
+    def try_at(
+        self, key: str, live: list[_Narrowed], found: dict[_Entry, list[tuple[int, int]]]
+    ) -> None:
+        """Try each narrowed regex where its first word begins and its other words can follow.
+
+        Only patterns whose other words the text holds get here (``CompiledPattern.needs``),
+        and only where the words they need come after the first (a phrase's second word right
+        after it, ``CompiledPattern.next_words``): most words that can start a pattern start
+        none in a given text, and compiling their regexes on first sight was most of a cold
+        turn's cost.
+        """
+        scan, heads = self._scan, self._heads
+        for position, index in self._places(key):
+            following = heads[index + 1] if index + 1 < len(heads) else ""
+            for narrowed in live:
+                second = narrowed.second
+                if second is not None and following not in second:
+                    continue
+                if narrowed.needs and not self._after(index, narrowed.needs):
+                    continue
+                regex = narrowed.regex
+                if regex is None:
+                    regex = narrowed.regex = compiled(narrowed.entry.pattern.by_key[key])
+                hit = regex.match(scan, position)
                 if hit is not None:
-                    found.setdefault(entry, []).append(hit.span())
+                    found.setdefault(narrowed.entry, []).append(hit.span())
+
+    def _after(self, index: int, needs: tuple[frozenset[str], ...]) -> bool:
+        """Whether words after word ``index`` meet every one of ``needs``.
+
+        A pattern's items match one after another, each beginning a word after the last.
+        """
+        last, prefixes = self._last, self._prefixes
+        # ``prefixes`` are the first three letters of the same words: each is a key of ``last``.
+        latest = last.__getitem__
+        return all(max(map(latest, need & prefixes), default=-1) > index for need in needs)
 
 
 def _any_of(entries: Iterable[_Entry]) -> re.Pattern[str]:
