@@ -46,3 +46,19 @@ def test_a_request_for_a_person_survives_a_flood_of_anger() -> None:
     decision = Escalator().evaluate("flood", {"role": "user", "text": text})
     assert ReasonCode.HUMAN_REQUESTED in decision.reason_codes
     assert ReasonCode.ENGINE_ERROR not in decision.reason_codes
+
+
+@given(
+    st.text(alphabet=st.characters(categories=["Cs", "Ll", "Zs"]), max_size=40),
+    st.sampled_from(["my card payment ", "I want to talk to a person ", ""]),
+)
+def test_lone_surrogates_read_as_replacement_characters_and_keep_every_span(
+    noise: str, words: str
+) -> None:
+    text = words + noise
+    decision = Escalator().evaluate("surrogates", {"role": "user", "text": text})
+    json.loads(decision.model_dump_json())  # evidence quoting the text encodes as UTF-8
+    for reason in decision.reasons:
+        for item in reason.evidence:
+            # One character for one: spans still point into the customer's text.
+            assert item.span is None or 0 <= item.span[0] <= item.span[1] <= len(text)

@@ -38,6 +38,7 @@ from escalate.core._models import (
     Role,
     RoleName,
     Turn,
+    well_formed,
 )
 from escalate.core._notes import note_turn
 from escalate.core._policy import PolicyInputs, PolicyResult, PolicyStep, Verdict
@@ -154,4 +155,5 @@ __all__ = [
     "reason",
     "remember",
     "step",
+    "well_formed",
 ]

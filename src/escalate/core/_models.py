@@ -7,11 +7,20 @@ with ``model_dump_json()``.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StrictStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictStr,
+    ValidationError,
+)
 
 from escalate.core._errors import InvalidInputError
 
@@ -99,6 +108,24 @@ class Outcome(StrEnum):
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    r"""``text`` with each lone surrogate replaced by U+FFFD, so that it encodes as UTF-8.
+
+    JSON escapes can carry half a surrogate pair ("\ud800"); a decision quoting it as
+    evidence could then not be written as JSON. One character for one keeps every span.
+
+    Examples:
+        >>> well_formed("card\ud800payment") == "card\ufffdpayment"
+        True
+    """
+    if text.isascii() or _LONE_SURROGATE.search(text) is None:
+        return text
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 RoleName = Literal["user", "bot", "agent", "system"]
 """A ``Role`` as the string the docs write (``Turn(role="user", ...)``), for type checkers."""
 
@@ -114,7 +141,8 @@ class Turn(BaseModel):
     model_config = _MODEL_CONFIG
 
     role: Role
-    text: StrictStr
+    text: Annotated[StrictStr, AfterValidator(well_formed)]
+    """The message; a lone surrogate in it reads as U+FFFD (``well_formed``)."""
     ts: datetime | None = None
     """When the turn was written: a datetime, an ISO-8601 string or Unix seconds."""
     meta: dict[str, JsonValue] = Field(default_factory=dict)
