@@ -61,6 +61,8 @@ from escalate.core._state import (
     StressMemory,
     newest_first,
     remember,
+    remembered,
+    remembered_flag,
 )
 from escalate.core._step import (
     ScoredTurn,
@@ -151,5 +153,7 @@ __all__ = [
     "note_turn",
     "reason",
     "remember",
+    "remembered",
+    "remembered_flag",
     "step",
 ]
