@@ -145,7 +145,13 @@ def _wait_until_up(url: str) -> None:
             return
 
 
-def _row(concurrency: int, elapsed: float, latencies: list[float]) -> dict[str, Any]:
+def _cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _row(concurrency: int, elapsed: float, latencies: list[float], cpu: float) -> dict[str, Any]:
     ordered = sorted(latencies)
     return {
         "concurrency": concurrency,
@@ -153,6 +159,7 @@ def _row(concurrency: int, elapsed: float, latencies: list[float]) -> dict[str, 
         "requests_per_second": len(latencies) / elapsed,
         "p50_ms": ordered[len(ordered) // 2] * 1000,
         "p99_ms": ordered[int(len(ordered) * 0.99)] * 1000,
+        "server_cpu_ms_per_request": cpu / len(latencies) * 1000,
     }
 
 
@@ -184,15 +191,18 @@ def measure_service(turns: int, concurrencies: tuple[int, ...], repeats: int = 2
             runs: dict[str, list[dict[str, Any]]] = {"turn": [], "trivial": []}
             for repeat in range(repeats):
                 # Alternately first, so neither side always meets the machine busier.
-                order = [("turn", url), ("trivial", trivial_url)]
-                for name, address in order if repeat % 2 == 0 else order[::-1]:
+                order = [("turn", url, servers[0]), ("trivial", trivial_url, servers[1])]
+                for name, address, server in order if repeat % 2 == 0 else order[::-1]:
+                    before = _cpu_seconds(server.pid)
                     elapsed, latencies = _load_from_processes(address, turns, concurrency)
-                    runs[name].append(_row(concurrency, elapsed, latencies))
+                    cpu = _cpu_seconds(server.pid) - before
+                    runs[name].append(_row(concurrency, elapsed, latencies, cpu))
             turn = {
                 key: statistics.median(run[key] for run in runs["turn"])
-                for key in ("requests_per_second", "p50_ms", "p99_ms")
+                for key in ("requests_per_second", "p50_ms", "p99_ms", "server_cpu_ms_per_request")
             }
             trivial_rps = statistics.median(r["requests_per_second"] for r in runs["trivial"])
+            trivial_cpu = statistics.median(r["server_cpu_ms_per_request"] for r in runs["trivial"])
             rows.append(
                 {
                     "concurrency": concurrency,
@@ -201,6 +211,10 @@ def measure_service(turns: int, concurrencies: tuple[int, ...], repeats: int = 2
                     "p99_over_p50": turn["p99_ms"] / turn["p50_ms"],
                     "trivial_requests_per_second": trivial_rps,
                     "ratio_to_trivial": turn["requests_per_second"] / trivial_rps,
+                    # What a server whose cores are the limit keeps: it moves less with the
+                    # machine's load than throughput measured beside the load generator.
+                    "trivial_server_cpu_ms_per_request": trivial_cpu,
+                    "cpu_ratio_to_trivial": trivial_cpu / turn["server_cpu_ms_per_request"],
                     "ratios_by_repeat": [
                         t["requests_per_second"] / v["requests_per_second"]
                         for t, v in zip(runs["turn"], runs["trivial"], strict=True)
@@ -345,7 +359,10 @@ def main() -> None:
             f" p50 {row['p50_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms"
             f" (p99/p50 {row['p99_over_p50']:.1f}); trivial endpoint"
             f" {row['trivial_requests_per_second']:.0f} requests/s:"
-            f" {row['ratio_to_trivial']:.2f}x ({row['turns']} turns)"
+            f" {row['ratio_to_trivial']:.2f}x; server CPU per request"
+            f" {row['server_cpu_ms_per_request']:.2f} ms against"
+            f" {row['trivial_server_cpu_ms_per_request']:.2f} ms:"
+            f" {row['cpu_ratio_to_trivial']:.2f}x ({row['turns']} turns)"
         )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
