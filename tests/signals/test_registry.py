@@ -172,3 +172,25 @@ def test_two_detectors_of_one_signal_are_refused() -> None:
     ) as raised:
         escalate.signals.detector_set(twice)
     assert isinstance(raised.value, ValueError)  # what it raised before the error tree
+
+
+def test_reading_memories_never_changes_the_shared_defaults() -> None:
+    # Detectors read a memory they have not written yet with ``peek``, which hands out one
+    # default shared by every conversation: a detector writing to it would leak into all.
+    esc = Escalator(logger=quiet_logger())
+    busy = [
+        ("bot", "Please enter the code we sent you."),
+        ("user", "I lost my phone, I can't get the code"),
+        ("bot", "Before you go, we can offer you 50% off!"),
+        ("user", "no, cancel my subscription, I said cancel"),
+        ("bot", "Is there anything else I can help with?"),
+        ("user", "THIS IS USELESS!!! let me talk to a person"),
+        ("bot", "Would you like me to connect you with a person?"),
+        ("user", "no thanks"),
+    ]
+    for number in range(3):
+        for role, text in busy[number:]:
+            esc.evaluate(f"c-{number}", {"role": role, "text": text})
+        esc.handoff_context(esc.evaluate(f"c-{number}", {"role": "user", "text": "a human"}))
+    for name, kind in detector_memories().items():
+        assert ConversationState("fresh").peek(name, kind) == kind(), name
