@@ -228,6 +228,106 @@ def measure_service(turns: int, concurrencies: tuple[int, ...], repeats: int = 2
     return {"loads": rows, "evaluate_median_ms": _evaluate_median() * 1000}
 
 
+def _asgi_post(app: Any, conversation_id: str, body: bytes) -> Any:
+    """One ``POST .../turns`` straight into the ASGI app (no server, no socket)."""
+    path = f"/v1/conversations/{conversation_id}/turns"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"bench"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    statuses: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop()
+        await asyncio.Event().wait()  # the client never disconnects
+        return {}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    async def call() -> None:
+        await app(scope, receive, send)
+        if statuses != [200]:
+            raise RuntimeError(f"{path}: status {statuses}")
+
+    return call()
+
+
+def measure_in_process(rounds: int, repeats: int = 3) -> dict[str, Any]:
+    """CPU time per request of the turn app and the trivial app, called in this process.
+
+    No server and no load generator: the app's own work per request, which the machine's load
+    moves far less than throughput. The turn app is ``create_app()`` with decision events on,
+    as ``escalate serve`` runs it.
+    """
+    import structlog
+
+    from escalate import Escalator
+    from escalate.server import create_app
+
+    structlog.configure(
+        processors=[structlog.processors.JSONRenderer()],
+        logger_factory=structlog.PrintLoggerFactory(file=Path(os.devnull).open("w")),  # noqa: SIM115
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        cache_logger_on_first_use=True,
+    )
+    turn_app = create_app(Escalator(logger=structlog.get_logger("escalate")))
+    trivial_app = _trivial_app(_canned_decision())
+    bodies = [
+        (f"c{conversation}", json.dumps(turn).encode())
+        for conversation in range(len(USER_TEXTS))
+        for turn in (
+            {
+                "role": "user" if n % 2 == 0 else "bot",
+                "text": (USER_TEXTS if n % 2 == 0 else BOT_TEXTS)[
+                    (conversation + n // 2) % len(USER_TEXTS if n % 2 == 0 else BOT_TEXTS)
+                ],
+            }
+            for n in range(10)
+        )
+    ]
+
+    async def cpu_per_request(app: Any, tag: str) -> float:
+        started = time.process_time()
+        for round_number in range(rounds):
+            for conversation_id, body in bodies:
+                await _asgi_post(app, f"{tag}-{round_number}-{conversation_id}", body)
+        return (time.process_time() - started) / (rounds * len(bodies))
+
+    async def run() -> dict[str, Any]:
+        await cpu_per_request(turn_app, "warm")
+        await cpu_per_request(trivial_app, "warm")
+        turn, trivial = [], []
+        for repeat in range(repeats):
+            turn.append(await cpu_per_request(turn_app, f"turn{repeat}"))
+            trivial.append(await cpu_per_request(trivial_app, f"trivial{repeat}"))
+        return {
+            "requests_per_repeat": rounds * len(bodies),
+            "turn_cpu_ms_per_request": statistics.median(turn) * 1000,
+            "trivial_cpu_ms_per_request": statistics.median(trivial) * 1000,
+            "ratio": statistics.median(v / t for t, v in zip(turn, trivial, strict=True)),
+        }
+
+    return asyncio.run(run())
+
+
 def _canned_decision() -> bytes:
     """A decision's JSON of median size over the loads' turns (what the trivial app returns)."""
     from escalate import Escalator, Turn
@@ -247,14 +347,26 @@ def _canned_decision() -> bytes:
 def serve_trivial(port: int) -> None:
     """The trivial app: the same server settings and body limit, no engine."""
     import uvicorn
+
+    from escalate.server.protocol import protocol_with_header_timeout
+
+    uvicorn.run(
+        _trivial_app(_canned_decision()),
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        http=protocol_with_header_timeout(5.0),
+    )
+
+
+def _trivial_app(canned: bytes) -> Any:
+    """Parses the body into a ``Turn`` and answers ``canned``, behind the same body limit."""
     from fastapi import FastAPI, Response
 
     from escalate import Turn
     from escalate.server.app import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES
     from escalate.server.limits import BodyLimit
-    from escalate.server.protocol import protocol_with_header_timeout
 
-    canned = _canned_decision()
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.add_middleware(
         BodyLimit, max_bytes=DEFAULT_MAX_BODY_BYTES, timeout=DEFAULT_BODY_TIMEOUT_SECONDS
@@ -271,13 +383,7 @@ def serve_trivial(port: int) -> None:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="error",
-        http=protocol_with_header_timeout(5.0),
-    )
+    return app
 
 
 def _load_from_processes(url: str, turns: int, concurrency: int) -> tuple[float, list[float]]:
@@ -334,8 +440,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a short smoke run")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     parser.add_argument("--service-only", action="store_true", help="skip the middleware")
+    parser.add_argument(
+        "--in-process-only", action="store_true", help="only the apps' CPU per request"
+    )
     args = parser.parse_args()
+    in_process = measure_in_process(rounds=1 if args.quick else 3)
+    print(
+        f"in process: the turn app {in_process['turn_cpu_ms_per_request']:.2f} ms of CPU per"
+        f" request, the trivial app {in_process['trivial_cpu_ms_per_request']:.2f} ms:"
+        f" {in_process['ratio']:.2f}x"
+    )
+    if args.in_process_only:
+        return
     report = {
+        "in_process": in_process,
         "middleware": (
             None if args.service_only else measure_middleware(rounds=10 if args.quick else 60)
         ),
