@@ -42,7 +42,7 @@ from escalate.handoff import HandoffContext, build_handoff_context
 from escalate.policy import apply_outcome
 from escalate.policy.loader import PolicySource, load_policy
 from escalate.policy.trace import TurnTrace, scored_by, trace_turn
-from escalate.signals import detector_memories, detector_set
+from escalate.signals import detector_set
 from escalate.state import InMemoryStore, offline_note
 from escalate.typing import AsyncStateStore, StateStore
 
@@ -460,7 +460,5 @@ def _apply_outcome(state: ConversationState, outcome: Outcome) -> int:
     state.escalation = apply_outcome(state.escalation, outcome, state.user_turns)
     if outcome is Outcome.RETURNED_TO_BOT:
         # Automation starts afresh: the detectors forget too; the counters stay.
-        fresh = ConversationState(state.conversation_id)
-        for name in (*detector_memories(), "extra"):
-            setattr(state, name, getattr(fresh, name))
+        state.forget_detectors()
     return state.user_turns

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Final
 from pydantic import BaseModel, ConfigDict
 
 from escalate.models import Action, Decision, Reason, ReasonCode, Role
+from escalate.state.conversation import HumanRequestMemory, LoopMemory, SecurityMemory
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -138,7 +139,8 @@ def _redacted_reason(reason: Reason, redact: Callable[[str], str]) -> Reason:
 
 def _tried(state: ConversationState, redact: Callable[[str], str]) -> tuple[str, ...]:
     tried = []
-    loop = state.loop
+    # Read only (peek): reading must not create the memories a conversation never needed.
+    loop = state.peek("loop", LoopMemory)
     if loop.fallback_streak == 1:
         tried.append("the bot did not understand the last message")
     elif loop.fallback_streak:
@@ -149,15 +151,16 @@ def _tried(state: ConversationState, redact: Callable[[str], str]) -> tuple[str,
     asked_again = sum(loop.user_repeats)
     if asked_again:
         tried.append(f"the customer repeated themselves {_times(asked_again)}")
-    security = state.security
+    security = state.peek("security_dead_end", SecurityMemory)
     if security.takeover:
         tried.append("the customer reports the account was taken over")
     if security.blockers:
         step = (security.step or "a security step").replace("_", " ")
         quotes = _quotes(redact(item.text) for item in security.evidence)
         tried.append(f"security step ({step}) could not be completed: {quotes}")
-    if state.human.requests > 1:
-        tried.append(f"the customer asked for a person {_times(state.human.requests)}")
+    requests = state.peek("human_request", HumanRequestMemory).requests
+    if requests > 1:
+        tried.append(f"the customer asked for a person {_times(requests)}")
     declines = state.escalation.declines
     if declines:
         tried.append(f"the customer declined an offer of a person {_times(declines)} before")

@@ -65,7 +65,12 @@ class DecisionStore(Protocol):
     """
 
     async def akeep_decision(self, decision: Decision) -> None:
-        """Keep ``decision`` as its conversation's last; never raise for an unreachable store."""
+        """Keep ``decision`` as its conversation's last; never raise for an unreachable store.
+
+        A store may also take ``encoded: bytes | None = None``, the decision's JSON
+        (``decision.model_dump_json()``): the service then passes the bytes it answers with, so
+        the decision is serialised once.
+        """
         ...
 
     async def alast_decision(self, conversation_id: str) -> Decision | None:

@@ -33,19 +33,6 @@ from escalate.testing import quiet_logger
 
 SIGNALS_DIR = Path(escalate.signals.__file__).parent
 
-# ConversationState fields that are not a detector's memory.
-_NOT_DETECTOR_MEMORY = {
-    "conversation_id",
-    "schema_version",
-    "turns",
-    "user_turns",
-    "first_ts",
-    "last_ts",
-    "escalation",
-    "handoff",
-    "extra",
-}
-
 
 def _detector_class(build: object) -> type:
     cls = build.func if isinstance(build, partial) else build
@@ -132,9 +119,26 @@ def test_every_detector_class_in_the_package_is_registered() -> None:
                 assert cls in registered, f"{name} is not in REGISTERED"
 
 
-def test_every_detector_memory_on_the_state_is_registered() -> None:
-    fields = {field.name for field in dataclasses.fields(ConversationState)}
-    assert fields - _NOT_DETECTOR_MEMORY == set(detector_memories())
+def test_the_state_keeps_registered_memories_only_by_detector_name() -> None:
+    esc = Escalator(logger=quiet_logger())
+    for text in ("THIS IS USELESS!!!", "I lost my phone, I can't get the code", "a person please"):
+        esc.evaluate("c", {"role": "bot", "text": "Please enter the code we sent you."})
+        esc.evaluate("c", {"role": "user", "text": text})
+    state = esc.state("c")
+    assert state is not None
+    declared = detector_memories()
+    assert set(declared) == {r.name for r in REGISTERED if r.memory is not None}
+    assert state.memories
+    for name, memory in state.memories.items():
+        assert type(memory) is declared[name], name
+
+
+def test_every_memory_type_has_defaults_and_round_trips() -> None:
+    for name, kind in detector_memories().items():
+        assert dataclasses.is_dataclass(kind), name
+        state = ConversationState("c")
+        state.memory(name, kind)
+        assert ConversationState.from_json(state.to_json()) == state
 
 
 def test_returning_to_the_bot_forgets_every_registered_memory() -> None:
@@ -146,15 +150,19 @@ def test_returning_to_the_bot_forgets_every_registered_memory() -> None:
     before = store.get("c")
     assert before is not None
     fresh = ConversationState("c")
-    assert any(getattr(before, name) != getattr(fresh, name) for name in detector_memories())
+    assert any(
+        before.memory(name, kind) != fresh.memory(name, kind)
+        for name, kind in detector_memories().items()
+    )
 
     esc.record_outcome("c", "returned_to_bot")
 
     after = store.get("c")
     assert after is not None
-    for name in detector_memories():
-        assert getattr(after, name) == getattr(fresh, name), name
+    assert after.memories == {}
+    assert after.extra == {}
     assert after.user_turns == before.user_turns
+    assert after.handoff == before.handoff  # the notes for a person are not a detector's
 
 
 def test_two_detectors_of_one_signal_are_refused() -> None:
@@ -164,3 +172,25 @@ def test_two_detectors_of_one_signal_are_refused() -> None:
     ) as raised:
         escalate.signals.detector_set(twice)
     assert isinstance(raised.value, ValueError)  # what it raised before the error tree
+
+
+def test_reading_memories_never_changes_the_shared_defaults() -> None:
+    # Detectors read a memory they have not written yet with ``peek``, which hands out one
+    # default shared by every conversation: a detector writing to it would leak into all.
+    esc = Escalator(logger=quiet_logger())
+    busy = [
+        ("bot", "Please enter the code we sent you."),
+        ("user", "I lost my phone, I can't get the code"),
+        ("bot", "Before you go, we can offer you 50% off!"),
+        ("user", "no, cancel my subscription, I said cancel"),
+        ("bot", "Is there anything else I can help with?"),
+        ("user", "THIS IS USELESS!!! let me talk to a person"),
+        ("bot", "Would you like me to connect you with a person?"),
+        ("user", "no thanks"),
+    ]
+    for number in range(3):
+        for role, text in busy[number:]:
+            esc.evaluate(f"c-{number}", {"role": role, "text": text})
+        esc.handoff_context(esc.evaluate(f"c-{number}", {"role": "user", "text": "a human"}))
+    for name, kind in detector_memories().items():
+        assert ConversationState("fresh").peek(name, kind) == kind(), name

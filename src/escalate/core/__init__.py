@@ -63,6 +63,8 @@ from escalate.core._state import (
     StressMemory,
     newest_first,
     remember,
+    remembered,
+    remembered_flag,
 )
 from escalate.core._step import (
     ScoredTurn,
@@ -154,6 +156,8 @@ __all__ = [
     "note_turn",
     "reason",
     "remember",
+    "remembered",
+    "remembered_flag",
     "step",
     "well_formed",
 ]

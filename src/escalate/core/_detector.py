@@ -20,10 +20,12 @@ __all__ = ["Detector", "DetectorSet"]
 class Detector(Protocol):
     """Scores one signal on every turn.
 
-    ``observe`` is called once per turn, in order, under the conversation's lock. It may read and
-    update its own part of ``state`` (``state.extra[name]`` for custom detectors, JSON values
-    only) and the readings of detectors that ran before it (``turn.readings``). It must not do
-    I/O: the engine runs it on the host's hot path. Do expensive set-up in ``__init__``.
+    ``observe`` is called once per turn, in order, under the conversation's lock. It keeps its
+    memory in ``state.memory(name, Memory)``, a dataclass of its own with a default for every
+    field (``state.peek`` reads it without creating it), stored, checked and forgotten as the
+    built-in detectors' are; it may read the readings of detectors that ran before it
+    (``turn.readings``). It must not do I/O: the engine runs it on the host's hot path. Do
+    expensive set-up in ``__init__``.
     """
 
     name: str

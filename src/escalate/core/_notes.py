@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from escalate.core._models import Role
-from escalate.core._state import RECENT_TURNS_KEPT, TEXT_KEPT, RecentTurn, remember
+from escalate.core._state import RECENT_TURNS_KEPT, TEXT_KEPT, RecentTurn, remembered
 from escalate.core._text import content_words
 
 if TYPE_CHECKING:
@@ -23,9 +23,12 @@ def note_turn(  # noqa: PLR0917 - the engine's hot path: no keyword overhead
     tokens: tuple[str, ...],
 ) -> None:
     """Remember a turn for a later handoff (the turn step calls this on every turn)."""
-    remember(memory.recent, RecentTurn(role.value, text[:TEXT_KEPT], index, ts), RECENT_TURNS_KEPT)
+    kept = text[:TEXT_KEPT]
+    memory.recent = remembered(
+        memory.recent, RecentTurn(role.value, kept, index, ts), RECENT_TURNS_KEPT
+    )
     if memory.goal is None and role is Role.USER and _substantive(tokens):
-        memory.goal = text[:TEXT_KEPT]
+        memory.goal = kept  # the same string as the recent turn's: kept once
         memory.goal_turn = index
 
 

@@ -210,11 +210,10 @@ def rule_facts(
     if not compiled.rules and not compiled.route_open:
         return None
     if compiled.meta_keys:
-        remembered = memory.meta
-        for key in compiled.meta_keys:
-            if key in meta:
-                remembered[key] = meta[key]
-        meta = {**remembered, **meta}
+        fresh = {key: meta[key] for key in compiled.meta_keys if key in meta}
+        if fresh:  # a new dict: the memory's empty one is shared
+            memory.meta = {**memory.meta, **fresh}
+        meta = {**memory.meta, **meta}
     kinds = cues
     if compiled.needs_evidence:
         kinds = cues | {
@@ -267,10 +266,10 @@ def remember_verdict(
     memory.last_levels = {name: level for name, level in levels.items() if level}
     if verdict.action is Action.HANDOFF and not memory.handed_off:
         memory.handed_off = True
-        memory.handoff_reasons = list(verdict.reasons[:EVIDENCE_KEPT])
+        memory.handoff_reasons = tuple(verdict.reasons[:EVIDENCE_KEPT])
         memory.handoff_route = verdict.route
     offering = verdict.action is Action.OFFER_HUMAN
-    memory.open_offer = [r.code.value for r in verdict.reasons] if offering else []
+    memory.open_offer = tuple(r.code.value for r in verdict.reasons) if offering else ()
     newly_offered = offering and previous is not Action.OFFER_HUMAN
     if role is Role.USER:
         memory.offer_pending = newly_offered
@@ -296,7 +295,7 @@ def record_decline(memory: EscalationMemory, user_turn: int) -> None:
         memory.declines += 1
     memory.declined_user_turn = user_turn
     memory.offer_pending = False
-    memory.open_offer = []
+    memory.open_offer = ()
 
 
 def apply_outcome(memory: EscalationMemory, outcome: Outcome, user_turn: int) -> EscalationMemory:

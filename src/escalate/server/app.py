@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import inspect
 import time
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
@@ -27,7 +28,7 @@ from escalate.server.recent import DEFAULT_MAX_BYTES, DEFAULT_MAX_DECISIONS, Las
 from escalate.typing import DecisionStore
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     from escalate.state.conversation import ConversationState
 
@@ -132,10 +133,30 @@ async def _known(engine: Escalator, conversation_id: str) -> ConversationState:
     return state
 
 
-def _key_check(api_key: str | None) -> Callable[..., None]:
+def _keeper(last: DecisionStore) -> Callable[[Decision, bytes], Awaitable[None]]:
+    """How the turn endpoint keeps a decision: with the JSON it answers, if the store takes it.
+
+    Serialising a decision costs about as much as the rest of the endpoint's own work: a store
+    whose ``akeep_decision`` takes ``encoded`` stores the response's bytes as they are.
+    """
+    if "encoded" in inspect.signature(last.akeep_decision).parameters:
+
+        async def keep_encoded(decision: Decision, body: bytes) -> None:
+            await last.akeep_decision(decision, encoded=body)  # type: ignore[call-arg]
+
+        return keep_encoded
+
+    async def keep(decision: Decision, body: bytes) -> None:
+        await last.akeep_decision(decision)
+
+    return keep
+
+
+def _key_check(api_key: str | None) -> Callable[..., Awaitable[None]]:
     """The dependency that asks ``/v1`` requests for the key (no check without one)."""
 
-    def check_key(
+    # async: FastAPI would run a plain function in its thread pool, a thread hop per request.
+    async def check_key(
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> None:
@@ -201,6 +222,7 @@ def create_app(
         if isinstance(engine.store, DecisionStore)
         else LastDecisions(max_decisions=max_decisions_kept, max_bytes=max_decision_bytes_kept)
     )
+    keep = _keeper(last)
     redactor = engine.audit.redactor if engine.audit is not None else Redactor()
 
     @contextlib.asynccontextmanager
@@ -244,8 +266,9 @@ def create_app(
         decision = await engine.aevaluate(conversation_id, turn)
         metrics.observe(decision, time.perf_counter() - started)
         shown = redact_decision(decision, redactor)
-        await last.akeep_decision(shown)
-        return Response(shown.model_dump_json().encode(), media_type="application/json")
+        body = shown.model_dump_json().encode()
+        await keep(shown, body)
+        return Response(body, media_type="application/json")
 
     @v1.post("/conversations/{conversation_id}/outcomes", status_code=204)
     async def report_outcome(conversation_id: ConversationId, report: OutcomeReport) -> None:

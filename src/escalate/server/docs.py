@@ -22,7 +22,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
 __all__ = ["ASSETS_EXTRA", "DocsAccess", "add_api_docs", "declare_api_key"]
 
@@ -67,7 +67,7 @@ def declare_api_key(schema: dict[str, Any], prefix: str = "/v1") -> dict[str, An
 
 
 def add_api_docs(
-    app: FastAPI, access: DocsAccess, *, keyed: bool, check_key: Callable[..., None]
+    app: FastAPI, access: DocsAccess, *, keyed: bool, check_key: Callable[..., Awaitable[None]]
 ) -> None:
     """Serve ``/openapi.json``, ``/docs``, ``/redoc`` and the pages' assets on ``app``.
 

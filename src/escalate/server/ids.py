@@ -22,8 +22,12 @@ CONVERSATIONS: Final = "/v1/conversations/"
 _ROUTES: Final = re.compile(r"^/v1/conversations/[^/]+(?:/(?:turns|outcomes|handoff))?$")
 
 
-def check_conversation_id(request: Request) -> None:
-    """400 when the id's percent-decoded bytes are not UTF-8 (they would merge with others)."""
+async def check_conversation_id(request: Request) -> None:
+    """400 when the id's percent-decoded bytes are not UTF-8 (they would merge with others).
+
+    ``async`` although it never awaits: FastAPI runs a plain function in its thread pool, two
+    thread hops per request for a few microseconds of work.
+    """
     raw = request.scope.get("raw_path") or b""
     prefix = CONVERSATIONS.encode()
     if not raw.startswith(prefix):

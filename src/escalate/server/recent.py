@@ -6,6 +6,8 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
+    import builtins
+
     from escalate.models import Decision
 
 __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DECISIONS", "LastDecisions"]
@@ -60,9 +62,15 @@ class LastDecisions:
             _, (_, evicted) = self._entries.popitem(last=False)
             self._bytes -= evicted
 
-    async def akeep_decision(self, decision: Decision) -> None:
-        """``put`` as a ``DecisionStore``: the service's fallback for a store without one."""
-        self.put(decision.conversation_id, decision, len(decision.model_dump_json()))
+    async def akeep_decision(
+        self, decision: Decision, encoded: builtins.bytes | None = None
+    ) -> None:
+        """``put`` as a ``DecisionStore``: the service's fallback for a store without one.
+
+        ``encoded``: the decision's JSON when the caller has made it (its size is what counts).
+        """
+        size = len(decision.model_dump_json() if encoded is None else encoded)
+        self.put(decision.conversation_id, decision, size)
 
     async def alast_decision(self, conversation_id: str) -> Decision | None:
         """``get`` as a ``DecisionStore``."""

@@ -2,9 +2,9 @@
 
 A detector declares what it is on its class: ``name`` (its signal), ``kinds_written`` (the
 evidence kinds ``observe`` writes in code; lexicon kinds come from the lexicon files) and
-``memory_field`` (its memory on ``ConversationState``). ``REGISTERED`` lists them in the order
-they run; the signal names, the trust signals, the evidence kinds, the memories forgotten when a
-person hands back to the bot and the insight tables' columns are all read from it.
+``memory`` (the type of its memory, kept in ``ConversationState.memories`` under its name).
+``REGISTERED`` lists them in the order they run; the signal names, the trust signals, the
+evidence kinds, the detectors' memories and the insight tables' columns are all read from it.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class _Declared(Protocol):
 
     name: str
     kinds_written: ClassVar[frozenset[str]]
-    memory_field: ClassVar[str | None]
+    memory: ClassVar[type | None]
 
     def observe(self, turn: TurnView, state: ConversationState) -> SignalReading: ...
 
@@ -51,13 +51,13 @@ class Registration:
     """A fresh detector for the signal."""
     kinds_written: frozenset[str]
     """Evidence kinds the detector writes in code (lexicon kinds are not listed here)."""
-    memory_field: str | None
-    """The detector's memory on ``ConversationState``; ``None``: it keeps none."""
+    memory: type | None
+    """The type of the detector's memory (``state.memory(name, memory)``); ``None``: none."""
 
     @classmethod
     def of(cls, detector: type[_Declared]) -> Registration:
         """The registration a detector class declares."""
-        return cls(detector.name, detector, detector.kinds_written, detector.memory_field)
+        return cls(detector.name, detector, detector.kinds_written, detector.memory)
 
 
 REGISTERED: Final[tuple[Registration, ...]] = (
@@ -76,7 +76,7 @@ REGISTERED: Final[tuple[Registration, ...]] = (
             signal,
             partial(TrustDetector, signal),
             TrustDetector.kinds_written,
-            TrustDetector.memory_field,
+            TrustDetector.memory,
         )
         for signal in TrustDetector.signals
     ),
@@ -89,6 +89,6 @@ def signal_names() -> tuple[str, ...]:
     return tuple(registration.name for registration in REGISTERED)
 
 
-def detector_memories() -> tuple[str, ...]:
-    """The ``ConversationState`` fields the built-in detectors keep their memory in."""
-    return tuple(r.memory_field for r in REGISTERED if r.memory_field is not None)
+def detector_memories() -> dict[str, type]:
+    """The built-in detectors that keep a memory, by name, and its type."""
+    return {r.name: r.memory for r in REGISTERED if r.memory is not None}

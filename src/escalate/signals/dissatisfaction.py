@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar, Final
 
-from escalate.core import Role, newest_first, remember
+from escalate.core import DissatisfactionMemory, Role, newest_first, remembered_flag
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._context import sentiment
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 
 if TYPE_CHECKING:
-    from escalate.core import ConversationState, DissatisfactionMemory, Evidence
+    from escalate.core import ConversationState, Evidence
 
 __all__ = ["DissatisfactionDetector"]
 
@@ -54,12 +54,13 @@ class DissatisfactionDetector:
         {"after_bot_failure", "pushing_again", "question_marks"}
     )
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
-    memory_field: ClassVar[str | None] = "dissatisfaction"
-    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
+    memory: ClassVar[type[DissatisfactionMemory] | None] = DissatisfactionMemory
+    """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands
+    back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Note what the bot said on bot turns; score pushback on user turns."""
-        memory = state.dissatisfaction
+        memory = state.memory(self.name, DissatisfactionMemory)
         if turn.role is Role.BOT:
             memory.bot_spoke = True
             memory.bot_failed = self._bot_failed(turn)
@@ -68,7 +69,7 @@ class DissatisfactionDetector:
             if found:
                 memory.evidence = newest_first(found, memory.evidence)
             elif memory.level == 0.0:
-                memory.evidence = []
+                memory.evidence = ()
         return SignalReading(memory.level, tuple(memory.evidence))
 
     @staticmethod
@@ -105,7 +106,7 @@ class DissatisfactionDetector:
         if pushed and any(memory.pushes[-(_WINDOW - 1) :]):
             components.append(_PUSHING_AGAIN)
             found.append(evidence("pushing_again", "pushed back again", turn.index))
-        remember(memory.pushes, pushed, _WINDOW)
+        memory.pushes = remembered_flag(memory.pushes, pushed, _WINDOW)
         level = noisy_or(components)
         if not memory.bot_spoke:
             level = min(level, _ALONE_CAP)

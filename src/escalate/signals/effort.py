@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Final
 
-from escalate.core import WRAP_UP
+from escalate.core import WRAP_UP, EffortMemory, StressMemory
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence
 
 if TYPE_CHECKING:
@@ -37,14 +37,16 @@ class EffortDetector:
     name = "effort"
     kinds_written: ClassVar[frozenset[str]] = frozenset({"long_conversation", "wrap_up_prompts"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
-    memory_field: ClassVar[str | None] = "effort"
-    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
+    memory: ClassVar[type[EffortMemory] | None] = EffortMemory
+    """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands
+    back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Score the conversation's length against its lack of progress."""
-        memory = state.effort
+        memory = state.peek(self.name, EffortMemory)
         loop = turn.readings.get("loop")
         if loop is not None and WRAP_UP in loop.cues:
+            memory = state.memory(self.name, EffortMemory)
             memory.wrap_up_prompts += 1
         length = _ramp(state.user_turns, SOFT_LIMIT_USER_TURNS, FULL_EFFORT_USER_TURNS)
         minutes = 0.0
@@ -52,11 +54,13 @@ class EffortDetector:
             minutes = (state.last_ts - state.first_ts) / 60.0
         length = max(length, _ramp(minutes, SOFT_LIMIT_MINUTES, FULL_EFFORT_MINUTES))
         if length == 0.0:
-            memory.level = 0.0
+            if memory.level:  # the shared default's level is 0 already
+                memory.level = 0.0
             return QUIET
+        memory = state.memory(self.name, EffortMemory)
         nowhere = max(
             0.0 if loop is None else loop.score,
-            state.stress.average,
+            state.peek("stress", StressMemory).average,
             min(1.0, memory.wrap_up_prompts / _WRAP_UPS_FOR_NOWHERE),
         )
         memory.level = length * (_BASELINE_SHARE + (1 - _BASELINE_SHARE) * nowhere)

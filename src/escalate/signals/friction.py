@@ -34,15 +34,18 @@ class FrictionDetector:
     name = "friction"
     kinds_written: ClassVar[frozenset[str]] = frozenset({"repeated_cancel_request"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
-    memory_field: ClassVar[str | None] = "friction"
-    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
+    memory: ClassVar[type[FrictionMemory] | None] = FrictionMemory
+    """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands
+    back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Follow the cancellation request and the bot's answers to it."""
-        memory = state.friction
+        # Most conversations never cancel: their memory is the shared default, only read.
+        memory = state.peek(self.name, FrictionMemory)
         families = {m.family: m for m in lexicon_matches(turn, _LEXICON)}
         found: list[Evidence] = []
         if turn.role is Role.USER and "cancel_request" in families:
+            memory = state.memory(self.name, FrictionMemory)
             if memory.retention_replies:
                 memory.repeated_requests += 1
                 found.append(
@@ -55,7 +58,7 @@ class FrictionDetector:
             memory.cancel_requested = True
         elif turn.role is Role.BOT and memory.cancel_requested:
             if "cancelled" in families:
-                state.friction = FrictionMemory()
+                state.memories.pop(self.name, None)  # absent is the default
                 return QUIET
             if "retention_offer" in families:
                 memory.retention_replies += 1

@@ -22,6 +22,7 @@ from escalate.core import (
     OFFER_DECLINED,
     OPT_OUT,
     ConversationState,
+    HumanRequestMemory,
 )
 from escalate.models import Role
 from escalate.signals._context import matches as lexicon_matches
@@ -42,12 +43,13 @@ class HumanRequestDetector:
     name = "human_request"
     kinds_written: ClassVar[frozenset[str]] = frozenset({"repeated_request"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
-    memory_field: ClassVar[str | None] = "human"
-    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
+    memory: ClassVar[type[HumanRequestMemory] | None] = HumanRequestMemory
+    """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands
+    back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Score a user turn; note offers and questions on bot turns."""
-        memory = state.human
+        memory = state.peek(self.name, HumanRequestMemory)
         if turn.role is Role.BOT:
             offered = [
                 m for m in lexicon_matches(turn, "human_request") if m.family == "human_offered"
@@ -62,9 +64,11 @@ class HumanRequestDetector:
             return SignalReading(memory.level, tuple(memory.evidence))
         matches = lexicon_matches(turn, "human_request")
         if not matches:
-            memory.level = 0.0
-            memory.evidence = []
+            if memory.level or memory.evidence:  # the shared default has nothing to clear
+                memory.level = 0.0
+                memory.evidence = ()
             return QUIET
+        memory = state.memory(self.name, HumanRequestMemory)
         requests = [m for m in matches if m.family in _REQUESTS]
         pending = turn.offer_pending
         if pending:
@@ -87,7 +91,7 @@ class HumanRequestDetector:
                 )
         opt_outs = [m for m in matches if m.family == "opt_out"] if OPT_OUT in cues else []
         memory.level = level
-        memory.evidence = found[:EVIDENCE_KEPT]
+        memory.evidence = tuple(found[:EVIDENCE_KEPT])
         return SignalReading(
             level, tuple(found) + evidence_from(opt_outs, turn.index), frozenset(cues)
         )

@@ -21,7 +21,8 @@ from escalate.core import (
     LoopMemory,
     content_words,
     newest_first,
-    remember,
+    remembered,
+    remembered_flag,
 )
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
@@ -46,7 +47,7 @@ _BOTH_SIDES_FLOOR: Final = 0.65
 _FALLBACKS_FOR_A_LOOP: Final = 2
 
 
-def _repeats(content: str, earlier: list[str], cutoff: float) -> bool:
+def _repeats(content: str, earlier: tuple[str, ...], cutoff: float) -> bool:
     """Whether ``content`` says what one of the earlier texts said (content words compared)."""
     # Short texts ("yes", "ok thanks", "Okay.") repeat all the time without saying the same thing.
     if content.count(" ") + 1 < _MIN_CONTENT_WORDS:
@@ -70,12 +71,13 @@ class LoopDetector:
     name = "loop"
     kinds_written: ClassVar[frozenset[str]] = frozenset({"bot_repeat", "user_repeat"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
-    memory_field: ClassVar[str | None] = "loop"
-    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
+    memory: ClassVar[type[LoopMemory] | None] = LoopMemory
+    """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands
+    back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Update the repeat window with this turn and score it."""
-        memory = state.loop
+        memory = state.memory(self.name, LoopMemory)
         found: list[Evidence] = []
         cues: frozenset[str] = frozenset()
         if turn.role is Role.BOT:
@@ -90,7 +92,7 @@ class LoopDetector:
         if found:
             memory.evidence = newest_first(found, memory.evidence)
         elif level == 0.0:
-            memory.evidence = []
+            memory.evidence = ()
         return SignalReading(level, tuple(memory.evidence), cues)
 
     def _observe_bot(self, turn: TurnContext, memory: LoopMemory, found: list[Evidence]) -> bool:
@@ -104,9 +106,11 @@ class LoopDetector:
             found.extend(evidence_from(fallback[:1], turn.index))
         elif repeated:
             found.append(evidence("bot_repeat", turn.text.raw[:TEXT_KEPT], turn.index))
-        remember(memory.bot_texts, text, RECENT_TEXTS)
+        memory.bot_texts = remembered(memory.bot_texts, text, RECENT_TEXTS)
         # A fallback is counted by its streak; as a repeat it would count twice.
-        remember(memory.bot_repeats, repeated and not fallback, RECENT_TEXTS)
+        memory.bot_repeats = remembered_flag(
+            memory.bot_repeats, repeated and not fallback, RECENT_TEXTS
+        )
         return any(m.family == "wrap_up" for m in matches)
 
     def _observe_user(self, turn: TurnContext, memory: LoopMemory, found: list[Evidence]) -> None:
@@ -118,9 +122,11 @@ class LoopDetector:
         if repeated:
             found.append(evidence("user_repeat", turn.text.raw[:TEXT_KEPT], turn.index))
         found.extend(evidence_from(insists + corrects, turn.index))
-        remember(memory.user_texts, content, RECENT_TEXTS)
-        remember(memory.user_repeats, repeated or bool(insists), RECENT_TEXTS)
-        remember(memory.corrections, bool(corrects), RECENT_TEXTS)
+        memory.user_texts = remembered(memory.user_texts, content, RECENT_TEXTS)
+        memory.user_repeats = remembered_flag(
+            memory.user_repeats, repeated or bool(insists), RECENT_TEXTS
+        )
+        memory.corrections = remembered_flag(memory.corrections, bool(corrects), RECENT_TEXTS)
 
     @staticmethod
     def _score(memory: LoopMemory) -> float:

@@ -54,17 +54,19 @@ class SecurityDeadEndDetector:
     name = "security_dead_end"
     kinds_written: ClassVar[frozenset[str]] = frozenset({"step_repeated"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
-    memory_field: ClassVar[str | None] = "security"
-    """Its memory on ``ConversationState``, forgotten when a person hands back to the bot."""
+    memory: ClassVar[type[SecurityMemory] | None] = SecurityMemory
+    """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands
+    back to the bot."""
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Track the open step and its blockers; score the dead end."""
-        memory = state.security
+        memory = state.peek(self.name, SecurityMemory)
         if turn.role not in {Role.USER, Role.BOT}:
             return SignalReading(memory.level, tuple(memory.evidence))
         matches = lexicon_matches(turn, "security")
         if not matches and memory.step is None and memory.level == 0.0:
             return QUIET
+        memory = state.memory(self.name, SecurityMemory)
         found: list[Evidence] = []
         if turn.role is Role.BOT:
             self._observe_bot(turn, memory, matches, found)
@@ -74,7 +76,7 @@ class SecurityDeadEndDetector:
         if found:
             memory.evidence = newest_first(found, memory.evidence)
         elif memory.level == 0.0:
-            memory.evidence = []
+            memory.evidence = ()
         return SignalReading(memory.level, tuple(memory.evidence))
 
     @staticmethod

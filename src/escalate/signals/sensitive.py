@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-from escalate.core import EVIDENCE_KEPT, ConversationState
+from escalate.core import EVIDENCE_KEPT, ConversationState, SensitiveMemory
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._learned import intent_model
@@ -32,14 +32,16 @@ class SensitiveTopicDetector:
 
     name = "sensitive_topic"
     kinds_written: ClassVar[frozenset[str]] = frozenset({"learned_fraud"})
-    memory_field: ClassVar[str | None] = "sensitive"
+    memory: ClassVar[type[SensitiveMemory] | None] = SensitiveMemory
+    """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands
+    back to the bot."""
 
     def __init__(self) -> None:
         intent_model("fraud")  # load the weights now, not on the first turn
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Raise the level to the topic found in a user turn, or let it fade."""
-        memory = state.sensitive
+        memory = state.peek(self.name, SensitiveMemory)
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
         # Families scoring 0 only veto or give context: they are no topic of their own.
@@ -50,16 +52,17 @@ class SensitiveTopicDetector:
             found = LEARNED_FRAUD_LEVEL
         if not found and memory.level == 0.0:
             return QUIET
+        memory = state.memory(self.name, SensitiveMemory)
         faded = memory.level * FADE_PER_USER_TURN
         if found >= faded and found:
             ranked = sorted(matches, key=lambda m: -m.score)
             memory.level = found
             # The lexicon's kinds first: policy rules route on them ("unrecognised_transaction").
-            memory.evidence = [*evidence_from(ranked, turn.index), *learned][:EVIDENCE_KEPT]
+            memory.evidence = (*evidence_from(ranked, turn.index), *learned)[:EVIDENCE_KEPT]
         else:
             memory.level = faded if faded >= _NEGLIGIBLE else 0.0
             if memory.level == 0.0:
-                memory.evidence = []
+                memory.evidence = ()
         return SignalReading(memory.level, tuple(memory.evidence))
 
     @staticmethod

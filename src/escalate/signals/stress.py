@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from typing import TYPE_CHECKING, ClassVar, Final
 
-from escalate.core import EVIDENCE_KEPT, ConversationState, remember
+from escalate.core import EVIDENCE_KEPT, ConversationState, StressMemory, remembered
 from escalate.models import Evidence, Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals._context import polarity, vader_analyser, vader_words
@@ -157,7 +157,9 @@ class StressDetector:
         }
     )
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicon)."""
-    memory_field: ClassVar[str | None] = "stress"
+    memory: ClassVar[type[StressMemory] | None] = StressMemory
+    """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands
+    back to the bot."""
 
     def __init__(self) -> None:
         vader_analyser()  # load VADER's lexicon and the scorer now, not on the first turn
@@ -165,7 +167,7 @@ class StressDetector:
 
     def observe(self, turn: TurnContext, state: ConversationState) -> SignalReading:
         """Score a user turn; other turns carry the last user turn's level."""
-        memory = state.stress
+        memory = state.memory(self.name, StressMemory)
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
         vader = polarity(turn)
@@ -209,9 +211,9 @@ class StressDetector:
             turn_score *= _RESOLVED_FACTOR
         level = self._with_trajectory(turn, memory.recent, memory.average, turn_score, found)
         memory.average = _AVERAGE_WEIGHT * memory.average + (1 - _AVERAGE_WEIGHT) * turn_score
-        remember(memory.recent, turn_score, _HISTORY)
+        memory.recent = remembered(memory.recent, turn_score, _HISTORY)
         memory.level = level
-        memory.evidence = found[:EVIDENCE_KEPT]
+        memory.evidence = tuple(found[:EVIDENCE_KEPT])
         return SignalReading(level, tuple(found))
 
     @staticmethod
@@ -257,7 +259,7 @@ class StressDetector:
     @staticmethod
     def _with_trajectory(
         turn: TurnContext,
-        recent: list[float],
+        recent: tuple[float, ...],
         average: float,
         turn_score: float,
         found: list[Evidence],

@@ -94,7 +94,7 @@ class TrustDetector:
     """The signals it can score, one per instance, in the order they run and reports show them."""
     kinds_written: ClassVar[frozenset[str]] = frozenset({RESOLVED, *TRUST_SIGNALS})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
-    memory_field: ClassVar[str | None] = None
+    memory: ClassVar[type | None] = None
     """It keeps no memory between turns."""
 
     def __init__(self, signal: str) -> None:

@@ -20,6 +20,8 @@ from escalate.core import (
     StressMemory,
     newest_first,
     remember,
+    remembered,
+    remembered_flag,
 )
 
 __all__ = [
@@ -42,4 +44,6 @@ __all__ = [
     "StressMemory",
     "newest_first",
     "remember",
+    "remembered",
+    "remembered_flag",
 ]

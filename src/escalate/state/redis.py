@@ -253,13 +253,12 @@ class AsyncRedisStore(SharedStoreBase):
         except _UNAVAILABLE as error:
             self.unavailable(error, conversation_id)
 
-    async def akeep_decision(self, decision: Decision) -> None:
-        """Async twin of ``RedisStore.keep_decision``."""
+    async def akeep_decision(self, decision: Decision, encoded: bytes | None = None) -> None:
+        """Async twin of ``RedisStore.keep_decision``; ``encoded``: the decision's JSON, if made."""
         conversation_id = decision.conversation_id
+        data = self.encode_decision(decision) if encoded is None else encoded
         try:
-            await self.client.set(
-                self.decision_key(conversation_id), self.encode_decision(decision), px=self.ttl_ms
-            )
+            await self.client.set(self.decision_key(conversation_id), data, px=self.ttl_ms)
         except _UNAVAILABLE as error:
             self.decision_lost(error, conversation_id)
 
