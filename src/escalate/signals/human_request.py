@@ -13,7 +13,7 @@ question ("does this look right?" "yes") never hands the customer off.
 
 from __future__ import annotations
 
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from escalate.core import (
     BOT_QUESTION,
@@ -27,6 +27,11 @@ from escalate.core import (
 from escalate.models import Role
 from escalate.signals._context import matches as lexicon_matches
 from escalate.signals.base import QUIET, SignalReading, TurnContext, evidence, evidence_from
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from escalate.signals._lexicon import LexiconMatch
 
 __all__ = ["BOT_QUESTION", "HUMAN_OFFERED", "OFFER_DECLINED", "OPT_OUT", "HumanRequestDetector"]
 
@@ -51,15 +56,7 @@ class HumanRequestDetector:
         """Score a user turn; note offers and questions on bot turns."""
         memory = state.peek(self.name, HumanRequestMemory)
         if turn.role is Role.BOT:
-            offered = [
-                m for m in lexicon_matches(turn, "human_request") if m.family == "human_offered"
-            ]
-            if offered:
-                return SignalReading(
-                    memory.level, tuple(memory.evidence), frozenset({HUMAN_OFFERED})
-                )
-            cue = frozenset({BOT_QUESTION}) if "?" in turn.text.raw else frozenset()
-            return SignalReading(memory.level, tuple(memory.evidence), cue)
+            return SignalReading(memory.level, tuple(memory.evidence), self._bot_cues(turn))
         if turn.role is not Role.USER:
             return SignalReading(memory.level, tuple(memory.evidence))
         matches = lexicon_matches(turn, "human_request")
@@ -73,12 +70,7 @@ class HumanRequestDetector:
         pending = turn.offer_pending
         if pending:
             requests += [m for m in matches if m.family == "offer_accepted"]
-        cues: set[str] = set()
-        if not requests:
-            if any(m.family == "opt_out" for m in matches):
-                cues.add(OPT_OUT)
-            if pending and any(m.family == "offer_declined" for m in matches):
-                cues.add(OFFER_DECLINED)
+        cues = set() if requests else self._answer_cues(matches, pending=pending)
         level = max((m.score for m in requests), default=0.0)
         found = list(evidence_from(requests, turn.index))
         if level >= _COUNTS_AS_REQUEST:
@@ -95,3 +87,20 @@ class HumanRequestDetector:
         return SignalReading(
             level, tuple(found) + evidence_from(opt_outs, turn.index), frozenset(cues)
         )
+
+    @staticmethod
+    def _bot_cues(turn: TurnContext) -> frozenset[str]:
+        """A bot turn offering a person, or asking the customer something."""
+        if any(m.family == "human_offered" for m in lexicon_matches(turn, "human_request")):
+            return frozenset({HUMAN_OFFERED})
+        return frozenset({BOT_QUESTION}) if "?" in turn.text.raw else frozenset()
+
+    @staticmethod
+    def _answer_cues(matches: Sequence[LexiconMatch], *, pending: bool) -> set[str]:
+        """What a turn that asks for nobody says about a person: stay with the bot, or no."""
+        cues: set[str] = set()
+        if any(m.family == "opt_out" for m in matches):
+            cues.add(OPT_OUT)
+        if pending and any(m.family == "offer_declined" for m in matches):
+            cues.add(OFFER_DECLINED)
+        return cues
