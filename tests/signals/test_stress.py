@@ -206,3 +206,43 @@ def test_a_word_in_capitals_is_emphasis_but_an_acronym_is_not(esc: Escalator) ->
     assert stress_of(esc, "the SMS code for the ATM has not come") == pytest.approx(
         stress_of(esc, "the sms code for the atm has not come")
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "could you hurry up, I have a flight in an hour",
+        "I haven't got all night, just tell me if the refund went through",
+        "any minute now... still no answer from you",
+        "just get on with it and cancel the order",
+    ],
+)
+def test_impatience_with_the_help_is_offered_a_person(esc: Escalator, text: str) -> None:
+    (decision,) = run_conversation(esc, [("user", text)])
+    assert decision.action is not Action.CONTINUE
+    assert "impatience" in {e.kind for r in decision.reasons for e in r.evidence}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hurry up, the film starts at eight!",
+        "Come on, let's try the new cafe",
+        "come on in, the door is open",
+        "my sister couldn't get on with the new phone either",
+    ],
+)
+def test_everyday_urging_is_not_impatience(esc: Escalator, text: str) -> None:
+    # "Hurry up!" and "come on" between friends; "get on with" someone.
+    (decision,) = run_conversation(esc, [("user", text)])
+    assert decision.action is Action.CONTINUE
+    assert decision.signals["stress"] < 0.3  # one impatience match alone gives 0.55
+
+
+def test_a_delay_the_customer_asks_about_adds_to_stress_without_an_offer_alone(
+    esc: Escalator,
+) -> None:
+    asked = "why is this taking so long? it's one password reset"
+    assert action_of(esc, asked) is Action.CONTINUE
+    assert stress_of(esc, asked) > stress_of(esc, "why is this a password reset?")
+    assert action_of(esc, asked + " This is ridiculous.") is not Action.CONTINUE

@@ -47,6 +47,7 @@ NEGATIVE_FAMILIES: Final = frozenset(
         "accusation",
         "frustration",
         "repeated_effort",
+        "impatience",
         "sarcasm",
         "despair",
         "anger_emoji",

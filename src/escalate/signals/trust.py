@@ -60,6 +60,7 @@ _BORROWED: Final[Mapping[str, tuple[str, float]]] = {
     "sarcasm": ("irritation", 0.45),
     "sarcasm_cue": ("irritation", 0.45),
     "repeated_effort": ("irritation", 0.45),
+    "impatience": ("irritation", 0.5),
     "profanity": ("irritation", 0.3),
     "complaint": ("irritation", 0.15),
     "resolved": ("relief", 0.5),
