@@ -111,7 +111,7 @@ async def main() -> None:
     print("--- an upset customer takes the offer of a person")
     chat = Chat("conversation-1", escalator)
     await chat.customer("hi, where is my refund?")
-    await chat.customer("I'm frustrated, it's been two weeks")
+    await chat.customer("I'm frustrated, where is it?")
     await chat.customer("yes please")
     await chat.hub("accepted")
     await chat.customer("hello? are you there?")

@@ -30,10 +30,17 @@ QUIET = [
     "are you for real",
     "is this real life",
     "I got a text saying my parcel is held at customs, is this real?",
+    # Someone else's advice, reported; a person at the customer's own work; a trade at home.
+    "my tutor told me I should speak to an adviser about the fees, what does the course cost?",
+    "I was going to ask someone in payroll but they're off, how do I update my bank details?",
+    "we need somebody to come and repair the washing machine, is that covered by the warranty?",
 ]
 STILL_ESCALATE = [
     ("you should let me talk to a human", ReasonCode.HUMAN_REQUESTED),
     ("I need somebody to fix my account now", ReasonCode.HUMAN_REQUESTED),
+    ("could somebody from the support team check my order please", ReasonCode.HUMAN_REQUESTED),
+    ("you told me I can talk to someone, so put me through", ReasonCode.HUMAN_REQUESTED),
+    ("just put me through please", ReasonCode.HUMAN_REQUESTED),
     ("I need someone who understands my problem", ReasonCode.HUMAN_REQUESTED),
     ("you never let me talk to anyone", ReasonCode.HUMAN_REQUESTED),
     ("I'm a customer who needs a person", ReasonCode.HUMAN_REQUESTED),

@@ -246,3 +246,11 @@ def test_a_delay_the_customer_asks_about_adds_to_stress_without_an_offer_alone(
     assert action_of(esc, asked) is Action.CONTINUE
     assert stress_of(esc, asked) > stress_of(esc, "why is this a password reset?")
     assert action_of(esc, asked + " This is ridiculous.") is not Action.CONTINUE
+
+
+def test_shouting_about_a_long_wait_is_offered_a_person(esc: Escalator) -> None:
+    shouted = "WHY HAS NOBODY REPLIED. IT'S BEEN TWO WEEKS"
+    assert action_of(esc, shouted) is not Action.CONTINUE
+    (decision,) = run_conversation(esc, [("user", shouted)])
+    assert "repeated_effort" in {e.kind for r in decision.reasons for e in r.evidence}
+    assert action_of(esc, "it's been two weeks, has my card been sent?") is Action.CONTINUE
