@@ -86,3 +86,32 @@ def test_the_level_stays_within_0_and_1(turns: list[tuple[str, str]]) -> None:
     esc = Escalator(logger=quiet_logger())
     for decision in run_conversation(esc, [("user", "hello"), *turns]):
         assert 0.0 <= decision.signals["dissatisfaction"] <= 1.0
+
+
+def _last(esc: Escalator, turns: list[tuple[str, str]]) -> Action:
+    return user_decisions(run_conversation(esc, turns))[-1].action
+
+
+def test_disbelief_at_an_empty_answer_is_pushback(esc: Escalator) -> None:
+    ask = ("user", "I'd like a table for four somewhere with a garden")
+    empty = ("bot", "Sorry, I couldn't find any restaurants with a garden.")
+    for doubt in (
+        "nothing with a garden in the whole city?",
+        "none at all?",
+        "I find that hard to believe, look again",
+        "I'm pretty sure there was one by the river last year",
+    ):
+        decisions = user_decisions(run_conversation(esc, [ask, empty, ("user", doubt)]))
+        assert decisions[-1].action is Action.OFFER_HUMAN, doubt
+        assert "pushback" in {e.kind for e in decisions[-1].reasons[0].evidence}
+
+
+def test_the_same_words_without_a_failed_answer_are_calm(esc: Escalator) -> None:
+    # After an answer that helped, "none at all?" is a question, not disbelief.
+    found = ("bot", "I found three restaurants with a garden. Shall I book one?")
+    ask = ("user", "I'd like a table for four somewhere with a garden")
+    assert _last(esc, [ask, found, ("user", "no fees at all?")]) is Action.CONTINUE
+    assert _last(esc, [("user", "no pets allowed at all?")]) is Action.CONTINUE
+    assert _last(esc, [("user", "I'm pretty sure there is a branch in Leeds, where?")]) is (
+        Action.CONTINUE
+    )

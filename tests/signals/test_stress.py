@@ -249,7 +249,7 @@ def test_a_delay_the_customer_asks_about_adds_to_stress_without_an_offer_alone(
 
 
 def test_shouting_about_a_long_wait_is_offered_a_person(esc: Escalator) -> None:
-    shouted = "WHY HAS NOBODY REPLIED. IT'S BEEN TWO WEEKS"
+    shouted = "WHY HAS NOBODY REPLIED. I'VE BEEN WAITING TWO WEEKS"
     assert action_of(esc, shouted) is not Action.CONTINUE
     (decision,) = run_conversation(esc, [("user", shouted)])
     assert "repeated_effort" in {e.kind for r in decision.reasons for e in r.evidence}
