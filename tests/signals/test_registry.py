@@ -17,15 +17,17 @@ from pathlib import Path
 import pytest
 
 import escalate.signals
-from escalate import Escalator, InMemoryStore, load_policy
+from escalate import Escalator, InMemoryStore, Turn, load_policy
 from escalate.exceptions import InvalidInputError
 from escalate.insights import SIGNAL_COLUMNS, TRUST_SIGNALS
 from escalate.insights.tables import TABLES
 from escalate.signals import (
+    BUNDLED_LEXICONS,
     REGISTERED,
     TrustDetector,
     detector_memories,
     evidence_kinds,
+    lexicons_read,
     signal_names,
 )
 from escalate.state.conversation import ConversationState
@@ -194,3 +196,37 @@ def test_reading_memories_never_changes_the_shared_defaults() -> None:
         esc.handoff_context(esc.evaluate(f"c-{number}", {"role": "user", "text": "a human"}))
     for name, kind in detector_memories().items():
         assert ConversationState("fresh").peek(name, kind) == kind(), name
+
+
+def test_every_bundled_lexicon_is_read_by_a_registered_detector() -> None:
+    assert lexicons_read() == set(BUNDLED_LEXICONS)
+
+
+def test_detectors_read_only_the_lexicons_they_declare(monkeypatch: pytest.MonkeyPatch) -> None:
+    read: dict[str, set[str]] = {}
+    for registration in REGISTERED:
+        module = importlib.import_module(_detector_class(registration.build).__module__)
+        real = getattr(module, "lexicon_matches", None)
+        if real is None:  # a detector that imports no lexicon reader reads none
+            assert registration.lexicons == frozenset(), registration.name
+            continue
+
+        def spy(turn: object, lexicon: str, *, _name: str = module.__name__, _real=real):  # type: ignore[no-untyped-def]
+            read.setdefault(_name, set()).add(lexicon)
+            return _real(turn, lexicon)
+
+        monkeypatch.setattr(module, "lexicon_matches", spy)
+    esc = Escalator(logger=quiet_logger())
+    turns = [
+        ("user", "I want to cancel, this is ridiculous, are you sure?"),
+        ("bot", "Unfortunately I can't find that. Please enter the code we sent."),
+        ("user", "the code never arrives and I lost my phone, let me talk to a person"),
+        ("bot", "Before you go, here is 20% off your next month."),
+        ("user", "no, I said cancel. is my data safe? I don't trust this"),
+    ]
+    for role, text in turns:
+        esc.evaluate("c-lexicons", Turn(role=role, text=text))
+    declared = {_detector_class(r.build).__module__: set(r.lexicons) for r in REGISTERED}
+    assert read, "no detector read a lexicon"
+    for module, lexicons in read.items():
+        assert lexicons <= declared[module], module

@@ -17,6 +17,7 @@ from escalate.signals._registry import (
     REGISTERED,
     Registration,
     detector_memories,
+    lexicons_read,
     signal_names,
 )
 from escalate.signals.base import SignalReading, TurnContext
@@ -51,6 +52,7 @@ __all__ = [
     "detector_memories",
     "detector_set",
     "evidence_kinds",
+    "lexicons_read",
     "load_lexicon",
     "matches",
     "polarity",

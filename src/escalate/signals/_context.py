@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from escalate.core import TextAnalyser
-from escalate.signals._lexicon import load_lexicon, real_words
+from escalate.signals._lexicon import bundled_lexicon_names, load_lexicon, real_words
 from escalate.signals._scanner import Scanner
 
 if TYPE_CHECKING:
@@ -31,16 +31,9 @@ __all__ = [
     "vader_words",
 ]
 
-BUNDLED_LEXICONS: Final = (
-    "human_request",
-    "stress",
-    "security",
-    "sensitive",
-    "loop",
-    "trust",
-    "dissatisfaction",
-)
-"""The lexicon files the built-in detectors read."""
+BUNDLED_LEXICONS: Final = bundled_lexicon_names()
+"""The lexicon files the package ships; the built-in detectors declare which they read
+(``lexicons`` on each class), and a test holds the two to the same set."""
 _SCAN: Final = "escalate.lexicons"
 _SENTIMENT: Final = "escalate.vader"
 

@@ -172,6 +172,14 @@ def real_words() -> frozenset[str]:
 
 
 @cache
+def bundled_lexicon_names() -> tuple[str, ...]:
+    """The lexicons the package ships: one YAML file each in ``signals/lexicons``, sorted."""
+    folder = resources.files("escalate.signals").joinpath("lexicons")
+    return tuple(
+        sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    )
+
+
 def load_lexicon(name: str) -> Lexicon:
     """Load and compile the bundled lexicon ``name`` (cached per process)."""
     source = resources.files("escalate.signals").joinpath("lexicons", f"{name}.yaml")

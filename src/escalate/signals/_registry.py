@@ -1,10 +1,12 @@
 """The built-in detectors, registered once: every list of signals, kinds or memories derives here.
 
-A detector declares what it is on its class: ``name`` (its signal), ``kinds_written`` (the
-evidence kinds ``observe`` writes in code; lexicon kinds come from the lexicon files) and
-``memory`` (the type of its memory, kept in ``ConversationState.memories`` under its name).
-``REGISTERED`` lists them in the order they run; the signal names, the trust signals, the
-evidence kinds, the detectors' memories and the insight tables' columns are all read from it.
+A detector declares what it is on its class: ``name`` (its signal), ``lexicons`` (the bundled
+lexicons it reads), ``kinds_written`` (the evidence kinds ``observe`` writes in code; lexicon
+kinds come from the lexicon files) and ``memory`` (the type of its memory, kept in
+``ConversationState.memories`` under its name). ``REGISTERED`` lists them in the order they
+run; the signal names, the trust signals, the evidence kinds, the detectors' memories and the
+insight tables' columns are all read from it, and the lexicons they read are the ones the
+package ships (a test holds the two equal).
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ from escalate.signals.trust import TrustDetector
 if TYPE_CHECKING:
     from escalate.core import ConversationState, SignalReading, TurnView
 
-__all__ = ["REGISTERED", "Registration", "detector_memories", "signal_names"]
+__all__ = ["REGISTERED", "Registration", "detector_memories", "lexicons_read", "signal_names"]
 
 
 class _Declared(Protocol):
     """A detector class that declares its signal, the kinds it writes and its memory."""
 
     name: str
+    lexicons: ClassVar[frozenset[str]]
     kinds_written: ClassVar[frozenset[str]]
     memory: ClassVar[type | None]
 
@@ -49,6 +52,8 @@ class Registration:
     """The signal: the key in ``Decision.signals`` and in the policy's ``signals``."""
     build: Callable[[], Detector]
     """A fresh detector for the signal."""
+    lexicons: frozenset[str]
+    """The bundled lexicons the detector reads."""
     kinds_written: frozenset[str]
     """Evidence kinds the detector writes in code (lexicon kinds are not listed here)."""
     memory: type | None
@@ -57,7 +62,9 @@ class Registration:
     @classmethod
     def of(cls, detector: type[_Declared]) -> Registration:
         """The registration a detector class declares."""
-        return cls(detector.name, detector, detector.kinds_written, detector.memory)
+        return cls(
+            detector.name, detector, detector.lexicons, detector.kinds_written, detector.memory
+        )
 
 
 REGISTERED: Final[tuple[Registration, ...]] = (
@@ -75,6 +82,7 @@ REGISTERED: Final[tuple[Registration, ...]] = (
         Registration(
             signal,
             partial(TrustDetector, signal),
+            TrustDetector.lexicons,
             TrustDetector.kinds_written,
             TrustDetector.memory,
         )
@@ -87,6 +95,11 @@ REGISTERED: Final[tuple[Registration, ...]] = (
 def signal_names() -> tuple[str, ...]:
     """The built-in signals, in the order their detectors run (and reports show them)."""
     return tuple(registration.name for registration in REGISTERED)
+
+
+def lexicons_read() -> frozenset[str]:
+    """The bundled lexicons the built-in detectors read: every file in ``signals/lexicons``."""
+    return frozenset().union(*(registration.lexicons for registration in REGISTERED))
 
 
 def detector_memories() -> dict[str, type]:

@@ -50,6 +50,8 @@ class DissatisfactionDetector:
     """Scores how much the customer pushes back on the bot."""
 
     name = "dissatisfaction"
+    lexicons: ClassVar[frozenset[str]] = frozenset({LEXICON, "loop"})
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset(
         {"after_bot_failure", "pushing_again", "question_marks"}
     )

@@ -35,6 +35,8 @@ class EffortDetector:
     """Scores how much the customer has had to put in for nothing (runs after ``loop``)."""
 
     name = "effort"
+    lexicons: ClassVar[frozenset[str]] = frozenset()
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset({"long_conversation", "wrap_up_prompts"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
     memory: ClassVar[type[EffortMemory] | None] = EffortMemory

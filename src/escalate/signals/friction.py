@@ -32,6 +32,8 @@ class FrictionDetector:
     """Scores a cancellation that keeps being answered with offers."""
 
     name = "friction"
+    lexicons: ClassVar[frozenset[str]] = frozenset({_LEXICON})
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset({"repeated_cancel_request"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
     memory: ClassVar[type[FrictionMemory] | None] = FrictionMemory

@@ -46,6 +46,8 @@ class HumanRequestDetector:
     """Scores how clearly the customer asks for a person."""
 
     name = "human_request"
+    lexicons: ClassVar[frozenset[str]] = frozenset({"human_request"})
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset({"repeated_request"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
     memory: ClassVar[type[HumanRequestMemory] | None] = HumanRequestMemory

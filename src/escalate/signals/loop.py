@@ -69,6 +69,8 @@ class LoopDetector:
     """Scores how much the conversation goes in circles."""
 
     name = "loop"
+    lexicons: ClassVar[frozenset[str]] = frozenset({"loop"})
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset({"bot_repeat", "user_repeat"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
     memory: ClassVar[type[LoopMemory] | None] = LoopMemory

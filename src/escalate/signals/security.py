@@ -52,6 +52,8 @@ class SecurityDeadEndDetector:
     """Scores how stuck the customer is in a security step."""
 
     name = "security_dead_end"
+    lexicons: ClassVar[frozenset[str]] = frozenset({"security"})
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset({"step_repeated"})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
     memory: ClassVar[type[SecurityMemory] | None] = SecurityMemory

@@ -31,6 +31,8 @@ class SensitiveTopicDetector:
     """Scores the most serious sensitive topic raised so far."""
 
     name = "sensitive_topic"
+    lexicons: ClassVar[frozenset[str]] = frozenset({"sensitive"})
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset({"learned_fraud"})
     memory: ClassVar[type[SensitiveMemory] | None] = SensitiveMemory
     """Its memory, kept in ``state.memories`` under its name and forgotten when a person hands

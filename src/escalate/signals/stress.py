@@ -147,6 +147,8 @@ class StressDetector:
     """Scores anger, frustration, anxiety, despair, sarcasm, shouting and abuse."""
 
     name = "stress"
+    lexicons: ClassVar[frozenset[str]] = frozenset({"stress"})
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset(
         {
             "learned_stress",

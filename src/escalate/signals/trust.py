@@ -93,6 +93,8 @@ class TrustDetector:
 
     signals: ClassVar[tuple[str, ...]] = TRUST_SIGNALS
     """The signals it can score, one per instance, in the order they run and reports show them."""
+    lexicons: ClassVar[frozenset[str]] = frozenset({_LEXICON, "stress"})
+    """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset({RESOLVED, *TRUST_SIGNALS})
     """Evidence kinds ``observe`` writes in code (lexicon kinds come from its lexicons)."""
     memory: ClassVar[type | None] = None
