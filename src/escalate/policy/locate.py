@@ -118,61 +118,74 @@ def too_long_number() -> str:
     return f"a number longer than {sys.get_int_max_str_digits()} digits"
 
 
+class _LocatingLoader(yaml.SafeLoader):
+    """A safe loader that records where each mapping value and list item was written."""
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self.file = file
+        self.positions = SourceMap()
+
+    def mark(self, node: yaml.Node) -> Location:
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def located_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+        # As SafeLoader does: yield the dict first so aliases can refer to it.
+        data: dict[Any, Any] = {}
+        yield data
+        self.refuse_duplicates(node)
+        data.update(self.construct_mapping(node))
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node)
+            if isinstance(key, str | int):
+                self.positions.record(data, key, self.mark(key_node), self.mark(value_node))
+
+    def refuse_duplicates(self, node: yaml.MappingNode) -> None:
+        """A key written twice is an error: YAML's loaders keep the last one silently."""
+        first: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
+                continue  # '<<' merges may be overridden; other keys are not hashable
+            key = self.construct_object(key_node)
+            if key in first:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first at line {first[key].start_mark.line + 1})",
+                    key_node.start_mark,
+                )
+            first[key] = key_node
+
+    def located_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            return int(self.construct_yaml_int(node))
+        except ValueError:  # Python converts at most sys.get_int_max_str_digits() digits
+            raise yaml.constructor.ConstructorError(
+                None, None, too_long_number(), node.start_mark
+            ) from None
+
+    def located_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
+        data: list[Any] = []
+        yield data
+        data.extend(self.construct_sequence(node))
+        for index, item_node in enumerate(node.value):
+            self.positions.record(data, index, self.mark(item_node), self.mark(item_node))
+
+
+_LocatingLoader.add_constructor("tag:yaml.org,2002:map", _LocatingLoader.located_map)
+_LocatingLoader.add_constructor("tag:yaml.org,2002:seq", _LocatingLoader.located_seq)
+_LocatingLoader.add_constructor("tag:yaml.org,2002:int", _LocatingLoader.located_int)
+
+
 def yaml_with_positions(text: str, file: str) -> tuple[Any, SourceMap]:
     """Parse YAML (or JSON) and record where every mapping value and list item was written."""
-    positions = SourceMap()
-
-    def mark(node: yaml.Node) -> Location:
-        return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
-
-    class _Loader(yaml.SafeLoader):
-        def located_map(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
-            # As SafeLoader does: yield the dict first so aliases can refer to it.
-            data: dict[Any, Any] = {}
-            yield data
-            self.refuse_duplicates(node)
-            data.update(self.construct_mapping(node))
-            for key_node, value_node in node.value:
-                key = self.construct_object(key_node)
-                if isinstance(key, str | int):
-                    positions.record(data, key, mark(key_node), mark(value_node))
-
-        def refuse_duplicates(self, node: yaml.MappingNode) -> None:
-            """A key written twice is an error: YAML's loaders keep the last one silently."""
-            first: dict[Any, yaml.Node] = {}
-            for key_node, _ in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE:
-                    continue  # '<<' merges may be overridden; other keys are not hashable
-                key = self.construct_object(key_node)
-                if key in first:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"duplicate key {key!r} (first at line {first[key].start_mark.line + 1})",
-                        key_node.start_mark,
-                    )
-                first[key] = key_node
-
-        def located_int(self, node: yaml.ScalarNode) -> int:
-            try:
-                return int(self.construct_yaml_int(node))
-            except ValueError:  # Python converts at most sys.get_int_max_str_digits() digits
-                raise yaml.constructor.ConstructorError(
-                    None, None, too_long_number(), node.start_mark
-                ) from None
-
-        def located_seq(self, node: yaml.SequenceNode) -> Iterator[list[Any]]:
-            data: list[Any] = []
-            yield data
-            data.extend(self.construct_sequence(node))
-            for index, item_node in enumerate(node.value):
-                positions.record(data, index, mark(item_node), mark(item_node))
-
-    _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.located_map)
-    _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.located_seq)
-    _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.located_int)
-    document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    return document, positions
+    # What yaml.load does, keeping the loader to read its positions afterwards.
+    loader = _LocatingLoader(text, file)
+    try:
+        document = loader.get_single_data()
+    finally:
+        loader.dispose()
+    return document, loader.positions
 
 
 _TABLE = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")

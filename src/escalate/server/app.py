@@ -222,9 +222,29 @@ def create_app(
         if isinstance(engine.store, DecisionStore)
         else LastDecisions(max_decisions=max_decisions_kept, max_bytes=max_decision_bytes_kept)
     )
-    keep = _keeper(last)
-    redactor = engine.audit.redactor if engine.audit is not None else Redactor()
+    app = FastAPI(
+        title="escalate",
+        version=library_version(),
+        summary="Decide, turn by turn, when a chatbot should bring in a human.",
+        lifespan=_lifespan(engine),
+        openapi_url=None,  # escalate.server.docs serves these, offline and behind the key
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, timeout=body_timeout)
 
+    _answer_errors_as_problems(app)
+
+    check_key = _key_check(api_key)
+    add_api_docs(app, docs, keyed=api_key is not None, check_key=check_key)
+    app.include_router(_conversations_router(engine, metrics, last, check_key))
+    _add_open_routes(app, engine, metrics)
+    return app
+
+
+def _lifespan(
+    engine: Escalator,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
@@ -237,22 +257,18 @@ def create_app(
         if close is not None:
             await close()
 
-    app = FastAPI(
-        title="escalate",
-        version=library_version(),
-        summary="Decide, turn by turn, when a chatbot should bring in a human.",
-        lifespan=lifespan,
-        openapi_url=None,  # escalate.server.docs serves these, offline and behind the key
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, timeout=body_timeout)
+    return lifespan
 
-    _answer_errors_as_problems(app)
 
-    check_key = _key_check(api_key)
-    add_api_docs(app, docs, keyed=api_key is not None, check_key=check_key)
-
+def _conversations_router(
+    engine: Escalator,
+    metrics: ServiceMetrics,
+    last: DecisionStore,
+    check_key: Callable[..., Awaitable[None]],
+) -> APIRouter:
+    """The ``/v1`` routes: turns, outcomes, a conversation's state and its handoff context."""
+    keep = _keeper(last)
+    redactor = engine.audit.redactor if engine.audit is not None else Redactor()
     v1 = APIRouter(
         prefix="/v1",
         dependencies=[Depends(check_key), Depends(check_conversation_id)],
@@ -300,7 +316,11 @@ def create_app(
             raise HTTPException(404, f"no decision for conversation {conversation_id!r}")
         return await engine.ahandoff_context(decision)
 
-    app.include_router(v1)
+    return v1
+
+
+def _add_open_routes(app: FastAPI, engine: Escalator, metrics: ServiceMetrics) -> None:
+    """``/healthz`` and ``/metrics``: open, whatever the API key."""
 
     @app.get("/healthz")
     async def healthz() -> Health:
@@ -311,5 +331,3 @@ def create_app(
     async def prometheus() -> Response:
         """Prometheus metrics: decisions by action and reason, escalations, outcomes, latency."""
         return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
-
-    return app

@@ -23,7 +23,7 @@ from escalate.signals._learned import stress_model
 from escalate.signals.base import SignalReading, TurnContext, evidence, evidence_from, noisy_or
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from escalate.signals._learned import TurnScore
     from escalate.signals._lexicon import LexiconMatch
@@ -185,21 +185,9 @@ class StressDetector:
             "laughter" in by_family and learned.probability < _LAUGHING_PROBABILITY
         )
         components = [learned_component(learned.probability, compound)]
-        found: list[Evidence] = []
-        for family, matches in by_family.items():
-            if family in _MODIFIERS and not (family == "sarcasm_cue" and negative):
-                continue
-            score = matches[0].score
-            if figurative and family in _FIGURATIVE:
-                score *= _FIGURATIVE_FACTOR
-            found.extend(evidence_from(matches, turn.index))
-            if family in _WEAK:
-                components[0] = max(components[0], score)
-                continue
-            if family in _GENERAL:
-                score *= _GENERAL_WEIGHT
-            # More of the same adds less: each further match closes a quarter of the gap.
-            components.extend([score] + [score / 4] * (len(matches) - 1))
+        found = self._lexicon_components(
+            turn, by_family, components, negative=negative, figurative=figurative
+        )
         found.extend(self._learned_evidence(turn, learned, found))
         if compound < _POSITIVE or negative:
             found.extend(self._intensity(turn, components, by_family.get("emphasis", ())))
@@ -218,6 +206,33 @@ class StressDetector:
         memory.level = level
         memory.evidence = tuple(found[:EVIDENCE_KEPT])
         return SignalReading(level, tuple(found))
+
+    @staticmethod
+    def _lexicon_components(
+        turn: TurnContext,
+        by_family: Mapping[str, list[LexiconMatch]],
+        components: list[float],
+        *,
+        negative: bool,
+        figurative: bool,
+    ) -> list[Evidence]:
+        """Add each family's score to ``components`` (the learned part first); its evidence."""
+        found: list[Evidence] = []
+        for family, matches in by_family.items():
+            if family in _MODIFIERS and not (family == "sarcasm_cue" and negative):
+                continue
+            score = matches[0].score
+            if figurative and family in _FIGURATIVE:
+                score *= _FIGURATIVE_FACTOR
+            found.extend(evidence_from(matches, turn.index))
+            if family in _WEAK:
+                components[0] = max(components[0], score)
+                continue
+            if family in _GENERAL:
+                score *= _GENERAL_WEIGHT
+            # More of the same adds less: each further match closes a quarter of the gap.
+            components.extend([score] + [score / 4] * (len(matches) - 1))
+        return found
 
     @staticmethod
     def _learned_evidence(
