@@ -303,3 +303,8 @@ def test_a_bundled_pattern_matches_only_where_its_needs_hold(text: str) -> None:
         if pattern.regex.search(analysed.scan) is not None:
             missing = [need for need in pattern.needs if need.isdisjoint(starts)]
             assert not missing, (pattern.source, text)
+
+
+def test_a_bundled_lexicon_is_compiled_once_per_process() -> None:
+    # Every Escalator, the scanner and the evidence-kind list share one compiled copy.
+    assert load_lexicon("stress") is load_lexicon("stress")

@@ -254,3 +254,17 @@ def test_shouting_about_a_long_wait_is_offered_a_person(esc: Escalator) -> None:
     (decision,) = run_conversation(esc, [("user", shouted)])
     assert "repeated_effort" in {e.kind for r in decision.reasons for e in r.evidence}
     assert action_of(esc, "it's been two weeks, has my card been sent?") is Action.CONTINUE
+
+
+def test_panic_about_what_is_at_stake_is_handed_to_a_person(esc: Escalator) -> None:
+    for at_stake in (
+        "I'm terrified, my wages never came in and the mortgage is due tomorrow",
+        "I'm panicking, my paycheck is stuck and I need it for groceries",
+    ):
+        assert action_of(esc, at_stake) is Action.HANDOFF, at_stake
+    # Panic alone is an offer: the customer chooses; milder worry stays with the bot.
+    assert action_of(esc, "I'm freaking out, where is my new card?") is Action.OFFER_HUMAN
+    assert action_of(esc, "I'm a bit nervous about the delivery date") is Action.CONTINUE
+    assert stress_of(esc, "I'm panicking about the move") > stress_of(
+        esc, "I'm anxious about the move"
+    )

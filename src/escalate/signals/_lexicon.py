@@ -180,6 +180,7 @@ def bundled_lexicon_names() -> tuple[str, ...]:
     )
 
 
+@cache
 def load_lexicon(name: str) -> Lexicon:
     """Load and compile the bundled lexicon ``name`` (cached per process)."""
     source = resources.files("escalate.signals").joinpath("lexicons", f"{name}.yaml")
