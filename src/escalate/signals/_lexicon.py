@@ -523,9 +523,12 @@ def _is_group(item: str) -> bool:
         return False
     depth = 0
     for position, char in enumerate(item):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and position < len(item) - 1:
-            return False
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and position < len(item) - 1:
+                return False
     return True
 
 
@@ -628,6 +631,15 @@ def _keyed_alternatives(item: str, vocab: Mapping[str, list[str]]) -> dict[str, 
         alternatives = _top_level_alternatives(item[3:-1] if item.startswith("(?:") else item[1:-1])
     else:
         alternatives = [item]
+    return _keyed(tuple(alternatives))
+
+
+@cache
+def _keyed(alternatives: tuple[str, ...]) -> dict[str, list[str]] | None:
+    """``_keyed_alternatives`` of a list of alternatives, each list keyed once.
+
+    Vocabulary lists recur in many patterns. Shared: callers read the result, never change it.
+    """
     keyed: dict[str, list[str]] = {}
     for alternative in alternatives:
         head = _LITERAL_HEAD.match(alternative)
