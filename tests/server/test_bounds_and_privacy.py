@@ -10,6 +10,7 @@ import pytest
 from escalate import Escalator, InMemoryStore
 from escalate.exceptions import InvalidInputError
 from escalate.server import create_app
+from escalate.server.protocol import protocol_with_header_timeout
 from escalate.server.recent import LastDecisions
 from escalate.testing import quiet_logger
 from test_server import Server
@@ -158,3 +159,14 @@ def test_the_bundled_store_keeps_each_last_decision_with_its_conversation() -> N
         kept = httpx.get(f"{url}/v1/conversations/dense-4", headers=auth).json()
     assert gone.status_code == 404  # evicted with its conversation
     assert kept["last_decision"]["conversation_id"] == "dense-4"
+
+
+@pytest.mark.parametrize("bounds", [{"max_decisions": 0}, {"max_bytes": -1}])
+def test_a_bound_that_keeps_nothing_is_refused_by_name(bounds: dict[str, int]) -> None:
+    with pytest.raises(InvalidInputError, match="must be positive"):
+        LastDecisions(**bounds)
+
+
+def test_a_header_timeout_that_is_not_positive_is_refused() -> None:
+    with pytest.raises(InvalidInputError, match="header timeout must be positive, got 0"):
+        protocol_with_header_timeout(0)

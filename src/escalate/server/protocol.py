@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from escalate.exceptions import InvalidInputError
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -63,5 +65,5 @@ class _HeadDeadline(HttpToolsProtocol):
 def protocol_with_header_timeout(seconds: float) -> type[asyncio.Protocol]:
     """The protocol class to give uvicorn (``http=``) for a head deadline of ``seconds``."""
     if seconds <= 0:
-        raise ValueError(f"the header timeout must be positive, got {seconds}")
+        raise InvalidInputError(f"the header timeout must be positive, got {seconds}")
     return type("HeadDeadlineProtocol", (_HeadDeadline,), {"header_timeout": seconds})

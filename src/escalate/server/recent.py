@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Final
 
+from escalate.exceptions import InvalidInputError
+
 if TYPE_CHECKING:
     import builtins
 
@@ -29,7 +31,7 @@ class LastDecisions:
         self, *, max_decisions: int = DEFAULT_MAX_DECISIONS, max_bytes: int = DEFAULT_MAX_BYTES
     ) -> None:
         if max_decisions < 1 or max_bytes < 1:
-            raise ValueError(
+            raise InvalidInputError(
                 f"max_decisions and max_bytes must be positive, got {max_decisions}, {max_bytes}"
             )
         self.max_decisions = max_decisions
