@@ -96,12 +96,40 @@ class Mode(Enum):
     """Scanned across the text on every turn (no anchor could be derived)."""
 
 
-@dataclass(frozen=True, slots=True)
+class _Source:
+    """A pattern's regex source, built the first time it is read.
+
+    A process reads the whole source of the few patterns its turns reach (most run only
+    narrowed to their first word, ``CompiledPattern.by_key``); building every source at start-up
+    was about 40% of compiling the bundled lexicons.
+    """
+
+    __slots__ = ("_items", "_value", "_vocab", "_where")
+
+    def __init__(self, where: str, items: list[str], vocab: Mapping[str, list[str]]) -> None:
+        self._where, self._items, self._vocab = where, items, vocab
+        self._value: str | None = None
+
+    @classmethod
+    def built(cls, value: str) -> _Source:
+        """A source already built (and checked)."""
+        source = cls("", [], {})
+        source._value = value
+        return source
+
+    def get(self) -> str:
+        value = self._value
+        if value is None:
+            # Two threads may both build it: the same string either way.
+            value = self._value = _regex_source(self._where, self._items, self._vocab)
+        return value
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class CompiledPattern:
     """A pattern compiled to a regex, with what the scanner needs to run it cheaply."""
 
-    source: str
-    """The pattern as a Python regular expression (``regex`` is it compiled)."""
+    lazy_source: _Source
     mode: Mode
     anchors: frozenset[str]
     by_key: Mapping[str, str] = field(default_factory=dict)
@@ -115,6 +143,11 @@ class CompiledPattern:
     AT_WORDS), the first three letters of the words that can begin it. Every required item
     begins a word of the text (see ``_word_starts``), so a turn with none of an item's starts
     cannot match, and the scanner skips the pattern without compiling anything."""
+
+    @property
+    def source(self) -> str:
+        """The pattern as a Python regular expression (``regex`` is it compiled)."""
+        return self.lazy_source.get()
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -426,15 +459,16 @@ compiled = cache(re.compile)
 
 def _regex(
     where: str, source: str, items: list[str], vocab: Mapping[str, list[str]], *, check: bool
-) -> str:
+) -> _Source:
+    if not check:
+        return _Source(where, items, vocab)
     regex = _regex_source(where, items, vocab)
-    if check:
-        try:
-            compiled(regex)
-        except re.error as exc:
-            message = f"{where}: pattern {source!r} is not a valid expression: {exc}"
-            raise LexiconError(message) from exc
-    return regex
+    try:
+        compiled(regex)
+    except re.error as exc:
+        message = f"{where}: pattern {source!r} is not a valid expression: {exc}"
+        raise LexiconError(message) from exc
+    return _Source.built(regex)
 
 
 def _regex_source(where: str, items: list[str], vocab: Mapping[str, list[str]]) -> str:
