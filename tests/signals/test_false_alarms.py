@@ -34,6 +34,10 @@ QUIET = [
     "my tutor told me I should speak to an adviser about the fees, what does the course cost?",
     "I was going to ask someone in payroll but they're off, how do I update my bank details?",
     "we need somebody to come and repair the washing machine, is that covered by the warranty?",
+    # People in general, and calling people as a habit or a story.
+    "since the move I find it easier to talk to people at the gym",
+    "my nephew keeps calling people boomers",
+    "I called somebody at the depot last month and they sorted it",
 ]
 STILL_ESCALATE = [
     ("you should let me talk to a human", ReasonCode.HUMAN_REQUESTED),
@@ -47,6 +51,8 @@ STILL_ESCALATE = [
     ("it's urgent, I need a human", ReasonCode.HUMAN_REQUESTED),
     ("are you real?", ReasonCode.HUMAN_REQUESTED),
     ("are you a real person", ReasonCode.HUMAN_REQUESTED),
+    ("let me speak with real people please", ReasonCode.HUMAN_REQUESTED),
+    ("can someone call me back about the refund", ReasonCode.HUMAN_REQUESTED),
     ("I'm totally done with this app, it never works", ReasonCode.EMOTIONAL_STRESS),
     ("someone took money from my account, this is fraud", ReasonCode.SENSITIVE_TOPIC),
     ("I will be taking legal action over this", ReasonCode.SENSITIVE_TOPIC),
