@@ -38,6 +38,11 @@ QUIET = [
     "since the move I find it easier to talk to people at the gym",
     "my nephew keeps calling people boomers",
     "I called somebody at the depot last month and they sorted it",
+    # Feelings of the person spoken to, and the regret formula "I'm afraid ...".
+    "are you still angry with your brother about the wedding?",
+    "what are you so nervous about, it's only a driving test",
+    "I'm afraid I won't be in on Friday, can the courier come Monday instead?",
+    "I'm afraid not, the old address is the right one",
 ]
 STILL_ESCALATE = [
     ("you should let me talk to a human", ReasonCode.HUMAN_REQUESTED),
@@ -52,6 +57,8 @@ STILL_ESCALATE = [
     ("are you real?", ReasonCode.HUMAN_REQUESTED),
     ("are you a real person", ReasonCode.HUMAN_REQUESTED),
     ("let me speak with real people please", ReasonCode.HUMAN_REQUESTED),
+    ("I'm afraid someone has got into my account and I'm so scared", ReasonCode.SENSITIVE_TOPIC),
+    ("are you even listening? I am furious with you", ReasonCode.EMOTIONAL_STRESS),
     ("can someone call me back about the refund", ReasonCode.HUMAN_REQUESTED),
     ("I'm totally done with this app, it never works", ReasonCode.EMOTIONAL_STRESS),
     ("someone took money from my account, this is fraud", ReasonCode.SENSITIVE_TOPIC),

@@ -38,7 +38,9 @@ __all__ = [
 ]
 
 # Families that only colour a turn (they never raise stress on their own).
-_MODIFIERS: Final = frozenset({"emphasis", "hedge", "laughter", "resolved", "sarcasm_cue"})
+_MODIFIERS: Final = frozenset(
+    {"emphasis", "hedge", "laughter", "resolved", "sarcasm_cue", "not_own_feeling"}
+)
 NEGATIVE_FAMILIES: Final = frozenset(
     {
         "insult",
