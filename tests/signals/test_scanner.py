@@ -100,8 +100,8 @@ def test_both_engines_agree_on_arbitrary_text(text: str, role: Role) -> None:
 def reference_scan(scanner: Scanner, text: str, role: Role) -> dict[str, list[LexiconMatch]]:
     """The definition: each pattern run with ``re`` wherever its anchors let the scanner try it.
 
-    A pattern keyed by its first words is tried at each place where one of them begins (its
-    regex narrowed to that word), one gated by a word is run across the text when the word
+    A pattern keyed by its first words is tried (``match``) at each place where one of them
+    begins, one gated by a word is run across the text when the word
     occurs, the others across every text (emoji patterns when one of their characters does).
     No pattern is skipped for want of its other words, as the scanner does before compiling.
     (The keys are the scanner's: a first word written with an apostrophe, "i'm crying", is
@@ -123,12 +123,12 @@ def reference_scan(scanner: Scanner, text: str, role: Role) -> dict[str, list[Le
             for pattern in family.patterns:
                 if pattern.mode is Mode.AT_WORDS:
                     at_words: list[tuple[int, int]] = []
-                    for key, source in pattern.by_key.items():
+                    for key in pattern.anchors:
                         if present(key):
                             word = re.escape(key.removesuffix(PREFIX_MARK))
                             end = "" if key.endswith(PREFIX_MARK) else r"(?![^\W_])"
                             for place in re.finditer(rf"(?<![^\W_]){word}{end}", scan):
-                                hit = re.compile(source).match(scan, place.start())
+                                hit = pattern.regex.match(scan, place.start())
                                 at_words += [hit.span()] if hit else []
                     found += _leftmost(at_words)
                 elif pattern.mode is Mode.AT_START:

@@ -32,7 +32,7 @@ turn in microseconds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
@@ -99,9 +99,9 @@ class Mode(Enum):
 class _Source:
     """A pattern's regex source, built the first time it is read.
 
-    A process reads the whole source of the few patterns its turns reach (most run only
-    narrowed to their first word, ``CompiledPattern.by_key``); building every source at start-up
-    was about 40% of compiling the bundled lexicons.
+    A process reads the source of the patterns its turns reach (a pattern's other words must be
+    in the turn first, ``CompiledPattern.needs``); building every source at start-up was about
+    40% of compiling the bundled lexicons.
     """
 
     __slots__ = ("_items", "_value", "_vocab", "_where")
@@ -132,9 +132,8 @@ class CompiledPattern:
     lazy_source: _Source
     mode: Mode
     anchors: frozenset[str]
-    by_key: Mapping[str, str] = field(default_factory=dict)
-    """For AT_WORDS: per key, the pattern's source narrowed to the first words with that key
-    (compiled only by the pure-Python scanner, which needs them)."""
+    """AT_WORDS: the keys of its first words (a word, or its first three letters and ``*``);
+    GATED: of its rarest required item; CHARS: the characters it can begin with."""
     next_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """For AT_WORDS, per key whose first words are all phrases ("lost my job", "lost touch"):
     the first three letters of the phrases' second words, which a match needs as well."""
@@ -153,8 +152,7 @@ class CompiledPattern:
     def regex(self) -> re.Pattern[str]:
         """The whole pattern, compiled on first use.
 
-        The pure-Python scanner runs most patterns only through ``by_key``; compiling every
-        whole pattern at start-up cost about half a second that few processes need.
+        Compiling every pattern at start-up cost about half a second that few processes need.
         """
         return compiled(self.source)
 
@@ -308,16 +306,15 @@ def _compile_pattern(
     if first is not None and not (
         first.keys() & _COMMON_WORDS and rarest and not rarest & _COMMON_WORDS
     ):
-        # Tried where one of its first words begins; each word gets a regex holding only the
-        # alternatives that start with it, so a match attempt is short.
-        by_key = _Narrowings(where, items[1:], vocab, first)
+        # Tried where one of its first words begins: its first item is a trie of words, so a
+        # match attempt there reads one word, whichever first word it is.
         next_words = {
             key: starts
             for key, alternatives in first.items()
             if (starts := _second_word_starts(tuple(alternatives))) is not None
         }
         needs = _needs(items[1:], vocab)
-        return CompiledPattern(regex, Mode.AT_WORDS, frozenset(first), by_key, next_words, needs)
+        return CompiledPattern(regex, Mode.AT_WORDS, frozenset(first), next_words, needs)
     needs = _needs(items, vocab)
     anchors = _rarest_anchors([item for item in items if _is_required(item)], vocab)
     if anchors is not None:
@@ -325,40 +322,6 @@ def _compile_pattern(
     if (chars := _CHAR_CLASS.fullmatch(items[0])) is not None:
         return CompiledPattern(regex, Mode.CHARS, frozenset(chars.group(1)), needs=needs)
     return CompiledPattern(regex, Mode.ALWAYS, frozenset(), needs=needs)
-
-
-class _Narrowings(Mapping[str, str]):
-    """``CompiledPattern.by_key``: each narrowed source is built the first time it is read.
-
-    Building all of them (a regex source per first word of every pattern) was about a third of
-    the first ``Escalator()``'s time, for sources of which a process reads a fraction.
-    """
-
-    __slots__ = ("_built", "_first", "_rest", "_vocab", "_where")
-
-    def __init__(
-        self,
-        where: str,
-        rest: list[str],
-        vocab: Mapping[str, list[str]],
-        first: Mapping[str, list[str]],
-    ) -> None:
-        self._where, self._rest, self._vocab, self._first = where, rest, vocab, first
-        self._built: dict[str, str] = {}
-
-    def __getitem__(self, key: str) -> str:
-        source = self._built.get(key)
-        if source is None:
-            # Two threads may both build it: the same string either way.
-            vocab = {**self._vocab, "_first": self._first[key]}
-            source = self._built[key] = _regex_source(self._where, ["{_first}", *self._rest], vocab)
-        return source
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._first)
-
-    def __len__(self) -> int:
-        return len(self._first)
 
 
 def _needs(items: list[str], vocab: Mapping[str, list[str]]) -> tuple[frozenset[str], ...]:
@@ -585,7 +548,7 @@ def _alternation(words: Sequence[str]) -> str:
     costs the length of the word. Longer words win over their prefixes ("real estate" over
     "real"), as greedy branches come first.
     """
-    # Vocabulary lists recur in many patterns and in each narrowed copy: build each regex once.
+    # Vocabulary lists recur in many patterns: build each regex once.
     return _alternation_of(tuple(words))
 
 

@@ -5,7 +5,7 @@ than the rest of the engine, so a *prefilter* first finds the few patterns that 
 only those run with ``re`` (whose results, spans and semantics are the reference):
 
 - by default, patterns are indexed by the words that can start them (``CompiledPattern.anchors``)
-  and tried only where such a word begins; a word's regexes are compiled when it first occurs.
+  and tried only where such a word begins; a pattern's regex is compiled when first tried.
 - with ``engine="re2"`` (google-re2, ``escalate[fast]``), all patterns of a role sit in one
   ``re2.Set`` that reports, in a single linear pass, which of them match somewhere. The RE2
   versions of the patterns drop word-boundary and lookaround checks, so they match a superset;
@@ -39,7 +39,6 @@ from escalate.signals._lexicon import (
     Lexicon,
     LexiconMatch,
     Mode,
-    compiled,
 )
 from escalate.signals._literals import required_strings
 
@@ -89,7 +88,7 @@ class _Entry:
 
 
 class _Narrowed:
-    """A pattern narrowed to one first word, and what a turn needs for it to be tried."""
+    """A pattern at one of its first words: what a turn needs for it to be tried there."""
 
     __slots__ = ("all_needs", "entry", "needs", "regex", "second")
 
@@ -102,7 +101,8 @@ class _Narrowed:
         self.all_needs = pattern.needs if self.second is None else (self.second, *self.needs)
         """Both: what the turn's words must hold anywhere."""
         self.regex: re.Pattern[str] | None = None
-        """``by_key[key]``, compiled the first time it is tried."""
+        """The whole pattern's regex, compiled the first time it is tried (shared by its
+        words)."""
 
 
 class _Prefilter(Protocol):
@@ -212,8 +212,7 @@ class _Re2Prefilter:
 class _KeyedPrefilter:
     """Patterns indexed by the words that can start them (pure Python).
 
-    Each pattern is tried only where one of its first words begins, with a regex narrowed to
-    the alternatives starting with that word (``CompiledPattern.by_key``), and only when the
+    Each pattern is tried (``match``) only where one of its first words begins, and only when the
     text also holds a word that can begin each of its other required items
     (``CompiledPattern.needs``). Patterns whose first word is too common are scanned only when a
     rarer word they need occurs.
@@ -236,12 +235,12 @@ class _KeyedPrefilter:
                 for anchor in pattern.anchors:
                     self._gated.setdefault(anchor, []).append(entry)
             else:
-                for anchor in pattern.by_key:
+                for anchor in pattern.anchors:
                     at_words.setdefault(anchor, []).append(_Narrowed(entry, anchor))
         self._words = _keys_of(at_words)
         self._gate_words = _keys_of(self._gated)
-        # Compiling every word's regexes took seconds at start-up, for a few thousand words of
-        # which a process meets a fraction: each is compiled the first time its word occurs.
+        # Compiling every pattern took about half a second at start-up, for patterns of which
+        # a process meets a fraction: each is compiled the first time a turn can match it.
         self._site_sources = at_words
         self._any_at_start = _any_of(self._at_start) if self._at_start else None
         # Scanned patterns that cannot match are skipped by a substring check (_literals.py).
@@ -306,7 +305,7 @@ class _KeyedPrefilter:
 
 
 class _Words:
-    r"""A turn's words in order, and where each begins, to try narrowed regexes at.
+    r"""A turn's words in order, and where each begins, to try patterns at.
 
     The words are ``[^\W_]+`` runs, so a word ``w`` begins at ``p`` exactly where
     ``w(?<![^\W_]w)(?![^\W_])`` would match (``w*`` keys: without the lookahead).
@@ -347,7 +346,7 @@ class _Words:
     def try_at(
         self, key: str, live: list[_Narrowed], found: dict[_Entry, list[tuple[int, int]]]
     ) -> None:
-        """Try each narrowed regex where its first word begins and its other words can follow.
+        """Try each pattern where one of its first words begins and its other words can follow.
 
         Only patterns whose other words the text holds get here (``CompiledPattern.needs``),
         and only where the words they need come after the first (a phrase's second word right
@@ -366,7 +365,7 @@ class _Words:
                     continue
                 regex = narrowed.regex
                 if regex is None:
-                    regex = narrowed.regex = compiled(narrowed.entry.pattern.by_key[key])
+                    regex = narrowed.regex = narrowed.entry.regex
                 hit = regex.match(scan, position)
                 if hit is not None:
                     found.setdefault(narrowed.entry, []).append(hit.span())
@@ -399,7 +398,8 @@ def _leftmost(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """What ``finditer`` would return from these matches: leftmost first, never overlapping.
 
     A pattern can only match where a word begins, and ``match`` there gives what ``finditer``
-    would; the longest wins where two narrowed regexes matched at the same place.
+    would (a pattern tried at one place for two of its keys, "cancel" and "can*", gives the
+    same match twice).
     """
     kept: list[tuple[int, int]] = []
     for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
