@@ -6,6 +6,7 @@ import anyio
 import pytest
 
 from escalate import ConversationState, Escalator, InMemoryStore, Turn
+from escalate.exceptions import InvalidInputError
 from escalate.testing import quiet_logger
 
 
@@ -87,7 +88,7 @@ def test_delete_forgets_and_tolerates_unknown_ids() -> None:
     "kwargs", [{"max_conversations": 0}, {"ttl_seconds": 0}, {"ttl_seconds": -5}]
 )
 def test_rejects_nonsense_bounds(kwargs: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match=next(iter(kwargs))):
+    with pytest.raises(InvalidInputError, match=next(iter(kwargs))):
         InMemoryStore(**kwargs)  # type: ignore[arg-type]
 
 

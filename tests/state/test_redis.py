@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from escalate import Escalator
+from escalate.exceptions import InvalidInputError
 from escalate.models import Action, ReasonCode
 from escalate.state.conversation import SCHEMA_VERSION, ConversationState
 from escalate.state.redis import AsyncRedisStore, RedisStore, StoreUnavailableError
@@ -339,15 +340,15 @@ def test_a_client_that_decodes_responses_works_the_same(server, request):
 
 
 def test_bad_settings():
-    with pytest.raises(ValueError, match="max_retries"):
+    with pytest.raises(InvalidInputError, match="max_retries"):
         RedisStore(url="redis://127.0.0.1:1/0", max_retries=0)
-    with pytest.raises(ValueError, match="on_unavailable"):
+    with pytest.raises(InvalidInputError, match="on_unavailable"):
         RedisStore(url="redis://127.0.0.1:1/0", on_unavailable="panic")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="ttl_seconds"):
+    with pytest.raises(InvalidInputError, match="ttl_seconds"):
         RedisStore(url="redis://127.0.0.1:1/0", ttl_seconds=0)
-    with pytest.raises(ValueError, match="overlap"):
+    with pytest.raises(InvalidInputError, match="overlap"):
         RedisStore(url="redis://127.0.0.1:1/0", prefix="app:", decision_prefix="app:last:")
-    with pytest.raises(ValueError, match="local_copies"):
+    with pytest.raises(InvalidInputError, match="local_copies"):
         RedisStore(url="redis://127.0.0.1:1/0", local_copies=-1)
 
 

@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from escalate.core import InvalidInputError
 from escalate.state._cas import digest
 from escalate.state.conversation import ConversationState
 
@@ -51,7 +52,7 @@ class LocalCopies:
 
     def __init__(self, limit: int) -> None:
         if limit < 0:
-            raise ValueError(f"local_copies must be 0 or more, got {limit}")
+            raise InvalidInputError(f"local_copies must be 0 or more, got {limit}")
         self.limit = limit
         self._lock = threading.Lock()
         self._copies: OrderedDict[str, Copy] = OrderedDict()

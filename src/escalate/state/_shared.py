@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from escalate.core import Decision, EscalateError
+from escalate.core import Decision, EscalateError, InvalidInputError
 from escalate.state._cas import digest
 from escalate.state._cas import written as cas_written
 from escalate.state._copies import LocalCopies
@@ -103,16 +103,18 @@ class SharedStoreBase:
         decision_prefix: str,
     ) -> None:
         if prefix.startswith(decision_prefix) or decision_prefix.startswith(prefix):
-            raise ValueError(
+            raise InvalidInputError(
                 f"prefix {prefix!r} and decision_prefix {decision_prefix!r} overlap: a"
                 " conversation's key could be another's last decision"
             )
         if max_retries < 1:
-            raise ValueError(f"max_retries must be at least 1, got {max_retries}")
+            raise InvalidInputError(f"max_retries must be at least 1, got {max_retries}")
         if on_unavailable not in {"local", "fail"}:
-            raise ValueError(f"on_unavailable must be 'local' or 'fail', got {on_unavailable!r}")
+            raise InvalidInputError(
+                f"on_unavailable must be 'local' or 'fail', got {on_unavailable!r}"
+            )
         if ttl_seconds is not None and ttl_seconds <= 0:
-            raise ValueError(f"ttl_seconds must be positive or None, got {ttl_seconds}")
+            raise InvalidInputError(f"ttl_seconds must be positive or None, got {ttl_seconds}")
         self.prefix = prefix
         self.decision_prefix = decision_prefix
         self.ttl_ms = None if ttl_seconds is None else max(1, int(ttl_seconds * 1000))

@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, TypeVar
 
+from escalate.core import InvalidInputError
 from escalate.state.conversation import ConversationState
 
 if TYPE_CHECKING:
@@ -47,9 +48,11 @@ class InMemoryStore:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if max_conversations < 1:
-            raise ValueError(f"max_conversations must be at least 1, got {max_conversations}")
+            raise InvalidInputError(
+                f"max_conversations must be at least 1, got {max_conversations}"
+            )
         if ttl_seconds is not None and ttl_seconds <= 0:
-            raise ValueError(f"ttl_seconds must be positive or None, got {ttl_seconds}")
+            raise InvalidInputError(f"ttl_seconds must be positive or None, got {ttl_seconds}")
         self.max_conversations = max_conversations
         self.ttl_seconds = ttl_seconds
         self._clock = clock
