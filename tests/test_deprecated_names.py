@@ -73,3 +73,43 @@ def test_an_old_name_imports_with_from_import() -> None:
     from escalate.evaluation import LabelledCase
 
     assert Case is LabelledCase
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "package"),
+    [
+        ("escalate.server.app", "create_app", "escalate.server"),
+        ("escalate.server.app", "ConversationView", "escalate.server"),
+        ("escalate.server.app", "OutcomeReport", "escalate.server"),
+        ("escalate.server.app", "DEFAULT_BODY_TIMEOUT_SECONDS", "escalate.server"),
+        ("escalate.server.app", "DEFAULT_MAX_BODY_BYTES", "escalate.server"),
+        ("escalate.server.protocol", "protocol_with_header_timeout", "escalate.server"),
+        ("escalate.server.protocol", "DEFAULT_HEADER_TIMEOUT_SECONDS", "escalate.server"),
+        ("escalate.server.recent", "LastDecisions", "escalate.server"),
+    ],
+)
+def test_a_module_made_private_hands_out_its_names_from_the_package_with_a_warning(
+    module: str, name: str, package: str
+) -> None:
+    imported = importlib.import_module(module)
+    new = f"{package}.{name}"
+    with pytest.warns(DeprecationWarning, match=rf"^{module}\.{name} is deprecated: use {new}$"):
+        value = getattr(imported, name)
+    assert value is getattr(importlib.import_module(package), name)
+
+
+def test_an_old_module_path_imports_with_from_import() -> None:
+    with pytest.warns(DeprecationWarning, match="use escalate.server.protocol_with_header_timeout"):
+        from escalate.server.protocol import protocol_with_header_timeout  # type: ignore[attr-defined]
+    from escalate.server import protocol_with_header_timeout as new
+
+    assert protocol_with_header_timeout is new
+
+
+@pytest.mark.parametrize("module", ["escalate.server.app", "escalate.server.recent"])
+def test_an_old_module_hands_out_only_what_it_had(module: str) -> None:
+    imported = importlib.import_module(module)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        imported.no_such_name  # noqa: B018
+    with pytest.raises(ImportError, match="no_such_name"):
+        exec(f"from {module} import no_such_name")

@@ -112,3 +112,34 @@ def test_the_audit_package_exports_exactly_its_api() -> None:
         "replay",
         "verify",
     }
+
+
+def test_the_server_package_exports_exactly_its_api() -> None:
+    import escalate.server
+
+    assert set(escalate.server.__all__) == {
+        "DEFAULT_BODY_TIMEOUT_SECONDS",
+        "DEFAULT_HEADER_TIMEOUT_SECONDS",
+        "DEFAULT_MAX_BODY_BYTES",
+        "BodyLimit",
+        "ConversationView",
+        "DocsAccess",
+        "LastDecisions",
+        "OutcomeReport",
+        "create_app",
+        "protocol_with_header_timeout",
+    }
+    for name in escalate.server.__all__:
+        assert getattr(escalate.server, name) is not None
+
+
+def test_the_server_loads_the_httptools_protocol_only_when_asked_for_it() -> None:
+    # create_app runs on any ASGI server: only protocol_with_header_timeout needs httptools.
+    code = (
+        "import sys, escalate.server; "
+        "assert 'escalate.server._protocol' not in sys.modules; "
+        "escalate.server.protocol_with_header_timeout; "
+        "print('escalate.server._protocol' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"
