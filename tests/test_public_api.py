@@ -143,3 +143,65 @@ def test_the_server_loads_the_httptools_protocol_only_when_asked_for_it() -> Non
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "True"
+
+
+def test_the_insights_package_exports_exactly_its_api() -> None:
+    import escalate.insights
+
+    assert set(escalate.insights.__all__) == {
+        "BUCKETS",
+        "ERRORS",
+        "SCORED_COLUMNS",
+        "SIGNAL_COLUMNS",
+        "TABLES",
+        "TRUST_SIGNALS",
+        "BotMessage",
+        "ColumnType",
+        "DeadEndKind",
+        "Declines",
+        "DuckDBBackend",
+        "EffortRow",
+        "FalseAlarm",
+        "HistogramBar",
+        "InputKind",
+        "InsightsSummary",
+        "Loaded",
+        "MetaRow",
+        "Overview",
+        "RatePoint",
+        "ReasonRow",
+        "ReportOptions",
+        "SlowHandoff",
+        "SparkBackend",
+        "SqlBackend",
+        "StressPoint",
+        "TimeToHuman",
+        "TrustAfterHandoff",
+        "TrustPhase",
+        "TrustPoint",
+        "TurnTables",
+        "chart",
+        "input_kind",
+        "load_inputs",
+        "read_transcripts",
+        "render_html",
+        "render_markdown",
+        "report_from_archive",
+        "score_archive",
+        "summarise",
+        "tables_from_audit",
+        "tables_from_transcripts",
+    }
+    for name in escalate.insights.__all__:
+        assert getattr(escalate.insights, name) is not None
+
+
+def test_the_insights_package_loads_no_optional_dependency_until_used() -> None:
+    # DuckDB, plotly, jinja2, PySpark and pandas are imported by the functions that need them.
+    code = (
+        "import sys, escalate.insights; "
+        "print([m for m in ('duckdb', 'plotly', 'jinja2', 'pyspark', 'pandas', 'pyarrow') "
+        "if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from escalate.audit.read import is_sqlite, read_trail
 from escalate.exceptions import TranscriptError
-from escalate.insights.rows import TableBuilder, from_decision, from_record, iso_seconds
-from escalate.insights.tables import TurnTables
+from escalate.insights._rows import TableBuilder, from_decision, from_record, iso_seconds
+from escalate.insights._tables import TurnTables
 from escalate.transcript import open_transcript, parse_line, read_transcript
 
 if TYPE_CHECKING:
