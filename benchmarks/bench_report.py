@@ -78,7 +78,7 @@ def _quiet() -> None:
 
 def measure_scoring(directory: Path, rounds: int, conversations: int) -> dict[str, Any]:
     from escalate import Escalator
-    from escalate.audit.redact import Redactor
+    from escalate.audit import Redactor
     from escalate.insights import tables_from_transcripts
     from escalate.transcript import read_transcript
 
@@ -118,8 +118,7 @@ def measure_scoring(directory: Path, rounds: int, conversations: int) -> dict[st
 def _scored_sample(directory: Path, conversations: int) -> tuple[Any, Path]:
     """The tables of a scored transcript, and an audit trail of the same turns."""
     from escalate import Escalator
-    from escalate.audit import AuditTrail, JsonlSink
-    from escalate.audit.redact import Redactor
+    from escalate.audit import AuditTrail, JsonlSink, Redactor
     from escalate.insights import tables_from_transcripts
     from escalate.transcript import read_transcript
 
@@ -222,7 +221,7 @@ def measure_spark(directory: Path, conversations: int) -> dict[str, Any]:
     from pyspark.sql import SparkSession
 
     from escalate import Escalator
-    from escalate.audit.redact import Redactor
+    from escalate.audit import Redactor
     from escalate.insights import DuckDBBackend, load_inputs, report_from_archive, summarise
 
     path = directory / "spark.jsonl"

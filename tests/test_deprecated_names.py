@@ -51,7 +51,6 @@ def test_the_policy_engine_module_is_a_deprecated_alias_of_the_policy_step(
         ("escalate.evaluation", "Check", "LabelledCheck"),
         ("escalate.evaluation", "Expect", "ExpectedAction"),
         ("escalate.audit", "Problem", "TrailProblem"),
-        ("escalate.audit.verify", "Problem", "TrailProblem"),
         ("escalate.policy.compiled", "Check", "ConditionCheck"),
     ],
 )
@@ -109,6 +108,13 @@ MOVED: dict[str, tuple[str, str]] = {
         "escalate.insights",
         "SIGNAL_COLUMNS TABLES TRUST_SIGNALS ColumnType TurnTables",
     ),
+    "escalate.audit.records": ("escalate.audit", "RecordBody TextMode"),
+    "escalate.audit.redact": (
+        "escalate.audit",
+        "DEFAULT_KINDS UNREDACTED_EVENT_KEYS Redaction Redactor redact_decision",
+    ),
+    "escalate.audit.replay": ("escalate.audit", "ReplayReport TurnChange replay"),
+    "escalate.audit.verify": ("escalate.audit", "ProblemKind TrailProblem VerifyReport verify"),
 }
 """Modules made private (issue 20) whose old path a user may have imported from."""
 
@@ -125,6 +131,7 @@ MOVED: dict[str, tuple[str, str]] = {
         ("escalate.insights.aggregate", "DuckDBEngine", "escalate.insights.DuckDBBackend"),
         ("escalate.insights.aggregate", "SqlEngine", "escalate.insights.SqlBackend"),
         ("escalate.insights.spark", "SparkEngine", "escalate.insights.SparkBackend"),
+        ("escalate.audit.verify", "Problem", "escalate.audit.TrailProblem"),
     ],
 )
 def test_a_module_made_private_hands_out_its_names_from_the_package_with_a_warning(

@@ -96,22 +96,46 @@ def test_the_audit_package_exports_exactly_its_api() -> None:
     import escalate.audit
 
     assert set(escalate.audit.__all__) == {
+        "DEFAULT_KINDS",
         "FORMAT",
+        "UNREDACTED_EVENT_KEYS",
         "AuditRecord",
         "AuditStats",
         "AuditTrail",
         "ChainHead",
         "JsonlSink",
-        "TrailProblem",
+        "ProblemKind",
+        "RecordBody",
+        "Redaction",
         "Redactor",
         "ReplayReport",
         "SqliteSink",
         "TextMode",
+        "TrailProblem",
+        "TurnChange",
         "VerifyReport",
+        "export_csv",
+        "export_parquet",
+        "is_sqlite",
         "read_trail",
+        "redact_decision",
         "replay",
         "verify",
     }
+    for name in escalate.audit.__all__:
+        assert getattr(escalate.audit, name) is not None
+
+
+def test_the_audit_functions_stay_functions_when_their_old_modules_are_imported() -> None:
+    # escalate.audit.replay and .verify are also deprecated alias modules: importing those
+    # must not rebind the package's functions to them, in whatever order it happens.
+    code = (
+        "import sys, escalate.audit.verify, escalate.audit.replay, escalate.audit as audit; "
+        "old = sys.modules['escalate.audit.verify']; "
+        "print(callable(audit.verify), callable(audit.replay), callable(old), type(old).__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "False", "module"]
 
 
 def test_the_server_package_exports_exactly_its_api() -> None:

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from escalate import Escalator
-from escalate.audit.redact import Redactor
+from escalate.audit import Redactor
 from escalate.cli import app
 from escalate.insights import TABLES, DuckDBBackend, load_inputs, summarise
 

@@ -100,7 +100,7 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
         if name != "-" and not Path(name).is_file():
             fail(f"no such file: {name}")
     try:
-        from escalate.audit.redact import Redactor  # noqa: PLC0415
+        from escalate.audit import Redactor  # noqa: PLC0415
         from escalate.insights import DuckDBBackend, ReportOptions, load_inputs, summarise  # noqa: PLC0415
 
         options = ReportOptions(

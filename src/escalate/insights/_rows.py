@@ -16,7 +16,7 @@ from escalate.insights._tables import SIGNAL_COLUMNS, TurnTables
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from escalate.audit.redact import Redactor
+    from escalate.audit import Redactor
     from escalate.core import ScoredTurn
     from escalate.models import Decision, Turn
 

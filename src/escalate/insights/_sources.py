@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from escalate.audit.read import is_sqlite, read_trail
+from escalate.audit import is_sqlite, read_trail
 from escalate.exceptions import TranscriptError
 from escalate.insights._rows import TableBuilder, from_decision, from_record, iso_seconds
 from escalate.insights._tables import TurnTables
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 
-    from escalate.audit.redact import Redactor
+    from escalate.audit import Redactor
     from escalate.engine import Escalator
 
 __all__ = [

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from pyspark.sql import DataFrame, SparkSession
 
-    from escalate.audit.redact import Redactor
+    from escalate.audit import Redactor
     from escalate.engine import Escalator
     from escalate.insights._summary import InsightsSummary
     from escalate.policy.loader import PolicySource
@@ -242,7 +242,7 @@ _scorers: dict[str, tuple[Escalator, Redactor]] = {}
 def _scorer(key: str, policy: Policy) -> tuple[Escalator, Redactor]:
     scorer = _scorers.get(key)
     if scorer is None:
-        from escalate.audit.redact import Redactor  # noqa: PLC0415
+        from escalate.audit import Redactor  # noqa: PLC0415
         from escalate.engine import Escalator  # noqa: PLC0415
         from escalate.state.memory import InMemoryStore  # noqa: PLC0415
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
-from escalate.audit.redact import Redactor, redact_decision
+from escalate.audit import Redactor, redact_decision
 from escalate.engine import Escalator
 from escalate.events import library_version
 from escalate.exceptions import InvalidInputError
