@@ -78,8 +78,8 @@ def _quiet() -> None:
 
 def measure_scoring(directory: Path, rounds: int, conversations: int) -> dict[str, Any]:
     from escalate import Escalator
-    from escalate.audit.redact import Redactor
-    from escalate.insights.sources import tables_from_transcripts
+    from escalate.audit import Redactor
+    from escalate.insights import tables_from_transcripts
     from escalate.transcript import read_transcript
 
     score_rates, report_rates = [], []
@@ -118,9 +118,8 @@ def measure_scoring(directory: Path, rounds: int, conversations: int) -> dict[st
 def _scored_sample(directory: Path, conversations: int) -> tuple[Any, Path]:
     """The tables of a scored transcript, and an audit trail of the same turns."""
     from escalate import Escalator
-    from escalate.audit import AuditTrail, JsonlSink
-    from escalate.audit.redact import Redactor
-    from escalate.insights.sources import tables_from_transcripts
+    from escalate.audit import AuditTrail, JsonlSink, Redactor
+    from escalate.insights import tables_from_transcripts
     from escalate.transcript import read_transcript
 
     path = directory / "sample.jsonl"
@@ -136,7 +135,7 @@ def _scored_sample(directory: Path, conversations: int) -> tuple[Any, Path]:
 
 def _replicated(tables: Any, turns: int) -> Any:
     """``tables`` copied under new conversation ids (and 30 days later each) to ``turns``."""
-    from escalate.insights.tables import TurnTables
+    from escalate.insights import TurnTables
 
     out = TurnTables()
     base = tables.rows("turns")
@@ -194,8 +193,7 @@ def _big_trail(sample: Path, target: Path, turns: int) -> int:
 
 
 def measure_trail(sample: Path, directory: Path, turns: int) -> dict[str, Any]:
-    from escalate.insights import DuckDBBackend, summarise
-    from escalate.insights.sources import tables_from_audit
+    from escalate.insights import DuckDBBackend, summarise, tables_from_audit
 
     big = directory / "big-audit.jsonl"
     written = _big_trail(sample, big, turns)
@@ -223,9 +221,8 @@ def measure_spark(directory: Path, conversations: int) -> dict[str, Any]:
     from pyspark.sql import SparkSession
 
     from escalate import Escalator
-    from escalate.audit.redact import Redactor
-    from escalate.insights import DuckDBBackend, load_inputs, summarise
-    from escalate.insights.spark import report_from_archive
+    from escalate.audit import Redactor
+    from escalate.insights import DuckDBBackend, load_inputs, report_from_archive, summarise
 
     path = directory / "spark.jsonl"
     turns = _transcript(path, conversations, "k")

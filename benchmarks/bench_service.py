@@ -348,7 +348,7 @@ def serve_trivial(port: int) -> None:
     """The trivial app: the same server settings and body limit, no engine."""
     import uvicorn
 
-    from escalate.server.protocol import protocol_with_header_timeout
+    from escalate.server import protocol_with_header_timeout
 
     uvicorn.run(
         _trivial_app(_canned_decision()),
@@ -364,8 +364,7 @@ def _trivial_app(canned: bytes) -> Any:
     from fastapi import FastAPI, Response
 
     from escalate import Turn
-    from escalate.server.app import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES
-    from escalate.server.limits import BodyLimit
+    from escalate.server import DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_MAX_BODY_BYTES, BodyLimit
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     app.add_middleware(

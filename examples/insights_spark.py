@@ -28,10 +28,7 @@ try:
 except ModuleNotFoundError:  # a newcomer's first run: say what to install, not a traceback
     sys.exit(str(MissingDependencyError("examples/insights_spark.py", "spark")))
 
-from escalate.insights import ReportOptions
-from escalate.insights.html import render_html
-from escalate.insights.markdown import render_markdown
-from escalate.insights.spark import report_from_archive
+from escalate.insights import ReportOptions, render_html, render_markdown, report_from_archive
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from escalate.testing import quiet_logger
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from escalate.audit.records import RecordBody
+    from escalate.audit import RecordBody
 
 
 @pytest.fixture
@@ -30,8 +30,8 @@ def anyio_backend() -> str:
 @pytest.fixture
 def bodies() -> Callable[..., list[RecordBody]]:
     """Makes small audit records for a sink: ``bodies(3)``, ``bodies(2, start=3)``."""
-    from escalate.audit.chain import dumps
-    from escalate.audit.records import RecordBody
+    from escalate.audit import RecordBody
+    from escalate.audit._chain import dumps  # internal: the chain's canonical JSON
 
     def make(count: int, start: int = 0) -> list[RecordBody]:
         return [

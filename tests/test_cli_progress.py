@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from escalate import Escalator
-from escalate.audit import AuditTrail, JsonlSink
-from escalate.audit.replay import replay
+from escalate.audit import AuditTrail, JsonlSink, replay
 from escalate.cli._progress import progress_bar
 from escalate.evaluation import (
     ExpectedAction,

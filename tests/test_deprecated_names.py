@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 
 import pytest
@@ -13,9 +14,6 @@ import pytest
     [
         ("escalate.insights", "DuckDBEngine", "DuckDBBackend"),
         ("escalate.insights", "SqlEngine", "SqlBackend"),
-        ("escalate.insights.aggregate", "DuckDBEngine", "DuckDBBackend"),
-        ("escalate.insights.aggregate", "SqlEngine", "SqlBackend"),
-        ("escalate.insights.spark", "SparkEngine", "SparkBackend"),
     ],
 )
 def test_an_old_name_is_the_new_object_with_a_deprecation_warning(
@@ -53,7 +51,6 @@ def test_the_policy_engine_module_is_a_deprecated_alias_of_the_policy_step(
         ("escalate.evaluation", "Check", "LabelledCheck"),
         ("escalate.evaluation", "Expect", "ExpectedAction"),
         ("escalate.audit", "Problem", "TrailProblem"),
-        ("escalate.audit.verify", "Problem", "TrailProblem"),
         ("escalate.policy.compiled", "Check", "ConditionCheck"),
     ],
 )
@@ -73,3 +70,93 @@ def test_an_old_name_imports_with_from_import() -> None:
     from escalate.evaluation import LabelledCase
 
     assert Case is LabelledCase
+
+
+MOVED: dict[str, tuple[str, str]] = {
+    # old module: (the package that exports its names now, the names it hands out)
+    "escalate.server.app": (
+        "escalate.server",
+        (
+            "DEFAULT_BODY_TIMEOUT_SECONDS DEFAULT_MAX_BODY_BYTES ConversationView OutcomeReport"
+            " create_app"
+        ),
+    ),
+    "escalate.server.protocol": (
+        "escalate.server",
+        "DEFAULT_HEADER_TIMEOUT_SECONDS protocol_with_header_timeout",
+    ),
+    "escalate.server.recent": ("escalate.server", "LastDecisions"),
+    "escalate.insights.aggregate": (
+        "escalate.insights",
+        "DuckDBBackend ReportOptions SqlBackend summarise",
+    ),
+    "escalate.insights.html": ("escalate.insights", "chart render_html"),
+    "escalate.insights.markdown": ("escalate.insights", "render_markdown"),
+    "escalate.insights.spark": (
+        "escalate.insights",
+        "ERRORS SCORED_COLUMNS SparkBackend read_transcripts report_from_archive score_archive",
+    ),
+    "escalate.insights.summary": (
+        "escalate.insights",
+        (
+            "BUCKETS BotMessage DeadEndKind Declines EffortRow FalseAlarm HistogramBar"
+            " InsightsSummary MetaRow Overview RatePoint ReasonRow SlowHandoff StressPoint"
+            " TimeToHuman TrustAfterHandoff TrustPhase TrustPoint"
+        ),
+    ),
+    "escalate.insights.tables": (
+        "escalate.insights",
+        "SIGNAL_COLUMNS TABLES TRUST_SIGNALS ColumnType TurnTables",
+    ),
+    "escalate.audit.records": ("escalate.audit", "RecordBody TextMode"),
+    "escalate.audit.redact": (
+        "escalate.audit",
+        "DEFAULT_KINDS UNREDACTED_EVENT_KEYS Redaction Redactor redact_decision",
+    ),
+    "escalate.audit.replay": ("escalate.audit", "ReplayReport TurnChange replay"),
+    "escalate.audit.verify": ("escalate.audit", "ProblemKind TrailProblem VerifyReport verify"),
+}
+"""Modules made private (issue 20) whose old path a user may have imported from."""
+
+
+@pytest.mark.parametrize(
+    ("module", "old", "new"),
+    [
+        *(
+            (module, name, f"{package}.{name}")
+            for module, (package, names) in MOVED.items()
+            for name in names.split()
+        ),
+        # Names renamed before their module was made private: the new name in the package.
+        ("escalate.insights.aggregate", "DuckDBEngine", "escalate.insights.DuckDBBackend"),
+        ("escalate.insights.aggregate", "SqlEngine", "escalate.insights.SqlBackend"),
+        ("escalate.insights.spark", "SparkEngine", "escalate.insights.SparkBackend"),
+        ("escalate.audit.verify", "Problem", "escalate.audit.TrailProblem"),
+    ],
+)
+def test_a_module_made_private_hands_out_its_names_from_the_package_with_a_warning(
+    module: str, old: str, new: str
+) -> None:
+    imported = importlib.import_module(module)
+    package, _, name = new.rpartition(".")
+    warning = rf"^{re.escape(module)}\.{old} is deprecated: use {re.escape(new)}$"
+    with pytest.warns(DeprecationWarning, match=warning):
+        value = getattr(imported, old)
+    assert value is getattr(importlib.import_module(package), name)
+
+
+def test_an_old_module_path_imports_with_from_import() -> None:
+    with pytest.warns(DeprecationWarning, match="use escalate.server.protocol_with_header_timeout"):
+        from escalate.server.protocol import protocol_with_header_timeout  # type: ignore[attr-defined]
+    from escalate.server import protocol_with_header_timeout as new
+
+    assert protocol_with_header_timeout is new
+
+
+@pytest.mark.parametrize("module", sorted(MOVED))
+def test_an_old_module_hands_out_only_what_it_had(module: str) -> None:
+    imported = importlib.import_module(module)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        imported.no_such_name  # noqa: B018
+    with pytest.raises(ImportError, match="no_such_name"):
+        exec(f"from {module} import no_such_name")

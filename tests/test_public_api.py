@@ -96,19 +96,136 @@ def test_the_audit_package_exports_exactly_its_api() -> None:
     import escalate.audit
 
     assert set(escalate.audit.__all__) == {
+        "DEFAULT_KINDS",
         "FORMAT",
+        "UNREDACTED_EVENT_KEYS",
         "AuditRecord",
         "AuditStats",
         "AuditTrail",
         "ChainHead",
         "JsonlSink",
-        "TrailProblem",
+        "ProblemKind",
+        "RecordBody",
+        "Redaction",
         "Redactor",
         "ReplayReport",
         "SqliteSink",
         "TextMode",
+        "TrailProblem",
+        "TurnChange",
         "VerifyReport",
+        "export_csv",
+        "export_parquet",
+        "is_sqlite",
         "read_trail",
+        "redact_decision",
         "replay",
         "verify",
     }
+    for name in escalate.audit.__all__:
+        assert getattr(escalate.audit, name) is not None
+
+
+def test_the_audit_functions_stay_functions_when_their_old_modules_are_imported() -> None:
+    # escalate.audit.replay and .verify are also deprecated alias modules: importing those
+    # must not rebind the package's functions to them, in whatever order it happens.
+    code = (
+        "import sys, escalate.audit.verify, escalate.audit.replay, escalate.audit as audit; "
+        "old = sys.modules['escalate.audit.verify']; "
+        "print(callable(audit.verify), callable(audit.replay), callable(old), type(old).__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "False", "module"]
+
+
+def test_the_server_package_exports_exactly_its_api() -> None:
+    import escalate.server
+
+    assert set(escalate.server.__all__) == {
+        "DEFAULT_BODY_TIMEOUT_SECONDS",
+        "DEFAULT_HEADER_TIMEOUT_SECONDS",
+        "DEFAULT_MAX_BODY_BYTES",
+        "BodyLimit",
+        "ConversationView",
+        "DocsAccess",
+        "LastDecisions",
+        "OutcomeReport",
+        "create_app",
+        "protocol_with_header_timeout",
+    }
+    for name in escalate.server.__all__:
+        assert getattr(escalate.server, name) is not None
+
+
+def test_the_server_loads_the_httptools_protocol_only_when_asked_for_it() -> None:
+    # create_app runs on any ASGI server: only protocol_with_header_timeout needs httptools.
+    code = (
+        "import sys, escalate.server; "
+        "assert 'escalate.server._protocol' not in sys.modules; "
+        "escalate.server.protocol_with_header_timeout; "
+        "print('escalate.server._protocol' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"
+
+
+def test_the_insights_package_exports_exactly_its_api() -> None:
+    import escalate.insights
+
+    assert set(escalate.insights.__all__) == {
+        "BUCKETS",
+        "ERRORS",
+        "SCORED_COLUMNS",
+        "SIGNAL_COLUMNS",
+        "TABLES",
+        "TRUST_SIGNALS",
+        "BotMessage",
+        "ColumnType",
+        "DeadEndKind",
+        "Declines",
+        "DuckDBBackend",
+        "EffortRow",
+        "FalseAlarm",
+        "HistogramBar",
+        "InputKind",
+        "InsightsSummary",
+        "Loaded",
+        "MetaRow",
+        "Overview",
+        "RatePoint",
+        "ReasonRow",
+        "ReportOptions",
+        "SlowHandoff",
+        "SparkBackend",
+        "SqlBackend",
+        "StressPoint",
+        "TimeToHuman",
+        "TrustAfterHandoff",
+        "TrustPhase",
+        "TrustPoint",
+        "TurnTables",
+        "chart",
+        "input_kind",
+        "load_inputs",
+        "read_transcripts",
+        "render_html",
+        "render_markdown",
+        "report_from_archive",
+        "score_archive",
+        "summarise",
+        "tables_from_audit",
+        "tables_from_transcripts",
+    }
+    for name in escalate.insights.__all__:
+        assert getattr(escalate.insights, name) is not None
+
+
+def test_the_insights_package_loads_no_optional_dependency_until_used() -> None:
+    # DuckDB, plotly, jinja2, PySpark and pandas are imported by the functions that need them.
+    code = (
+        "import sys, escalate.insights; "
+        "print([m for m in ('duckdb', 'plotly', 'jinja2', 'pyspark', 'pandas', 'pyarrow') "
+        "if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
-    from escalate.audit.trail import AuditTrail
+    from escalate.audit import AuditTrail
     from escalate.core import ConversationState, Decision, ScoredTurn, Turn
     from escalate.typing import AsyncStateStore, StateStore
 

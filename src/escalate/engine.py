@@ -47,8 +47,7 @@ from escalate.state import InMemoryStore, offline_note
 from escalate.typing import AsyncStateStore, StateStore
 
 if TYPE_CHECKING:
-    from escalate.audit.redact import Redactor
-    from escalate.audit.trail import AuditTrail
+    from escalate.audit import AuditTrail, Redactor
     from escalate.policy.model import Policy
 
 __all__ = ["Escalator", "ScoredTurn"]
@@ -390,7 +389,7 @@ def _event_redactor(event_text: EventText | str, audit: AuditTrail | None) -> Re
 
 @cache
 def _default_redactor() -> Redactor:
-    from escalate.audit.redact import Redactor  # noqa: PLC0415 - only hosts that hand off
+    from escalate.audit import Redactor  # noqa: PLC0415 - only hosts that hand off
 
     return Redactor()
 

@@ -32,7 +32,7 @@ from escalate.state.conversation import HumanRequestMemory, LoopMemory, Security
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from escalate.audit.redact import Redactor
+    from escalate.audit import Redactor
     from escalate.state.conversation import ConversationState
 
 __all__ = ["HandoffContext", "HandoffTurn", "build_handoff_context"]

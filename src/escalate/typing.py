@@ -9,7 +9,7 @@ from escalate.core import Detector
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from escalate.audit.records import RecordBody
+    from escalate.audit import RecordBody
     from escalate.core import ConversationState, Decision
 
 __all__ = ["AsyncStateStore", "AuditSink", "DecisionStore", "Detector", "StateStore"]

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import escalate.policy
 from escalate import Escalator
 from escalate.audit import AuditTrail, JsonlSink
-from escalate.audit.chain import dumps, seal_record
+from escalate.audit._chain import dumps, seal_record  # internal: forges records that verify
 from escalate.cli import app
 from escalate.testing import quiet_logger
 

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 
 from escalate import Escalator
 from escalate.audit import AuditTrail, JsonlSink, read_trail, verify
-from escalate.audit.jsonl import segment_path
+from escalate.audit._jsonl import segment_path  # internal: a rotated segment's name
 from escalate.cli import app
 from escalate.testing import quiet_logger
 

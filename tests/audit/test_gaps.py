@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
-    from escalate.audit.records import RecordBody
+    from escalate.audit import RecordBody
 
 NOTICE_BYTES = 200
 

@@ -11,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalate import Decision, Escalator, load_policy
-from escalate.audit import AuditTrail, JsonlSink, Redactor, TextMode
-from escalate.audit.read import read_trail
+from escalate.audit import AuditTrail, JsonlSink, Redactor, TextMode, read_trail
 from escalate.events import library_version
 from escalate.signals import TRUST_SIGNALS, default_detectors
 

@@ -7,9 +7,7 @@ import hashlib
 import pytest
 
 from escalate import Escalator
-from escalate.audit import AuditTrail, JsonlSink, TextMode
-from escalate.audit.read import read_trail
-from escalate.audit.replay import replay
+from escalate.audit import AuditTrail, JsonlSink, TextMode, read_trail, replay
 from escalate.exceptions import AuditError, PolicyError
 from escalate.models import Action
 

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from escalate.audit import JsonlSink, SqliteSink, verify
-from escalate.audit.chain import FORMAT, GENESIS, digest, seal, unseal
-from escalate.audit.jsonl import segment_path
-from escalate.audit.read import read_trail
+from escalate.audit import FORMAT, JsonlSink, SqliteSink, read_trail, verify
+
+# Internals, tested directly: the chain's hashing and the name a rotated segment gets.
+from escalate.audit._chain import GENESIS, digest, seal, unseal
+from escalate.audit._jsonl import segment_path
 from escalate.exceptions import AuditError
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ class TestRotation:
 
     def test_time_rotation(self, tmp_path, bodies, monkeypatch):
         clock = {"now": 1_000_000.0}
-        monkeypatch.setattr("escalate.audit.jsonl.time.time", lambda: clock["now"])
+        monkeypatch.setattr("escalate.audit._jsonl.time.time", lambda: clock["now"])
         path = tmp_path / "audit.jsonl"
         with JsonlSink(path, rotate_seconds=60) as sink:
             sink.append(bodies(1))

@@ -15,8 +15,7 @@ import anyio
 import pytest
 
 from escalate import Escalator
-from escalate.audit import AuditTrail, JsonlSink, SqliteSink, verify
-from escalate.audit.read import read_trail
+from escalate.audit import AuditTrail, JsonlSink, SqliteSink, read_trail, verify
 from escalate.models import Outcome
 
 
@@ -157,7 +156,7 @@ def test_a_record_that_cannot_be_built_leaves_an_error_record(monkeypatch):
     def broken(self, entry):
         raise RuntimeError("boom for alice@example.com")
 
-    monkeypatch.setattr("escalate.audit.records.RecordBuilder.decision", broken)
+    monkeypatch.setattr("escalate.audit._records.RecordBuilder.decision", broken)
     with trail:
         Escalator(audit=trail).evaluate("c", turn())
     (record,) = sink.bodies
@@ -173,7 +172,7 @@ def test_an_error_record_is_redacted_before_it_is_cut(monkeypatch):
     def broken(self, entry):
         raise RuntimeError("x" * 180 + " alice@example.com")  # the address spans the cut
 
-    monkeypatch.setattr("escalate.audit.records.RecordBuilder.decision", broken)
+    monkeypatch.setattr("escalate.audit._records.RecordBuilder.decision", broken)
     with trail:
         Escalator(audit=trail).evaluate("c", turn())
     (record,) = sink.bodies

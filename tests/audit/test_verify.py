@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalate.audit import ChainHead, JsonlSink, SqliteSink, verify
-from escalate.audit.chain import seal_record
+from escalate.audit._chain import seal_record  # internal: forges records that verify
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from escalate import Escalator
-from escalate.audit.redact import Redactor
+from escalate.audit import Redactor
 from escalate.insights import (
     DuckDBBackend,
     InsightsSummary,

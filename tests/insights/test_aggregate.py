@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from escalate.exceptions import InvalidInputError
 from escalate.insights import DuckDBBackend, InsightsSummary, ReportOptions, summarise
-from escalate.insights.rows import DecidedTurn, TableBuilder
+from escalate.insights._rows import (  # the internal row builder: summaries of exact turns
+    DecidedTurn,
+    TableBuilder,
+)
 
 DAY = 86_400.0
 T0 = 1_793_577_600.0  # 2026-11-02T00:00:00Z, a Monday

@@ -17,9 +17,7 @@ import plotly.io
 import plotly.offline
 import pytest
 
-from escalate.insights.html import chart, render_html
-from escalate.insights.sections import sections
-from escalate.insights.summary import (
+from escalate.insights import (
     BotMessage,
     FalseAlarm,
     HistogramBar,
@@ -29,7 +27,10 @@ from escalate.insights.summary import (
     TrustAfterHandoff,
     TrustPhase,
     TrustPoint,
+    chart,
+    render_html,
 )
+from escalate.insights._sections import sections  # internal: what each renderer must show
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from escalate.insights.markdown import escape, render_markdown
-from escalate.insights.sections import bucket_label, duration, number, percent, sections
-from escalate.insights.summary import BotMessage, FalseAlarm, MetaRow
+from escalate.insights import BotMessage, FalseAlarm, MetaRow, render_markdown
+
+# Internals, tested directly: the escaping and the formatting both renderers share.
+from escalate.insights._markdown import escape
+from escalate.insights._sections import bucket_label, duration, number, percent, sections
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from escalate.insights import InsightsSummary
 
@@ -196,10 +199,16 @@ class TestMissing:
             assert missing in markdown
         assert "| Untimed | **1** |" in markdown
 
-    def test_markdown_needs_neither_plotly_nor_jinja(self) -> None:
+    def test_markdown_needs_neither_plotly_nor_jinja(
+        self, calm: InsightsSummary, tmp_path: Path
+    ) -> None:
+        summary = tmp_path / "summary.json"
+        summary.write_text(calm.model_dump_json(), encoding="utf-8")
         code = (
-            "import sys\n"
-            "import escalate.insights.markdown\n"
+            "import pathlib, sys\n"
+            "from escalate.insights import InsightsSummary, render_markdown\n"
+            f"text = pathlib.Path({str(summary)!r}).read_text(encoding='utf-8')\n"
+            "assert render_markdown(InsightsSummary.model_validate_json(text))\n"
             "assert 'plotly' not in sys.modules and 'jinja2' not in sys.modules\n"
         )
         subprocess.run([sys.executable, "-c", code], check=True)

@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from escalate import Escalator
-from escalate.audit import AuditTrail, JsonlSink, SqliteSink
-from escalate.audit.redact import Redactor
+from escalate.audit import AuditTrail, JsonlSink, Redactor, SqliteSink
 from escalate.exceptions import TranscriptError
-from escalate.insights import InputKind, input_kind, load_inputs
-from escalate.insights.normalise import bot_message
-from escalate.insights.sources import tables_from_audit
+from escalate.insights import InputKind, input_kind, load_inputs, tables_from_audit
+from escalate.insights._normalise import bot_message  # internal: the templates, one by one
 from escalate.transcript import read_transcript
 
 if TYPE_CHECKING:

@@ -18,18 +18,16 @@ import pytest
 from typer.testing import CliRunner
 
 from escalate import Escalator
-from escalate.audit.redact import Redactor
+from escalate.audit import Redactor
 from escalate.cli import app
-from escalate.insights import DuckDBBackend, load_inputs, summarise
-from escalate.insights.tables import TABLES
+from escalate.insights import TABLES, DuckDBBackend, load_inputs, summarise
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from pyspark.sql import SparkSession
 
-    from escalate.insights import InsightsSummary, Loaded, ReportOptions
-    from escalate.insights.spark import SparkBackend
+    from escalate.insights import InsightsSummary, Loaded, ReportOptions, SparkBackend
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None, reason="Spark needs Java 17 on PATH (.ci/run installs it)"
@@ -93,7 +91,7 @@ def single_machine(archive: list[Path]) -> Loaded:
 
 @pytest.fixture(scope="module")
 def engine(spark: SparkSession, archive: list[Path]) -> Iterator[SparkBackend]:
-    from escalate.insights.spark import SparkBackend, read_transcripts, score_archive
+    from escalate.insights import SparkBackend, read_transcripts, score_archive
 
     # Four splits per file: a file's lines are numbered across partitions. Three buckets for
     # twelve conversations and the lines without an id: each call scores several.
@@ -165,7 +163,7 @@ def test_the_report_on_spark_equals_the_single_machine_report(
     options: ReportOptions,
     summary: InsightsSummary,
 ) -> None:
-    from escalate.insights.spark import report_from_archive
+    from escalate.insights import report_from_archive
 
     sources = [str(path) for path in archive]
     on_spark, errors = report_from_archive(spark, sources, options)
@@ -189,7 +187,7 @@ def _summary(loaded: Loaded, sources: list[str], options: ReportOptions) -> Insi
 def test_no_paths_partitions_or_buckets_are_refused(
     spark: SparkSession, archive: list[Path]
 ) -> None:
-    from escalate.insights.spark import read_transcripts, score_archive
+    from escalate.insights import read_transcripts, score_archive
 
     with pytest.raises(ValueError, match="at least one path"):
         read_transcripts(spark, [])

@@ -9,9 +9,7 @@ import pytest
 
 from escalate import Escalator, InMemoryStore
 from escalate.exceptions import InvalidInputError
-from escalate.server import create_app
-from escalate.server.protocol import protocol_with_header_timeout
-from escalate.server.recent import LastDecisions
+from escalate.server import LastDecisions, create_app, protocol_with_header_timeout
 from escalate.testing import quiet_logger
 from test_server import Server
 

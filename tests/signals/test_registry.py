@@ -19,8 +19,7 @@ import pytest
 import escalate.signals
 from escalate import Escalator, InMemoryStore, Turn, load_policy
 from escalate.exceptions import InvalidInputError
-from escalate.insights import SIGNAL_COLUMNS, TRUST_SIGNALS
-from escalate.insights.tables import TABLES
+from escalate.insights import SIGNAL_COLUMNS, TABLES, TRUST_SIGNALS
 from escalate.signals import (
     BUNDLED_LEXICONS,
     REGISTERED,

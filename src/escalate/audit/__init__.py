@@ -16,31 +16,53 @@ Examples:
 
 from typing import Final
 
+# escalate.audit.replay and .verify are both old modules (deprecated aliases) and the functions
+# imported below: loading the modules first keeps a later import of them from rebinding the
+# package's replay and verify to the modules.
+import escalate.audit.replay as _replay_module  # noqa: F401
+import escalate.audit.verify as _verify_module  # noqa: F401
 from escalate._deprecated import renamed
-from escalate.audit.chain import FORMAT, ChainHead
-from escalate.audit.jsonl import JsonlSink
-from escalate.audit.read import AuditRecord, read_trail
-from escalate.audit.records import TextMode
-from escalate.audit.redact import Redactor
-from escalate.audit.replay import ReplayReport, replay
-from escalate.audit.sqlite import SqliteSink
-from escalate.audit.trail import AuditStats, AuditTrail
-from escalate.audit.verify import TrailProblem, VerifyReport, verify
+from escalate.audit._chain import FORMAT, ChainHead
+from escalate.audit._export import export_csv, export_parquet
+from escalate.audit._jsonl import JsonlSink
+from escalate.audit._read import AuditRecord, is_sqlite, read_trail
+from escalate.audit._records import RecordBody, TextMode
+from escalate.audit._redact import (
+    DEFAULT_KINDS,
+    UNREDACTED_EVENT_KEYS,
+    Redaction,
+    Redactor,
+    redact_decision,
+)
+from escalate.audit._replay import ReplayReport, TurnChange, replay
+from escalate.audit._sqlite import SqliteSink
+from escalate.audit._trail import AuditStats, AuditTrail
+from escalate.audit._verify import ProblemKind, TrailProblem, VerifyReport, verify
 
 __all__ = [
+    "DEFAULT_KINDS",
     "FORMAT",
+    "UNREDACTED_EVENT_KEYS",
     "AuditRecord",
     "AuditStats",
     "AuditTrail",
     "ChainHead",
     "JsonlSink",
+    "ProblemKind",
+    "RecordBody",
+    "Redaction",
     "Redactor",
     "ReplayReport",
     "SqliteSink",
     "TextMode",
     "TrailProblem",
+    "TurnChange",
     "VerifyReport",
+    "export_csv",
+    "export_parquet",
+    "is_sqlite",
     "read_trail",
+    "redact_decision",
     "replay",
     "verify",
 ]

@@ -16,12 +16,17 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from escalate.audit.chain import ChainHead
-from escalate.audit.export import export_csv, export_parquet
-from escalate.audit.read import AuditRecord, read_trail
-from escalate.audit.replay import ReplayReport, replay
-from escalate.audit.verify import VerifyReport
-from escalate.audit.verify import verify as verify_trail
+from escalate.audit import (
+    AuditRecord,
+    ChainHead,
+    ReplayReport,
+    VerifyReport,
+    export_csv,
+    export_parquet,
+    read_trail,
+    replay,
+)
+from escalate.audit import verify as verify_trail
 from escalate.cli._common import (
     OutputOption,
     counted,

@@ -23,7 +23,7 @@ from escalate.cli._common import (
 )
 from escalate.cli._progress import progress_bar
 from escalate.exceptions import AuditError, MissingDependencyError, TranscriptError
-from escalate.insights.summary import BUCKETS
+from escalate.insights import BUCKETS
 
 if TYPE_CHECKING:
     from escalate.insights import InsightsSummary
@@ -100,7 +100,7 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
         if name != "-" and not Path(name).is_file():
             fail(f"no such file: {name}")
     try:
-        from escalate.audit.redact import Redactor  # noqa: PLC0415
+        from escalate.audit import Redactor  # noqa: PLC0415
         from escalate.insights import DuckDBBackend, ReportOptions, load_inputs, summarise  # noqa: PLC0415
 
         options = ReportOptions(
@@ -143,7 +143,7 @@ def report_command(  # noqa: PLR0917 - typer: one parameter per option
 
 def _size(paths: list[Path]) -> int:
     """Bytes of the transcripts to score (audit trails are read without a bar)."""
-    from escalate.insights.sources import InputKind, input_kind  # noqa: PLC0415
+    from escalate.insights import InputKind, input_kind  # noqa: PLC0415
 
     return sum(p.stat().st_size for p in paths if input_kind(p) is InputKind.TRANSCRIPT)
 
@@ -175,11 +175,11 @@ def _outputs(
 
 def _render(summary: InsightsSummary, report_format: ReportFormat, title: str) -> str:
     if report_format is ReportFormat.HTML:
-        from escalate.insights.html import render_html  # noqa: PLC0415
+        from escalate.insights import render_html  # noqa: PLC0415
 
         return render_html(summary, title=title)
     if report_format is ReportFormat.JSON:
         return summary.model_dump_json(indent=2) + "\n"
-    from escalate.insights.markdown import render_markdown  # noqa: PLC0415
+    from escalate.insights import render_markdown  # noqa: PLC0415
 
     return render_markdown(summary, title=title)

@@ -148,7 +148,7 @@ def _http_protocol(header_timeout: float) -> type[asyncio.Protocol] | str:
     if header_timeout <= 0:
         fail(f"--header-timeout must be positive, got {header_timeout}")
     try:
-        from escalate.server.protocol import protocol_with_header_timeout  # noqa: PLC0415
+        from escalate.server import protocol_with_header_timeout  # noqa: PLC0415
     except ImportError:  # httptools is missing (uvicorn without [standard]): no head deadline
         logging.getLogger("escalate").warning(
             "httptools is not installed: --header-timeout is not enforced"

@@ -5,7 +5,14 @@ Endpoints: ``POST /v1/conversations/{id}/turns`` (a turn in, the decision out),
 ``GET /v1/conversations/{id}/handoff``, ``GET /healthz``, ``GET /metrics`` (Prometheus),
 and the OpenAPI docs at ``/docs`` and ``/redoc`` (served offline with ``escalate[api-docs]``).
 Errors are ``application/problem+json``.
+
+``protocol_with_header_timeout`` (uvicorn's httptools protocol with a deadline for the request
+head) is imported on first use: it needs httptools (``uvicorn[standard]``), which
+``create_app`` does not.
 """
+
+import importlib
+from typing import TYPE_CHECKING
 
 try:
     import fastapi  # noqa: F401
@@ -15,7 +22,40 @@ except ImportError as error:  # pragma: no cover - exercised without the extra i
 
     raise MissingDependencyError("the HTTP service", "server") from error
 
-from escalate.server.app import ConversationView, OutcomeReport, create_app
-from escalate.server.docs import DocsAccess
+from escalate.server._app import (
+    DEFAULT_BODY_TIMEOUT_SECONDS,
+    DEFAULT_MAX_BODY_BYTES,
+    ConversationView,
+    OutcomeReport,
+    create_app,
+)
+from escalate.server._docs import DocsAccess
+from escalate.server._limits import BodyLimit
+from escalate.server._recent import LastDecisions
 
-__all__ = ["ConversationView", "DocsAccess", "OutcomeReport", "create_app"]
+if TYPE_CHECKING:
+    from escalate.server._protocol import (
+        DEFAULT_HEADER_TIMEOUT_SECONDS,
+        protocol_with_header_timeout,
+    )
+
+__all__ = [
+    "DEFAULT_BODY_TIMEOUT_SECONDS",
+    "DEFAULT_HEADER_TIMEOUT_SECONDS",
+    "DEFAULT_MAX_BODY_BYTES",
+    "BodyLimit",
+    "ConversationView",
+    "DocsAccess",
+    "LastDecisions",
+    "OutcomeReport",
+    "create_app",
+    "protocol_with_header_timeout",
+]
+
+_NEED_HTTPTOOLS = frozenset({"DEFAULT_HEADER_TIMEOUT_SECONDS", "protocol_with_header_timeout"})
+
+
+def __getattr__(name: str) -> object:
+    if name not in _NEED_HTTPTOOLS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module("escalate.server._protocol"), name)

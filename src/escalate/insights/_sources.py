@@ -10,17 +10,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from escalate.audit.read import is_sqlite, read_trail
+from escalate.audit import is_sqlite, read_trail
 from escalate.exceptions import TranscriptError
-from escalate.insights.rows import TableBuilder, from_decision, from_record, iso_seconds
-from escalate.insights.tables import TurnTables
+from escalate.insights._rows import TableBuilder, from_decision, from_record, iso_seconds
+from escalate.insights._tables import TurnTables
 from escalate.transcript import open_transcript, parse_line, read_transcript
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from pathlib import Path
 
-    from escalate.audit.redact import Redactor
+    from escalate.audit import Redactor
     from escalate.engine import Escalator
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""From one decided turn to rows of the insight tables (``escalate.insights.tables``).
+"""From one decided turn to rows of the insight tables (``TurnTables``).
 
 Two producers feed it: turns scored here or on a Spark executor (a ``Decision`` and the
 detectors' readings) and audit records (the same facts as JSON). Both are reduced to a
@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from escalate.insights.normalise import bot_message
-from escalate.insights.tables import SIGNAL_COLUMNS, TurnTables
+from escalate.insights._normalise import bot_message
+from escalate.insights._tables import SIGNAL_COLUMNS, TurnTables
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from escalate.audit.redact import Redactor
+    from escalate.audit import Redactor
     from escalate.core import ScoredTurn
     from escalate.models import Decision, Turn
 

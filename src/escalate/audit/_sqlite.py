@@ -13,14 +13,14 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from escalate.audit.chain import Chain, ChainHead
+from escalate.audit._chain import Chain, ChainHead
 from escalate.exceptions import AuditError
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterator, Sequence
 
-    from escalate.audit.records import RecordBody
+    from escalate.audit._records import RecordBody
 
 __all__ = ["SqliteSink", "read_sqlite"]
 

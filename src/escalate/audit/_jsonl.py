@@ -17,13 +17,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from escalate.audit.chain import Chain, ChainHead
+from escalate.audit._chain import Chain, ChainHead
 from escalate.exceptions import AuditError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from escalate.audit.records import RecordBody
+    from escalate.audit._records import RecordBody
 
 __all__ = ["JsonlSink", "segment_path"]
 

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import TYPE_CHECKING, Any
 
-from escalate.server.problems import PROBLEM_JSON
+from escalate.server._problems import PROBLEM_JSON
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, MutableMapping

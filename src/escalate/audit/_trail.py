@@ -25,9 +25,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
-from escalate.audit.chain import dumps, now_iso
-from escalate.audit.records import OutcomeEntry, RecordBody, RecordBuilder, TextMode, TurnEntry
-from escalate.audit.redact import Redactor
+from escalate.audit._chain import dumps, now_iso
+from escalate.audit._records import OutcomeEntry, RecordBody, RecordBuilder, TextMode, TurnEntry
+from escalate.audit._redact import Redactor
 
 if TYPE_CHECKING:
     from escalate.core import ScoredTurn

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import TextIO
 
-    from escalate.audit.read import AuditRecord
+    from escalate.audit._read import AuditRecord
 
 __all__ = ["COLUMNS", "export_csv", "export_parquet", "rows"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from escalate.audit.sqlite import read_sqlite
+from escalate.audit._sqlite import read_sqlite
 from escalate.exceptions import AuditError
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The insights report's sections as data: headings, notes, tables, and where charts go.
 
-``escalate.insights.html`` draws these sections with their charts and
-``escalate.insights.markdown`` writes the same tables for tickets, so both show the same
+``escalate.insights._html`` draws these sections with their charts and
+``escalate.insights._markdown`` writes the same tables for tickets, so both show the same
 numbers, formatted the same way. Texts here are plain: each renderer escapes them for its
 format (customer texts, bot messages, ids and meta values are data).
 """
@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from typing import TYPE_CHECKING, Final, Literal
 
-from escalate.insights.summary import BUCKETS, DAY, HOUR, WEEK
-from escalate.insights.tables import TRUST_SIGNALS
+from escalate.insights._summary import BUCKETS, DAY, HOUR, WEEK
+from escalate.insights._tables import TRUST_SIGNALS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from escalate.insights.summary import BotMessage, InsightsSummary, MetaRow
+    from escalate.insights._summary import BotMessage, InsightsSummary, MetaRow
 
 __all__ = [
     "Block",
@@ -96,7 +96,7 @@ class Card:
 
 @dataclass(frozen=True, slots=True)
 class ChartRef:
-    """Which chart ``escalate.insights.html`` draws in a block (``key``: the meta field)."""
+    """Which chart ``escalate.insights._html`` draws in a block (``key``: the meta field)."""
 
     name: str
     key: str = ""
