@@ -104,7 +104,7 @@ class Escalator:
         self._async = self._store if isinstance(self._store, AsyncStateStore) else None
         self._log = _default_logger() if logger is None else logger
         self._audit = audit
-        self._event_redactor = _event_redactor(event_text, audit)
+        self._redact_events = _redacts_events(event_text)
         self._clock = _utc_now if clock is None else clock
         self._new_id = new_decision_id if new_id is None else new_id
 
@@ -243,6 +243,17 @@ class Escalator:
         """Async twin of ``state``."""
         return await arun(_read_state(conversation_id), self._sync, self._async)
 
+    @property
+    def _event_redactor(self) -> Redactor | None:
+        """What redacts events and logs (``None``: ``event_text="raw"``).
+
+        The default one is built on first use: importing the audit package is about a tenth
+        of a process's start, and with logging off a decision never needs it.
+        """
+        if not self._redact_events:
+            return None
+        return self._audit.redactor if self._audit is not None else _default_redactor()
+
     def _load(self, policy: PolicySource | None) -> Policy:
         return load_policy(
             policy,
@@ -374,7 +385,7 @@ class Escalator:
             _fallback_log.exception("escalate engine error in %s", conversation_id, exc_info=exc)
 
 
-def _event_redactor(event_text: EventText | str, audit: AuditTrail | None) -> Redactor | None:
+def _redacts_events(event_text: EventText | str) -> bool:
     try:
         mode = EventText(event_text)
     except ValueError:
@@ -382,9 +393,7 @@ def _event_redactor(event_text: EventText | str, audit: AuditTrail | None) -> Re
         raise InvalidInputError(
             f"event_text must be one of {choices}, got {event_text!r}"
         ) from None
-    if mode is EventText.RAW:
-        return None
-    return audit.redactor if audit is not None else _default_redactor()
+    return mode is not EventText.RAW
 
 
 @cache

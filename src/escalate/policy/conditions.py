@@ -49,7 +49,9 @@ __all__ = [
     "iter_conditions",
 ]
 
-_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+_STRICT = ConfigDict(
+    frozen=True, extra="forbid", use_attribute_docstrings=True, defer_build=True
+)
 _MAX_WINDOW: Final = 50
 """Longest window a condition may look back over: the state keeps one counter per window."""
 
@@ -260,9 +262,7 @@ Condition = Annotated[
 ]
 """Any condition; which one is chosen by its subject key."""
 
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotCondition.model_rebuild()
+# Resolved when a policy is first validated (``defer_build``), not at import.
 
 
 def iter_conditions(
