@@ -229,3 +229,43 @@ def test_the_insights_package_loads_no_optional_dependency_until_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_policy_package_exports_exactly_its_api() -> None:
+    import escalate.policy
+
+    assert set(escalate.policy.__all__) == {
+        "NEAR_MISS_MARGIN",
+        "Calendar",
+        "ConditionCheck",
+        "CooldownPolicy",
+        "Fallback",
+        "OptOutPolicy",
+        "Policy",
+        "PolicySource",
+        "Route",
+        "Rule",
+        "RuleFacts",
+        "RuleTrace",
+        "SignalPolicy",
+        "SignalTrace",
+        "TurnTrace",
+        "Verdict",
+        "apply_outcome",
+        "decide",
+        "default_policy",
+        "load_policy",
+        "markdown_reference",
+        "policy_step",
+        "problem_at",
+        "problem_from_pydantic",
+        "record_decline",
+        "remember_verdict",
+        "rule_facts",
+        "scored_by",
+        "trace_turn",
+        "yaml_problem",
+        "yaml_with_positions",
+    }
+    for name in escalate.policy.__all__:
+        assert getattr(escalate.policy, name) is not None

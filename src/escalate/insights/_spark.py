@@ -43,8 +43,7 @@ if TYPE_CHECKING:
     from escalate.audit import Redactor
     from escalate.engine import Escalator
     from escalate.insights._summary import InsightsSummary
-    from escalate.policy.loader import PolicySource
-    from escalate.policy.model import Policy
+    from escalate.policy import Policy, PolicySource
 
 __all__ = [
     "ERRORS",
