@@ -115,6 +115,22 @@ MOVED: dict[str, tuple[str, str]] = {
     "escalate.audit.replay": ("escalate.audit", "ReplayReport TurnChange replay"),
     "escalate.audit.verify": ("escalate.audit", "ProblemKind TrailProblem VerifyReport verify"),
     "escalate.policy.compiled": ("escalate.policy", "ConditionCheck RuleFacts"),
+    "escalate.state.conversation": (
+        "escalate.core",
+        (
+            "EVIDENCE_KEPT RECENT_TEXTS RECENT_TURNS_KEPT SCHEMA_VERSION TEXT_KEPT"
+            " ConversationState DissatisfactionMemory EffortMemory EscalationMemory FrictionMemory"
+            " HandoffMemory HumanRequestMemory LoopMemory RecentTurn SecurityMemory"
+            " SensitiveMemory StressMemory newest_first remember remembered remembered_flag"
+        ),
+    ),
+    "escalate.state.redis": (
+        "escalate.state",
+        (
+            "DEFAULT_PREFIX AsyncRedisStore OnUnavailable RedisStore StateUnavailableError"
+            " StoreUnavailableError"
+        ),
+    ),
 }
 """Modules made private (issue 20) whose old path a user may have imported from."""
 
