@@ -58,7 +58,7 @@ def _watch_store(client: Any, prefix: str) -> Any:
     """The previous protocol: three round trips a turn (WATCH, GET, MULTI/SET/EXEC)."""
     from redis.exceptions import WatchError
 
-    from escalate.state.redis import RedisStore
+    from escalate.state import RedisStore
 
     class WatchStore(RedisStore):
         def update(self, conversation_id: str, apply: Any) -> Any:
@@ -104,7 +104,7 @@ def _turns(pool: dict[str, Any], count: int) -> list[tuple[str, str, str]]:
 
 def _repeat(url: str, turns: list[tuple[str, str, str]], number: int) -> dict[str, Any]:
     from escalate import Escalator, InMemoryStore, Turn
-    from escalate.state.redis import RedisStore
+    from escalate.state import RedisStore
 
     redis_client, redis_sent = _counting_client(url)
     shared_client, shared_sent = _counting_client(url)

@@ -13,7 +13,7 @@ import pytest
 
 from escalate import ConversationState, Escalator, Evidence, Role, Turn, load_policy
 from escalate.signals import SignalReading, default_detectors, detector_memories
-from escalate.state.redis import RedisStore
+from escalate.state import RedisStore
 from escalate.testing import quiet_logger
 from redis_server import REDIS_SERVER, RedisServer
 

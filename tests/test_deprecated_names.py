@@ -51,7 +51,6 @@ def test_the_policy_engine_module_is_a_deprecated_alias_of_the_policy_step(
         ("escalate.evaluation", "Check", "LabelledCheck"),
         ("escalate.evaluation", "Expect", "ExpectedAction"),
         ("escalate.audit", "Problem", "TrailProblem"),
-        ("escalate.policy.compiled", "Check", "ConditionCheck"),
     ],
 )
 def test_names_that_meant_two_things_keep_their_old_spelling_for_now(
@@ -115,6 +114,23 @@ MOVED: dict[str, tuple[str, str]] = {
     ),
     "escalate.audit.replay": ("escalate.audit", "ReplayReport TurnChange replay"),
     "escalate.audit.verify": ("escalate.audit", "ProblemKind TrailProblem VerifyReport verify"),
+    "escalate.policy.compiled": ("escalate.policy", "ConditionCheck RuleFacts"),
+    "escalate.state.conversation": (
+        "escalate.core",
+        (
+            "EVIDENCE_KEPT RECENT_TEXTS RECENT_TURNS_KEPT SCHEMA_VERSION TEXT_KEPT"
+            " ConversationState DissatisfactionMemory EffortMemory EscalationMemory FrictionMemory"
+            " HandoffMemory HumanRequestMemory LoopMemory RecentTurn SecurityMemory"
+            " SensitiveMemory StressMemory newest_first remember remembered remembered_flag"
+        ),
+    ),
+    "escalate.state.redis": (
+        "escalate.state",
+        (
+            "DEFAULT_PREFIX AsyncRedisStore OnUnavailable RedisStore StateUnavailableError"
+            " StoreUnavailableError"
+        ),
+    ),
 }
 """Modules made private (issue 20) whose old path a user may have imported from."""
 
@@ -132,6 +148,7 @@ MOVED: dict[str, tuple[str, str]] = {
         ("escalate.insights.aggregate", "SqlEngine", "escalate.insights.SqlBackend"),
         ("escalate.insights.spark", "SparkEngine", "escalate.insights.SparkBackend"),
         ("escalate.audit.verify", "Problem", "escalate.audit.TrailProblem"),
+        ("escalate.policy.compiled", "Check", "escalate.policy.ConditionCheck"),
     ],
 )
 def test_a_module_made_private_hands_out_its_names_from_the_package_with_a_warning(

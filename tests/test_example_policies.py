@@ -20,7 +20,7 @@ from escalate.signals import evidence_kinds
 from escalate.testing import quiet_logger
 
 if TYPE_CHECKING:
-    from escalate.policy.model import Policy
+    from escalate.policy import Policy
     from escalate.policy_tests import Expectation, LoadedFile
 
 FOLDER = Path(__file__).parents[1] / "examples" / "policies"

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from escalate import Escalator
 from escalate.audit import Redactor
+from escalate.core import RECENT_TURNS_KEPT, ConversationState
 from escalate.handoff import HandoffContext
 from escalate.models import Action, ReasonCode, Role
-from escalate.state.conversation import RECENT_TURNS_KEPT, ConversationState
 from escalate.testing import quiet_logger
 
 

@@ -229,3 +229,89 @@ def test_the_insights_package_loads_no_optional_dependency_until_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_policy_package_exports_exactly_its_api() -> None:
+    import escalate.policy
+
+    assert set(escalate.policy.__all__) == {
+        "NEAR_MISS_MARGIN",
+        "Calendar",
+        "ConditionCheck",
+        "CooldownPolicy",
+        "Fallback",
+        "OptOutPolicy",
+        "Policy",
+        "PolicySource",
+        "Route",
+        "Rule",
+        "RuleFacts",
+        "RuleTrace",
+        "SignalPolicy",
+        "SignalTrace",
+        "TurnTrace",
+        "Verdict",
+        "apply_outcome",
+        "decide",
+        "default_policy",
+        "load_policy",
+        "markdown_reference",
+        "policy_step",
+        "problem_at",
+        "problem_from_pydantic",
+        "record_decline",
+        "remember_verdict",
+        "rule_facts",
+        "scored_by",
+        "trace_turn",
+        "yaml_problem",
+        "yaml_with_positions",
+    }
+    for name in escalate.policy.__all__:
+        assert getattr(escalate.policy, name) is not None
+
+
+def test_the_state_package_exports_exactly_its_api() -> None:
+    import escalate.state
+
+    assert set(escalate.state.__all__) == {
+        "DEFAULT_PREFIX",
+        "SCHEMA_VERSION",
+        "AsyncRedisStore",
+        "ConversationState",
+        "InMemoryStore",
+        "OnUnavailable",
+        "RedisStore",
+        "StateUnavailableError",
+        "StoreUnavailableError",
+        "offline_note",
+    }
+    for name in escalate.state.__all__:
+        assert getattr(escalate.state, name) is not None
+
+
+def test_the_state_package_loads_redis_only_when_a_redis_store_is_asked_for() -> None:
+    code = (
+        "import sys, escalate.state; "
+        "print([m for m in ('redis', 'escalate.state._redis') if m in sys.modules]); "
+        "escalate.state.StoreUnavailableError; "
+        "print([m for m in ('redis', 'escalate.state._redis') if m in sys.modules]); "
+        "escalate.state.RedisStore; "
+        "print([m for m in ('redis', 'escalate.state._redis') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == ["[]", "[]", "['redis', 'escalate.state._redis']"]
+
+
+def test_without_redis_the_state_package_imports_and_its_redis_stores_name_the_extra() -> None:
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "from escalate.state import InMemoryStore, StateUnavailableError, StoreUnavailableError\n"
+        "try:\n"
+        "    from escalate.state import RedisStore\n"
+        "except ImportError as error:\n"
+        "    print(type(error).__name__, error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith(escalate.MissingDependencyError.__name__)
+    assert "pip install 'escalate[redis]'" in done.stdout

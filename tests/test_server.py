@@ -323,7 +323,7 @@ def test_the_dockerfile_installs_existing_extras_and_runs_serve():
 @contextlib.contextmanager
 def _two_workers_on_one_redis() -> Iterator[tuple[str, str]]:
     """Two service apps, each with its own engine, sharing one real redis-server: their URLs."""
-    from escalate.state.redis import AsyncRedisStore
+    from escalate.state import AsyncRedisStore
 
     redis_server = RedisServer()
     redis_server.start()

@@ -39,16 +39,21 @@ from escalate.events import (
 )
 from escalate.exceptions import InvalidInputError
 from escalate.handoff import HandoffContext, build_handoff_context
-from escalate.policy import apply_outcome
-from escalate.policy.loader import PolicySource, load_policy
-from escalate.policy.trace import TurnTrace, scored_by, trace_turn
+from escalate.policy import (
+    PolicySource,
+    TurnTrace,
+    apply_outcome,
+    load_policy,
+    scored_by,
+    trace_turn,
+)
 from escalate.signals import detector_set
 from escalate.state import InMemoryStore, offline_note
 from escalate.typing import AsyncStateStore, StateStore
 
 if TYPE_CHECKING:
     from escalate.audit import AuditTrail, Redactor
-    from escalate.policy.model import Policy
+    from escalate.policy import Policy
 
 __all__ = ["Escalator", "ScoredTurn"]
 

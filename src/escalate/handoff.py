@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Final
 
 from pydantic import BaseModel, ConfigDict
 
+from escalate.core import HumanRequestMemory, LoopMemory, SecurityMemory
 from escalate.models import Action, Decision, Reason, ReasonCode, Role
-from escalate.state.conversation import HumanRequestMemory, LoopMemory, SecurityMemory
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from escalate.audit import Redactor
-    from escalate.state.conversation import ConversationState
+    from escalate.core import ConversationState
 
 __all__ = ["HandoffContext", "HandoffTurn", "build_handoff_context"]
 

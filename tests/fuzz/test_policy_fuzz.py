@@ -18,8 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate import PolicyError, load_policy
-from escalate.policy.model import Policy
+from escalate import Policy, PolicyError, load_policy
 from fuzz.strategies import policy_documents
 
 pytestmark = pytest.mark.slow  # hypothesis: a few hundred cases each

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from escalate import Escalator, Turn, load_policy
 from escalate.models import Role
-from escalate.policy.compiled import RuleFacts
+from escalate.policy import RuleFacts
 from escalate.signals import evidence_kinds
 from escalate.testing import quiet_logger
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from escalate.core import EscalationMemory
 from escalate.models import Action, Evidence, ReasonCode, Role
 from escalate.policy import decide, default_policy, record_decline, remember_verdict
 from escalate.signals import SignalReading
 from escalate.signals.human_request import OFFER_DECLINED, OPT_OUT
-from escalate.state.conversation import EscalationMemory
 
 POLICY = default_policy()
 SIGNALS = ("human_request", "stress", "loop", "security_dead_end", "sensitive_topic", "effort")

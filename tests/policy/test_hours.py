@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from escalate.policy.hours import DAYS, Calendar
+from escalate.policy import Calendar
+from escalate.policy._hours import DAYS  # internal: the weekday keys, in order
 
 # 2026-11-23 is a Monday; the rest of that week follows from it.
 MONDAY = date(2026, 11, 23)

@@ -8,7 +8,7 @@ import pytest
 
 from escalate import PolicyError, load_policy
 from escalate.policy import default_policy
-from escalate.policy.loader import MAX_NESTING, MAX_POLICY_BYTES
+from escalate.policy._loader import MAX_NESTING, MAX_POLICY_BYTES  # internal: the loader's bounds
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -10,7 +10,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalate.policy.locate import (
+# Internals, tested directly: where each value of a file was written.
+from escalate.policy._locate import (
     Location,
     SourceMap,
     dotted_path,

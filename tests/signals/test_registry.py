@@ -29,7 +29,7 @@ from escalate.signals import (
     lexicons_read,
     signal_names,
 )
-from escalate.state.conversation import ConversationState
+from escalate.state import ConversationState
 from escalate.testing import quiet_logger
 
 SIGNALS_DIR = Path(escalate.signals.__file__).parent

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate import Escalator, InMemoryStore, Role, Turn
+from escalate.core import SecurityMemory
 from escalate.signals.security import Phase, phase
-from escalate.state.conversation import SecurityMemory
 from escalate.testing import quiet_logger
 
 _ids = itertools.count()

@@ -24,7 +24,7 @@ from escalate.testing import quiet_logger, run_conversation
 
 if TYPE_CHECKING:
     from escalate.signals.base import TurnContext
-    from escalate.state.conversation import ConversationState
+    from escalate.state import ConversationState
 
 _ids = itertools.count()
 

@@ -15,8 +15,13 @@ import redis
 from escalate import Escalator
 from escalate.exceptions import InvalidInputError
 from escalate.models import Action, ReasonCode
-from escalate.state.conversation import SCHEMA_VERSION, ConversationState
-from escalate.state.redis import AsyncRedisStore, RedisStore, StoreUnavailableError
+from escalate.state import (
+    SCHEMA_VERSION,
+    AsyncRedisStore,
+    ConversationState,
+    RedisStore,
+    StoreUnavailableError,
+)
 from escalate.testing import quiet_logger
 from redis_server import (
     REDIS_SERVER,

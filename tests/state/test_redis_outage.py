@@ -11,7 +11,7 @@ import pytest
 
 from escalate import Escalator
 from escalate.models import Action, ReasonCode
-from escalate.state.redis import RedisStore, StateUnavailableError
+from escalate.state import RedisStore, StateUnavailableError
 from escalate.testing import quiet_logger
 from redis_server import REDIS_SERVER, RedisServer
 
@@ -206,7 +206,7 @@ def _served_by_a_process(
 
 @pytest.mark.anyio
 async def test_the_async_store_keeps_the_same_promises(server):
-    from escalate.state.redis import AsyncRedisStore
+    from escalate.state import AsyncRedisStore
 
     a = Escalator(store=AsyncRedisStore(url=server.url, prefix="outage:"), logger=quiet_logger())
     await a.aevaluate("s", {"role": USER, "text": "I want to talk to a person now"})

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from escalate.audit._chain import dumps
 from escalate.audit._redact import redact_decision
 from escalate.events import library_version
-from escalate.policy.trace import scored_by
+from escalate.policy import scored_by
 
 if TYPE_CHECKING:
     from escalate.audit._redact import Redactor
@@ -173,7 +173,7 @@ class RecordBuilder:
 def _trace(scored: ScoredTurn) -> dict[str, Any]:
     """Every threshold and rule the policy weighed, compactly (``escalate policy explain``).
 
-    The same facts as ``policy.trace.trace_turn``, written straight to JSON values: this runs
+    The same facts as ``escalate.policy.trace_turn``, written straight to JSON values: this runs
     for every record.
     """
     readings = scored.readings

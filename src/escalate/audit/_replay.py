@@ -28,15 +28,13 @@ from escalate.core import (
     SignalReading,
     all_cues,
 )
-from escalate.policy import apply_outcome, policy_step
-from escalate.policy.loader import load_policy
+from escalate.policy import apply_outcome, load_policy, policy_step
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Callable, Iterable
 
-    from escalate.policy.loader import PolicySource
-    from escalate.policy.model import Policy
+    from escalate.policy import Policy, PolicySource
 
 __all__ = ["ReplayReport", "TurnChange", "replay"]
 

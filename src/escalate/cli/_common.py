@@ -23,7 +23,7 @@ import typer
 
 from escalate.engine import Escalator
 from escalate.exceptions import PolicyError, TranscriptError
-from escalate.state.memory import InMemoryStore
+from escalate.state import InMemoryStore
 
 if TYPE_CHECKING:
     from escalate.audit import AuditTrail

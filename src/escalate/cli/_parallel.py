@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from escalate.core import Detector
     from escalate.engine import Escalator
-    from escalate.policy.model import Policy
+    from escalate.policy import Policy
 
 __all__ = ["Failed", "rows_in_parallel", "score_in_parallel", "scored_in_parallel"]
 

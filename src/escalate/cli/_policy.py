@@ -23,7 +23,7 @@ from escalate.cli._common import (
 from escalate.cli._help import EscalateGroup
 from escalate.exceptions import PolicyError, TranscriptError
 from escalate.models import Decision
-from escalate.policy.trace import NEAR_MISS_MARGIN
+from escalate.policy import NEAR_MISS_MARGIN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -76,7 +76,7 @@ def validate(
 
     Prints one line per valid file; every problem with its file:line:column otherwise (exit 2).
     """
-    from escalate.policy.loader import load_policy  # noqa: PLC0415 - loads the detectors' names
+    from escalate.policy import load_policy  # noqa: PLC0415 - loads the detectors' names
     from escalate.signals import default_detectors, evidence_kinds  # noqa: PLC0415
 
     signals = [detector.name for detector in default_detectors()]
@@ -108,7 +108,7 @@ def show(
     output: OutputOption = None,
 ) -> None:
     """Print the effective policy: after 'extends', with every default filled in."""
-    from escalate.policy.loader import load_policy  # noqa: PLC0415
+    from escalate.policy import load_policy  # noqa: PLC0415
 
     try:
         policy = load_policy(file)
@@ -134,8 +134,7 @@ def schema(
     output: OutputOption = None,
 ) -> None:
     """Print the JSON Schema of policy files (or case files), for editors and CI checks."""
-    from escalate.policy.model import Policy  # noqa: PLC0415
-    from escalate.policy.reference import markdown_reference  # noqa: PLC0415
+    from escalate.policy import Policy, markdown_reference  # noqa: PLC0415
     from escalate.policy_tests import CaseFile  # noqa: PLC0415
 
     model = CaseFile if cases else Policy

@@ -115,7 +115,7 @@ def serve(  # noqa: PLR0917 - typer: one parameter per option
     store = None
     if redis_url is not None:
         try:
-            from escalate.state.redis import AsyncRedisStore  # noqa: PLC0415 - optional extra
+            from escalate.state import AsyncRedisStore  # noqa: PLC0415 - optional extra
         except ImportError:
             fail(str(MissingDependencyError("escalate serve --redis-url", "redis")))
         store = AsyncRedisStore(url=redis_url)

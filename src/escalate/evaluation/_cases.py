@@ -312,7 +312,7 @@ def _as_expect(expected: Action | ActionBounds | None) -> ExpectedAction | None:
 def _scenarios(text: str, source: str) -> list[LabelledCase]:
     import yaml  # noqa: PLC0415 - YAML inputs only
 
-    from escalate.policy.locate import yaml_problem, yaml_with_positions  # noqa: PLC0415
+    from escalate.policy import yaml_problem, yaml_with_positions  # noqa: PLC0415
 
     try:
         document, positions = yaml_with_positions(text, source)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
     from escalate.engine import Escalator
-    from escalate.policy.model import Policy
+    from escalate.policy import Policy
     from escalate.typing import Detector
 
 __all__ = ["CheckResult", "ScoredCase", "check_result", "score_cases", "score_cases_in_parallel"]

@@ -33,9 +33,7 @@ from escalate.core import (
 from escalate.evaluation._cases import LabelledCase
 from escalate.evaluation._metrics import build_report
 from escalate.evaluation._run import ScoredCase, check_result
-from escalate.policy import policy_step
-from escalate.policy.loader import load_policy
-from escalate.policy.model import Policy
+from escalate.policy import Policy, load_policy, policy_step
 from escalate.typing import StateStore
 
 if TYPE_CHECKING:

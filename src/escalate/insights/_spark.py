@@ -43,8 +43,7 @@ if TYPE_CHECKING:
     from escalate.audit import Redactor
     from escalate.engine import Escalator
     from escalate.insights._summary import InsightsSummary
-    from escalate.policy.loader import PolicySource
-    from escalate.policy.model import Policy
+    from escalate.policy import Policy, PolicySource
 
 __all__ = [
     "ERRORS",
@@ -244,7 +243,7 @@ def _scorer(key: str, policy: Policy) -> tuple[Escalator, Redactor]:
     if scorer is None:
         from escalate.audit import Redactor  # noqa: PLC0415
         from escalate.engine import Escalator  # noqa: PLC0415
-        from escalate.state.memory import InMemoryStore  # noqa: PLC0415
+        from escalate.state import InMemoryStore  # noqa: PLC0415
 
         # A task scores one conversation at a time and forgets it: no eviction, no expiry.
         escalator = Escalator(policy, store=InMemoryStore(ttl_seconds=None), logger=_quiet_logger())

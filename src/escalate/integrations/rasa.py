@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
     from escalate.engine import Escalator
     from escalate.handoff import HandoffContext
-    from escalate.state.conversation import ConversationState
+    from escalate.state import ConversationState
 
 __all__ = ["EscalationCheckAction"]
 

@@ -29,7 +29,7 @@ from escalate.core import (
     all_cues,
     reason,
 )
-from escalate.policy.compiled import CompiledRules, RuleFacts
+from escalate.policy._compiled import CompiledRules, RuleFacts
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from pydantic import JsonValue
 
     from escalate.core import Evidence, SignalReading
-    from escalate.policy.model import Policy
+    from escalate.policy._model import Policy
 
 __all__ = [
     "Verdict",

@@ -10,8 +10,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from escalate.exceptions import CaseFileError, PolicyProblem
-from escalate.policy.locate import yaml_problem, yaml_with_positions
-from escalate.policy.problems import at, from_pydantic
+from escalate.policy import (
+    problem_at,
+    problem_from_pydantic,
+    yaml_problem,
+    yaml_with_positions,
+)
 from escalate.policy_tests._model import ActionBounds, Case, CaseFile, Expectation, Step
 
 __all__ = ["LoadedCase", "LoadedFile", "load_case_file"]
@@ -59,13 +63,13 @@ def load_case_file(path: Path | str) -> LoadedFile:
     except ValidationError as exc:
         names = _field_names()
         raise CaseFileError(
-            source, [from_pydantic(error, data, positions, names) for error in exc.errors()]
+            source, [problem_from_pydantic(error, data, positions, names) for error in exc.errors()]
         ) from None
     cases = []
     for index, case in enumerate(parsed.cases):
-        line = _line(at(positions, data, ("cases", index), ""))
+        line = _line(problem_at(positions, data, ("cases", index), ""))
         step_lines = tuple(
-            _line(at(positions, data, ("cases", index, "turns", step), ""), line)
+            _line(problem_at(positions, data, ("cases", index, "turns", step), ""), line)
             for step in range(len(case.turns))
         )
         cases.append(LoadedCase(case, source, line, step_lines))

@@ -30,7 +30,7 @@ from escalate.typing import DecisionStore
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
-    from escalate.state.conversation import ConversationState
+    from escalate.state import ConversationState
 
 __all__ = [
     "DEFAULT_BODY_TIMEOUT_SECONDS",

@@ -24,9 +24,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from escalate.core import InvalidInputError
+from escalate.core import ConversationState, InvalidInputError
 from escalate.state._cas import digest
-from escalate.state.conversation import ConversationState
 
 __all__ = ["Copy", "LocalCopies"]
 

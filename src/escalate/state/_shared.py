@@ -29,12 +29,17 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from pydantic import ValidationError
 
-from escalate.core import Decision, EscalateError, InvalidInputError
+from escalate.core import (
+    SCHEMA_VERSION,
+    ConversationState,
+    Decision,
+    EscalateError,
+    InvalidInputError,
+)
 from escalate.state._cas import digest
 from escalate.state._cas import written as cas_written
 from escalate.state._copies import LocalCopies
 from escalate.state._outage import deciding_offline
-from escalate.state.conversation import SCHEMA_VERSION, ConversationState
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,7 +57,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_log = logging.getLogger("escalate.state.redis")
+_log = logging.getLogger("escalate.state.redis")  # the logger the docs name (how-to/redis.md)
 
 DEFAULT_PREFIX: Final = "escalate:conv:"
 DEFAULT_DECISION_PREFIX: Final = "escalate:last:"

@@ -25,19 +25,19 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from escalate.exceptions import PolicyError, PolicyProblem
-from escalate.policy.conditions import CONDITION_SUBJECTS, EvidenceCount
-from escalate.policy.hours import Calendar
-from escalate.policy.locate import (
+from escalate.policy._conditions import CONDITION_SUBJECTS, EvidenceCount
+from escalate.policy._hours import Calendar
+from escalate.policy._locate import (
     SourceMap,
     parse_toml_positions,
     too_long_number,
     yaml_problem,
     yaml_with_positions,
 )
-from escalate.policy.model import CooldownPolicy, OptOutPolicy, Policy, SignalPolicy
-from escalate.policy.problems import at, from_pydantic
-from escalate.policy.rules import Fallback, Route, Rule
-from escalate.policy.suggest import did_you_mean
+from escalate.policy._model import CooldownPolicy, OptOutPolicy, Policy, SignalPolicy
+from escalate.policy._problems import problem_at, problem_from_pydantic
+from escalate.policy._rules import Fallback, Route, Rule
+from escalate.policy._suggest import did_you_mean
 
 __all__ = ["PolicySource", "default_policy", "load_policy", "policy_data"]
 
@@ -128,7 +128,7 @@ def _extended(
     if not isinstance(base_name, str) or not base_name:
         raise PolicyError(
             source,
-            [at(positions, data, ("extends",), "expected 'default' or a file path")],
+            [problem_at(positions, data, ("extends",), "expected 'default' or a file path")],
         )
     if base_name == "default":
         base: Any = default_policy().model_dump(mode="json", by_alias=True, exclude_defaults=True)
@@ -138,7 +138,11 @@ def _extended(
             cycle = " -> ".join(str(p) for p in (*chain, base_path))
             raise PolicyError(
                 source,
-                [at(positions, data, ("extends",), f"a policy cannot extend itself ({cycle})")],
+                [
+                    problem_at(
+                        positions, data, ("extends",), f"a policy cannot extend itself ({cycle})"
+                    )
+                ],
             )
         base = _extended(
             _read(base_path, positions),
@@ -365,13 +369,13 @@ def _validated(
         misspelt = _unknown_signal_entries(data, signals, positions)
         # A misspelt signal first: its entry's own errors (a missing 'reason') are noise.
         problems = [problem for _, problem in misspelt] + [
-            from_pydantic(error, data, positions, _field_names())
+            problem_from_pydantic(error, data, positions, _field_names())
             for error in exc.errors()
             if tuple(error["loc"][:2]) not in {path for path, _ in misspelt}
         ]
         raise PolicyError(source, problems, hint=_partial_policy_hint(data, exc)) from None
     problems = [
-        at(positions, data, reference.path, reference.message)
+        problem_at(positions, data, reference.path, reference.message)
         for reference in policy.reference_problems()
     ]
     if problems:
@@ -391,7 +395,7 @@ def _unknown_signal_entries(
     return [
         (
             ("signals", name),
-            at(
+            problem_at(
                 positions,
                 data,
                 ("signals", name),
@@ -440,7 +444,7 @@ def _signal_problems(
     ]
     used.extend(policy.condition_signals())
     return [
-        at(
+        problem_at(
             positions,
             data,
             path,
@@ -456,7 +460,7 @@ def _evidence_problems(
     policy: Policy, known: Collection[str], data: Any, positions: SourceMap
 ) -> list[PolicyProblem]:
     return [
-        at(
+        problem_at(
             positions,
             data,
             (*path, "evidence"),

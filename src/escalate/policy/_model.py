@@ -10,23 +10,23 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from escalate.models import Action, PolicyRef, ReasonCode
-from escalate.policy._step import policy_step
-from escalate.policy.conditions import (
+from escalate.policy._conditions import (
     AgentsAvailable,
     BusinessHours,
     Condition,
     SignalComparison,
     iter_conditions,
 )
-from escalate.policy.hours import Calendar
-from escalate.policy.locate import dotted_path
-from escalate.policy.rules import Message, Route, Rule
+from escalate.policy._hours import Calendar
+from escalate.policy._locate import dotted_path
+from escalate.policy._rules import Message, Route, Rule
+from escalate.policy._step import policy_step
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
     from escalate.core import EscalationMemory, PolicyInputs, PolicyResult
-    from escalate.policy.compiled import CompiledRules
+    from escalate.policy._compiled import CompiledRules
 
 __all__ = [
     "CompiledSignal",
@@ -283,7 +283,7 @@ class Policy(BaseModel):
     @cached_property
     def compiled_rules(self) -> CompiledRules:
         """The rules as predicates, built once (read on every turn)."""
-        from escalate.policy.compiled import compile_rules  # noqa: PLC0415 - import cycle
+        from escalate.policy._compiled import compile_rules  # noqa: PLC0415 - import cycle
 
         return compile_rules(self)
 
@@ -297,7 +297,7 @@ _DERIVED = ("content_hash", "ref", "compiled", "compiled_rules")
 
 
 def _unknown(what: str, name: str, known: Mapping[str, object]) -> str:
-    from escalate.policy.suggest import did_you_mean  # noqa: PLC0415 - rapidfuzz, on error only
+    from escalate.policy._suggest import did_you_mean  # noqa: PLC0415 - rapidfuzz, on error only
 
     section = "routes" if what == "route" else "hours"
     listed = ", ".join(sorted(known)) or f"none yet; define it under {section}:"

@@ -7,14 +7,14 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from escalate.exceptions import PolicyProblem
-from escalate.policy.conditions import CONDITION_SUBJECTS, CONDITION_TAGS
-from escalate.policy.locate import Location, SourceMap, dotted_path
-from escalate.policy.suggest import did_you_mean
+from escalate.policy._conditions import CONDITION_SUBJECTS, CONDITION_TAGS
+from escalate.policy._locate import Location, SourceMap, dotted_path
+from escalate.policy._suggest import did_you_mean
 
-__all__ = ["at", "from_pydantic"]
+__all__ = ["problem_at", "problem_from_pydantic"]
 
 
-def at(
+def problem_at(
     positions: SourceMap,
     data: Any,
     path: tuple[str | int, ...],
@@ -29,7 +29,7 @@ def at(
     return PolicyProblem(message, dotted_path(path), *location)
 
 
-def from_pydantic(
+def problem_from_pydantic(
     error: Mapping[str, Any], data: Any, positions: SourceMap, field_names: Collection[str]
 ) -> PolicyProblem:
     """A pydantic error as a problem: the file's path (no union tags), line and a hint."""
@@ -38,7 +38,7 @@ def from_pydantic(
     given = error.get("input")
     if kind == "extra_forbidden":
         name = str(path[-1])
-        return at(
+        return problem_at(
             positions,
             data,
             path,
@@ -46,7 +46,7 @@ def from_pydantic(
             key=True,
         )
     if kind == "missing":
-        return at(positions, data, path, "required field is missing")
+        return problem_at(positions, data, path, "required field is missing")
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "condition_subject" and isinstance(given, Mapping):
         keys = ", ".join(repr(key) for key in given) or "none"
@@ -57,4 +57,4 @@ def from_pydantic(
         message += f" (got {given!r}){did_you_mean(given, options)}"
     elif not isinstance(given, Mapping | list):
         message += f" (got {given!r})"
-    return at(positions, data, path, message)
+    return problem_at(positions, data, path, message)

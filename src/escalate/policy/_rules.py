@@ -8,7 +8,7 @@ from typing import Annotated, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from escalate.models import Action, ReasonCode
-from escalate.policy.conditions import Condition
+from escalate.policy._conditions import Condition
 
 __all__ = ["MESSAGE_FIELDS", "Escalation", "Fallback", "Message", "Route", "Rule"]
 

@@ -8,8 +8,7 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, TypeVar
 
-from escalate.core import InvalidInputError
-from escalate.state.conversation import ConversationState
+from escalate.core import ConversationState, InvalidInputError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from escalate.core import Action, ReasonCode
-from escalate.policy.compiled import UNMEASURED, ConditionCheck, RuleFacts
-from escalate.policy.model import Policy
+from escalate.policy._compiled import UNMEASURED, ConditionCheck, RuleFacts
+from escalate.policy._model import Policy
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -49,9 +49,7 @@ __all__ = [
     "iter_conditions",
 ]
 
-_STRICT = ConfigDict(
-    frozen=True, extra="forbid", use_attribute_docstrings=True, defer_build=True
-)
+_STRICT = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True, defer_build=True)
 _MAX_WINDOW: Final = 50
 """Longest window a condition may look back over: the state keeps one counter per window."""
 
