@@ -93,9 +93,18 @@ _INTENSE_FROM: Final = 0.5
 """VADER compound below minus this lifts the learned part's cap."""
 _INTENSE_LIFT: Final = 0.2
 _GENERAL: Final = frozenset(
-    {"insult", "profanity", "anger", "frustration", "panic", "anxiety", "worry"}
-    | {"mild_annoyance"}
-    | {"complaint", "anger_emoji"}
+    {
+        "insult",
+        "profanity",
+        "anger",
+        "frustration",
+        "panic",
+        "anxiety",
+        "worry",
+        "mild_annoyance",
+        "complaint",
+        "anger_emoji",
+    }
 )
 """Families of general negative words, which the learned scorer reads too."""
 _GENERAL_WEIGHT: Final = 0.9
