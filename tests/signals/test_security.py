@@ -121,3 +121,22 @@ def test_routine_security_steps_continue(esc: Escalator, turns: list[tuple[str, 
     decisions = run_conversation(esc, turns)
     assert decisions[-1].action is Action.CONTINUE
     assert all(d.action is not Action.HANDOFF for d in decisions)
+
+
+def test_every_way_tried_during_a_step_is_a_dead_end(esc: Escalator) -> None:
+    decisions = user_decisions(
+        run_conversation(
+            esc,
+            [
+                ("user", "I need to reset my password"),
+                ("bot", "I've sent a reset link to your email. Please click it to continue."),
+                ("user", "I have already tried all of them, the link just loops back here"),
+            ],
+        )
+    )
+    assert decisions[0].action is Action.CONTINUE
+    assert decisions[1].action is not Action.CONTINUE
+    assert ReasonCode.SECURITY_DEAD_END in decisions[1].reason_codes
+    # With no security step open, trying everything on a menu is no dead end.
+    (menu,) = run_conversation(esc, [("user", "I've tried everything on the menu, what's new?")])
+    assert menu.action is Action.CONTINUE
