@@ -48,6 +48,7 @@ NEGATIVE_FAMILIES: Final = frozenset(
         "anger",
         "accusation",
         "frustration",
+        "exasperation",
         "repeated_effort",
         "impatience",
         "sarcasm",
