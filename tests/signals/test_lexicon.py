@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +18,9 @@ from escalate.signals import BUNDLED_LEXICONS
 from escalate.signals._lexicon import (
     SEP,
     _alternation,
+    _is_optional,
+    _is_repeated,
+    _split_items,
     _word_starts,
     compile_lexicon,
     load_lexicon,
@@ -306,3 +311,24 @@ def test_a_bundled_pattern_matches_only_where_its_needs_hold(text: str) -> None:
 def test_a_bundled_lexicon_is_compiled_once_per_process() -> None:
     # Every Escalator, the scanner and the evidence-kind list share one compiled copy.
     assert load_lexicon("stress") is load_lexicon("stress")
+
+
+def _can_match_nothing(item: str) -> bool:
+    # Drop every "(...)?" group (one level of nesting): what remains must match something.
+    rest, before = item, None
+    while rest != before:
+        before, rest = rest, re.sub(r"\((?:[^()]|\([^()]*\))*\)\?", "", rest)
+    return not rest.strip()
+
+
+@pytest.mark.parametrize("name", BUNDLED_LEXICONS)
+def test_optional_words_are_items_of_their_own(name: str) -> None:
+    # "(?:for )?(?:over)? {number}" as one item needs a separator on each side even when it
+    # matches nothing, so "waited 40 minutes" would not match; "(?:for)? (?:over)?" does.
+    source = resources.files("escalate.signals").joinpath("lexicons", f"{name}.yaml")
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    for family, spec in data["families"].items():
+        for pattern in spec.get("patterns", []):
+            for item in _split_items(f"{name}.{family}", pattern):
+                optional = _is_optional(item) or _is_repeated(item)
+                assert optional or not _can_match_nothing(item), (family, pattern, item)
