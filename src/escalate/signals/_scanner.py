@@ -87,7 +87,7 @@ class _Entry:
         return self.pattern.regex
 
 
-class _Narrowed:
+class _Site:
     """A pattern at one of its first words: what a turn needs for it to be tried there."""
 
     __slots__ = ("all_needs", "entry", "needs", "regex", "second")
@@ -219,7 +219,7 @@ class _KeyedPrefilter:
     """
 
     def __init__(self, patterns: list[tuple[_Entry, CompiledPattern]]) -> None:
-        at_words: dict[str, list[_Narrowed]] = {}
+        at_words: dict[str, list[_Site]] = {}
         self._gated: dict[str, list[_Entry]] = {}
         self._at_start: list[_Entry] = []
         self._always: list[_Entry] = []
@@ -236,7 +236,7 @@ class _KeyedPrefilter:
                     self._gated.setdefault(anchor, []).append(entry)
             else:
                 for anchor in pattern.anchors:
-                    at_words.setdefault(anchor, []).append(_Narrowed(entry, anchor))
+                    at_words.setdefault(anchor, []).append(_Site(entry, anchor))
         self._words = _keys_of(at_words)
         self._gate_words = _keys_of(self._gated)
         # Compiling every pattern took about half a second at start-up, for patterns of which
@@ -258,9 +258,7 @@ class _KeyedPrefilter:
         for key in keys:
             # Every need met by some word of the turn: set operations, no regex.
             live = [
-                narrowed
-                for narrowed in self._site_sources[key]
-                if not any(map(disjoint, narrowed.all_needs))
+                site for site in self._site_sources[key] if not any(map(disjoint, site.all_needs))
             ]
             if live:
                 where = _Words(scan, text.tokens, prefixes) if where is None else where
@@ -344,7 +342,7 @@ class _Words:
         return [(offsets[index], index) for index in indices]
 
     def try_at(
-        self, key: str, live: list[_Narrowed], found: dict[_Entry, list[tuple[int, int]]]
+        self, key: str, live: list[_Site], found: dict[_Entry, list[tuple[int, int]]]
     ) -> None:
         """Try each pattern where one of its first words begins and its other words can follow.
 
@@ -357,18 +355,18 @@ class _Words:
         scan, heads = self._scan, self._heads
         for position, index in self._places(key):
             following = heads[index + 1] if index + 1 < len(heads) else ""
-            for narrowed in live:
-                second = narrowed.second
+            for site in live:
+                second = site.second
                 if second is not None and following not in second:
                     continue
-                if narrowed.needs and not self._after(index, narrowed.needs):
+                if site.needs and not self._after(index, site.needs):
                     continue
-                regex = narrowed.regex
+                regex = site.regex
                 if regex is None:
-                    regex = narrowed.regex = narrowed.entry.regex
+                    regex = site.regex = site.entry.regex
                 hit = regex.match(scan, position)
                 if hit is not None:
-                    found.setdefault(narrowed.entry, []).append(hit.span())
+                    found.setdefault(site.entry, []).append(hit.span())
 
     def _after(self, index: int, needs: tuple[frozenset[str], ...]) -> bool:
         """Whether words after word ``index`` meet every one of ``needs``.
