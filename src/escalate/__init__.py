@@ -11,6 +11,7 @@ Examples:
 import logging
 from typing import TYPE_CHECKING
 
+from escalate._lazy import on_first_use
 from escalate.exceptions import (
     AuditError,
     EscalateError,
@@ -57,18 +58,12 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib  # noqa: PLC0415
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
     # The version comes from package metadata, which is slow to read: only when asked.
     if name == "__version__":
         from escalate.events import library_version  # noqa: PLC0415
 
         return library_version()
-    raise AttributeError(f"module 'escalate' has no attribute {name!r}")
+    return on_first_use(__name__, name, _LAZY, globals())
 
 
 def __dir__() -> list[str]:

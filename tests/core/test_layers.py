@@ -82,7 +82,7 @@ PACKAGE = CORE.parent
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"core"}),
     # Public faces of the core (the names users import, re-exported); deprecated aliases.
-    frozenset({"models", "exceptions", "typing", "_deprecated"}),
+    frozenset({"models", "exceptions", "typing", "_deprecated", "_lazy"}),
     frozenset({"signals", "policy"}),
     # I/O for a turn, and what the shell and the tools share.
     frozenset(

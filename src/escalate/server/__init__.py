@@ -11,8 +11,9 @@ head) is imported on first use: it needs httptools (``uvicorn[standard]``), whic
 ``create_app`` does not.
 """
 
-import importlib
 from typing import TYPE_CHECKING
+
+from escalate._lazy import on_first_use
 
 try:
     import fastapi  # noqa: F401
@@ -52,10 +53,10 @@ __all__ = [
     "protocol_with_header_timeout",
 ]
 
-_NEED_HTTPTOOLS = frozenset({"DEFAULT_HEADER_TIMEOUT_SECONDS", "protocol_with_header_timeout"})
+_NEED_HTTPTOOLS = dict.fromkeys(
+    ("DEFAULT_HEADER_TIMEOUT_SECONDS", "protocol_with_header_timeout"), "escalate.server._protocol"
+)
 
 
 def __getattr__(name: str) -> object:
-    if name not in _NEED_HTTPTOOLS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module("escalate.server._protocol"), name)
+    return on_first_use(__name__, name, _NEED_HTTPTOOLS, globals())

@@ -6,9 +6,9 @@ and settings are imported on first use: ``import escalate.state`` needs no redis
 for a Redis store without it raises ``MissingDependencyError`` naming the extra.
 """
 
-import importlib
 from typing import TYPE_CHECKING, Final
 
+from escalate._lazy import on_first_use
 from escalate.core import SCHEMA_VERSION, ConversationState
 from escalate.state._memory import InMemoryStore
 from escalate.state._outage import offline_note
@@ -47,7 +47,4 @@ _ON_FIRST_USE: Final = {
 
 
 def __getattr__(name: str) -> object:
-    module = _ON_FIRST_USE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    return on_first_use(__name__, name, _ON_FIRST_USE, globals())
