@@ -115,3 +115,39 @@ def test_the_same_words_without_a_failed_answer_are_calm(esc: Escalator) -> None
     assert _last(esc, [("user", "I'm pretty sure there is a branch in Leeds, where?")]) is (
         Action.CONTINUE
     )
+
+
+def test_sarcastic_praise_after_the_bot_repeated_itself_is_pushback(esc: Escalator) -> None:
+    deflection = "Please read our delivery FAQ."
+    turns = [
+        ("user", "where is my sofa? it was due on monday"),
+        ("bot", deflection),
+        ("user", "it doesn't say anything about late sofas"),
+        ("bot", deflection),
+        ("user", "oh brilliant, so helpful"),
+    ]
+    last = user_decisions(run_conversation(esc, turns))[-1]
+    assert last.action is Action.OFFER_HUMAN
+    kinds = {e.kind for r in last.reasons for e in r.evidence}
+    assert {"sarcasm_cue", "after_bot_failure"} <= kinds
+
+
+def test_the_same_praise_after_a_real_answer_is_thanks(esc: Escalator) -> None:
+    turns = [
+        ("user", "where is my sofa? it was due on monday"),
+        ("bot", "It is out for delivery today between 2 and 4pm."),
+        ("user", "oh brilliant, so helpful"),
+    ]
+    assert _level(esc, turns) == 0.0
+
+
+def test_thanks_naming_the_answer_are_meant_even_after_a_repeat(esc: Escalator) -> None:
+    answer = "Your parcel locker code is 4471."
+    turns = [
+        ("user", "what's my locker code?"),
+        ("bot", answer),
+        ("user", "sorry, what was the locker code again?"),
+        ("bot", answer),
+        ("user", "oh great, thanks for the info"),
+    ]
+    assert _level(esc, turns) == 0.0

@@ -90,3 +90,30 @@ def test_a_varied_routine_conversation_has_no_loop(esc: Escalator) -> None:
         ],
     )
     assert max(d.signals["loop"] for d in decisions) < 0.3
+
+
+def test_thanks_for_the_answer_close_the_circle(esc: Escalator) -> None:
+    answer = "The branch on King Street opens at 9am on weekdays."
+    turns = [
+        ("user", "what time does the King Street branch open on weekdays"),
+        ("bot", answer),
+        ("user", "when does King Street branch open on weekdays"),
+        ("bot", answer),
+    ]
+    looping = user_decisions(run_conversation(esc, [*turns, ("user", "opening time King Street")]))
+    assert looping[-1].signals["loop"] >= 0.6
+    closed = user_decisions(run_conversation(esc, [*turns, ("user", "cheers, that answers it")]))
+    assert closed[-1].signals["loop"] < 0.4
+    assert closed[-1].action is Action.CONTINUE
+
+
+def test_thanks_that_repeat_the_question_do_not_close_it(esc: Escalator) -> None:
+    answer = "The branch on King Street opens at 9am on weekdays."
+    turns = [
+        ("user", "what time does the King Street branch open on saturday"),
+        ("bot", answer),
+        ("user", "thanks but when does King Street branch open on saturday"),
+        ("bot", answer),
+        ("user", "thanks but when does King Street branch open on saturday"),
+    ]
+    assert user_decisions(run_conversation(esc, turns))[-1].signals["loop"] >= 0.6

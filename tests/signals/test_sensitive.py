@@ -92,7 +92,7 @@ def test_a_lighter_topic_fades_when_not_raised_again(esc: Escalator) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "There is a payment on my card from a shop I have never been to",
+        "my statement has a payment to a gym I am not a member of",
         "there is a cash machine withdrawal from a town I was not in",
     ],
 )
@@ -107,10 +107,24 @@ def test_the_learned_fraud_level_stays_below_a_handoff_and_fades(esc: Escalator)
     decisions = run_conversation(
         esc,
         [
-            ("user", "There is a payment on my card from a shop I have never been to"),
+            ("user", "my statement has a payment to a gym I am not a member of"),
             ("user", "ok thanks"),
         ],
     )
     first, later = (d.signals["sensitive_topic"] for d in decisions)
     assert 0.5 <= first < 0.75
     assert later < first
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There is a payment on my card from a shop I have never been to",
+        "my card was charged in Rome last night but I was at home asleep",
+    ],
+)
+def test_an_alibi_disowns_a_payment(esc: Escalator, text: str) -> None:
+    action, codes, kinds = decide(esc, text)
+    assert action is Action.HANDOFF
+    assert ReasonCode.SENSITIVE_TOPIC in codes
+    assert "fraud" in kinds

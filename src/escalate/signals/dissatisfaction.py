@@ -8,8 +8,9 @@ withdrawn the moment the customer stops repeating the words; a calm, positive tu
 
 The signal is dialogue-level by construction: a turn with no bot turn before it (an opening
 message, a text scored alone) stays below the default offer threshold whatever it says.
-Phrasings come from ``lexicons/dissatisfaction.yaml`` (``pushback``, ``bot_failure``) and the
-loop lexicon's ``correction`` family.
+Phrasings come from ``lexicons/dissatisfaction.yaml`` (``pushback``, ``bot_failure``), the
+loop lexicon's ``correction`` family and, right after a bot failure, the stress lexicon's
+sarcastic praise.
 """
 
 from __future__ import annotations
@@ -44,13 +45,17 @@ _RESOLVED_SENTIMENT: Final = 0.3
 _WINDOW: Final = 3
 _BOT_FAILURES: Final = frozenset({"bot_repeat", "bot_fallback"})
 _PUSHBACK: Final = frozenset({"pushback", "doubt"})
+_SARCASM: Final = frozenset({"sarcasm", "sarcasm_cue"})
+"""Stress-lexicon families of sarcastic praise: right after the bot failed or repeated itself,
+"wow, really helpful" is pushback, not the problem resolved, unless the thanks name what the bot
+gave (``earnest_thanks``)."""
 
 
 class DissatisfactionDetector:
     """Scores how much the customer pushes back on the bot."""
 
     name = "dissatisfaction"
-    lexicons: ClassVar[frozenset[str]] = frozenset({LEXICON, "loop"})
+    lexicons: ClassVar[frozenset[str]] = frozenset({LEXICON, "loop", "stress"})
     """The bundled lexicons ``observe`` reads (``signals.matches``)."""
     kinds_written: ClassVar[frozenset[str]] = frozenset(
         {"after_bot_failure", "pushing_again", "question_marks"}
@@ -86,7 +91,10 @@ class DissatisfactionDetector:
     def _observe_user(self, turn: TurnContext, memory: DissatisfactionMemory) -> list[Evidence]:
         own = lexicon_matches(turn, LEXICON)
         # The strongest counts whole, the rest a quarter.
-        pushback = sorted((m for m in own if m.family in _PUSHBACK), key=lambda m: -m.score)
+        pushback = [m for m in own if m.family in _PUSHBACK]
+        if memory.bot_failed and not any(m.family == "earnest_thanks" for m in own):
+            pushback.extend(m for m in lexicon_matches(turn, "stress") if m.family in _SARCASM)
+        pushback.sort(key=lambda m: -m.score)
         rejections = [m for m in own if m.family == "rejection"]
         corrections = rejections or [
             m for m in lexicon_matches(turn, "loop") if m.family == "correction"

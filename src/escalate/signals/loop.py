@@ -124,6 +124,9 @@ class LoopDetector:
         if repeated:
             found.append(evidence("user_repeat", turn.text.raw[:TEXT_KEPT], turn.index))
         found.extend(evidence_from(insists + corrects, turn.index))
+        if not (repeated or insists or corrects) and any(m.family == "satisfied" for m in matches):
+            # Thanks for an answer close the circle: later turns start a fresh window.
+            memory.bot_repeats = memory.user_repeats = memory.corrections = ()
         memory.user_texts = remembered(memory.user_texts, content, RECENT_TEXTS)
         memory.user_repeats = remembered_flag(
             memory.user_repeats, repeated or bool(insists), RECENT_TEXTS

@@ -39,12 +39,13 @@ __all__ = [
 
 # Families that only colour a turn (they never raise stress on their own).
 _MODIFIERS: Final = frozenset(
-    {"emphasis", "hedge", "laughter", "resolved", "sarcasm_cue", "not_own_feeling"}
+    {"emphasis", "hedge", "laughter", "resolved", "sarcasm_cue", "not_own_feeling", "service_name"}
 )
 NEGATIVE_FAMILIES: Final = frozenset(
     {
         "insult",
         "profanity",
+        "mild_profanity",
         "anger",
         "accusation",
         "frustration",
@@ -97,9 +98,9 @@ _GENERAL: Final = frozenset(
     {
         "insult",
         "profanity",
+        "mild_profanity",
         "anger",
         "frustration",
-        "panic",
         "anxiety",
         "worry",
         "mild_annoyance",
@@ -107,7 +108,8 @@ _GENERAL: Final = frozenset(
         "anger_emoji",
     }
 )
-"""Families of general negative words, which the learned scorer reads too."""
+"""Families of general negative words, which the learned scorer reads too. Not ``panic``: acute
+fear counts whole, so with something at stake ("my flight leaves in 3 hours") it is a handoff."""
 _GENERAL_WEIGHT: Final = 0.9
 """Those families count a little less than in full: the scorer has already counted the words."""
 _WEAK: Final = frozenset({"mild_annoyance", "complaint"})

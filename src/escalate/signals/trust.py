@@ -62,6 +62,7 @@ _BORROWED: Final[Mapping[str, tuple[str, float]]] = {
     "repeated_effort": ("irritation", 0.45),
     "impatience": ("irritation", 0.5),
     "profanity": ("irritation", 0.3),
+    "mild_profanity": ("irritation", 0.2),
     "complaint": ("irritation", 0.15),
     "resolved": ("relief", 0.5),
 }
