@@ -117,3 +117,29 @@ def test_thanks_that_repeat_the_question_do_not_close_it(esc: Escalator) -> None
         ("user", "thanks but when does King Street branch open on saturday"),
     ]
     assert user_decisions(run_conversation(esc, turns))[-1].signals["loop"] >= 0.6
+
+
+def test_a_detail_restated_while_the_bot_repeats_itself_is_a_loop(esc: Escalator) -> None:
+    reply = "Your appointment is on the 3rd at 10am."
+    turns = [
+        ("user", "please move my appointment to the 9th"),
+        ("bot", reply),
+        ("user", "yes and I'd like it moved to the 9th"),
+        ("bot", reply),
+        ("user", "9TH!"),
+    ]
+    last = user_decisions(run_conversation(esc, turns))[-1]
+    assert last.action is Action.OFFER_HUMAN
+    assert ReasonCode.CONVERSATION_LOOP in last.reason_codes
+
+
+def test_a_detail_the_bot_took_up_is_no_loop(esc: Escalator) -> None:
+    reply = "Your appointment is on the 9th at 10am. Anything else?"
+    turns = [
+        ("user", "please move my appointment to the 9th"),
+        ("bot", reply),
+        ("user", "is the 9th at 10am definitely confirmed?"),
+        ("bot", reply),
+        ("user", "great, the 9th works"),
+    ]
+    assert user_decisions(run_conversation(esc, turns))[-1].signals["loop"] < 0.6

@@ -268,3 +268,32 @@ def test_panic_about_what_is_at_stake_is_handed_to_a_person(esc: Escalator) -> N
     assert stress_of(esc, "I'm panicking about the move") > stress_of(
         esc, "I'm anxious about the move"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm so anxious, the payment failed and there's nothing left for the rent",
+        "please, I'm begging you, I need this money for my son's medication today",
+        "I can't cope, my salary is missing and the mortgage is due",
+    ],
+)
+def test_distress_about_what_is_at_stake_is_handed_to_a_person(esc: Escalator, text: str) -> None:
+    assert action_of(esc, text) is Action.HANDOFF
+
+
+def test_distress_or_stakes_alone_stay_an_offer_at_most(esc: Escalator) -> None:
+    assert action_of(esc, "I'm so anxious about this, can you check my account?") in {
+        Action.CONTINUE,
+        Action.OFFER_HUMAN,
+    }
+    assert action_of(esc, "the rent is due tomorrow, has my salary arrived?") is not (
+        Action.HANDOFF
+    )
+
+
+def test_mild_swearing_alone_is_no_offer_but_with_anger_it_is(esc: Escalator) -> None:
+    assert action_of(
+        esc, "damn, I left my gloves on the bus, is there a lost property office?"
+    ) is (Action.CONTINUE)
+    assert action_of(esc, "damn it, this useless app crashed again") is not Action.CONTINUE

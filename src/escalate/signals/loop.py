@@ -61,6 +61,20 @@ def _repeats(content: str, earlier: tuple[str, ...], cutoff: float) -> bool:
     )
 
 
+def _restates_detail(content: str, earlier: tuple[str, ...], bot_reply: str) -> bool:
+    """Whether ``content`` restates a detail the bot's repeated reply still leaves out.
+
+    The detail has a digit (a date, an amount, a reference: "THE 14TH") and the customer gave it
+    in an earlier turn. Asked only after the bot repeated itself: restating a detail is how a
+    customer answers a bot that ignores it, however the rest of the turn is worded.
+    """
+    details = {word for word in content.split() if any(char.isdigit() for char in word)}
+    if not details:
+        return False
+    given = {word for text in earlier for word in text.split()}
+    return not (details & given).issubset(bot_reply.split())
+
+
 def _level(levels: tuple[float, ...], count: int) -> float:
     return levels[min(count, len(levels) - 1)]
 
@@ -121,6 +135,8 @@ class LoopDetector:
         corrects = [m for m in matches if m.family == "correction"]
         content = content_words(turn.text.tokens)[:TEXT_KEPT]
         repeated = _repeats(content, memory.user_texts, USER_REPEAT_SIMILARITY)
+        if not repeated and memory.bot_repeats and memory.bot_repeats[-1]:
+            repeated = _restates_detail(content, memory.user_texts, memory.bot_texts[-1])
         if repeated:
             found.append(evidence("user_repeat", turn.text.raw[:TEXT_KEPT], turn.index))
         found.extend(evidence_from(insists + corrects, turn.index))

@@ -54,6 +54,7 @@ NEGATIVE_FAMILIES: Final = frozenset(
         "impatience",
         "sarcasm",
         "despair",
+        "plea",
         "anger_emoji",
         "churn_threat",
         "complaint",
@@ -118,7 +119,7 @@ _WEAK: Final = frozenset({"mild_annoyance", "complaint"})
 below an offer."""
 _LEARNED_EVIDENCE: Final = 0.5
 """The scorer's words are quoted as evidence once its probability reaches this."""
-_FIGURATIVE: Final = _GENERAL | {"despair", "high_stakes"}
+_FIGURATIVE: Final = _GENERAL | {"despair", "plea", "high_stakes"}
 """Families of emotion words that positive text uses too ("crying with laughter", "mad
 skills"): they count for less when the scorer and VADER both read the whole turn as positive."""
 _CALM_PROBABILITY: Final = 0.15
@@ -127,6 +128,10 @@ _LAUGHING_PROBABILITY: Final = 0.8
 negative: it reads swearing as negative, and laughing swearing ("stupid damn video lmao") is
 amusement."""
 _FIGURATIVE_FACTOR: Final = 0.5
+_DISTRESS: Final = frozenset({"panic", "anxiety", "despair", "plea"})
+_AT_STAKE: Final = 0.4
+"""What fear or despair adds when the turn also names something at stake (rent due, a child's
+medicine tonight): together they are a handoff, whatever each family scores alone."""
 
 
 def sentiment_component(compound: float) -> float:
@@ -196,10 +201,16 @@ class StressDetector:
         negative = compound < 0.0 or not NEGATIVE_FAMILIES.isdisjoint(by_family)
         shares = (vader.negative, vader.positive)
         learned = stress_model().score(turn.text.raw, compound, turn.text.folded, shares=shares)
-        figurative = (learned.probability < _CALM_PROBABILITY and compound >= _POSITIVE) or (
-            "laughter" in by_family and learned.probability < _LAUGHING_PROBABILITY
+        # Distress about something at stake ("I'm begging you, I need this money for her
+        # medicine tonight") is no figure of speech, however politely it is put.
+        at_stake = "high_stakes" in by_family and not _DISTRESS.isdisjoint(by_family)
+        figurative = not at_stake and (
+            (learned.probability < _CALM_PROBABILITY and compound >= _POSITIVE)
+            or ("laughter" in by_family and learned.probability < _LAUGHING_PROBABILITY)
         )
         components = [learned_component(learned.probability, compound)]
+        if at_stake:
+            components.append(_AT_STAKE)
         found = self._lexicon_components(
             turn, by_family, components, negative=negative, figurative=figurative
         )
