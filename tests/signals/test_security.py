@@ -72,6 +72,16 @@ def test_answers_the_customer_cannot_give_become_a_dead_end(esc: Escalator) -> N
         "my ID was rejected three times",
         "the app doesn't recognise me even though my details are right",
         "I don't have any photo ID to prove who I am",
+        # The check against the customer, worded freely, in either order.
+        "the app won't accept my ID",
+        "it rejected my documents without any reason",
+        "I keep failing the ID check",
+        "can't get past the ID verification",
+        "the system doesn't recognise my driving licence",
+        "my proof of address was refused",
+        "verification keeps timing out",
+        "I have tried to verify several times and it never works",
+        "I don't have any of the documents you accept for verification",
     ],
 )
 def test_failing_identity_checks_escalate_on_first_mention(esc: Escalator, text: str) -> None:

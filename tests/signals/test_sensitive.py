@@ -128,3 +128,46 @@ def test_an_alibi_disowns_a_payment(esc: Escalator, text: str) -> None:
     assert action is Action.HANDOFF
     assert ReasonCode.SENSITIVE_TOPIC in codes
     assert "fraud" in kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've been charged by a merchant I don't know",
+        "there's a payment to an online store I never visited",
+        "who is this payment to? I never bought anything there",
+        "my card was used at a shop I've never been to",
+    ],
+)
+def test_a_payment_to_somewhere_unknown_is_disowned(esc: Escalator, text: str) -> None:
+    action, _, kinds = decide(esc, text)
+    assert action is Action.HANDOFF
+    assert "fraud" in kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I pay at a shop I've never been to before with contactless?",
+        "how do I check my recent card payments?",
+        "I was charged twice for the same purchase",
+    ],
+)
+def test_routine_payment_questions_are_no_fraud(esc: Escalator, text: str) -> None:
+    _, _, kinds = decide(esc, text)
+    assert "fraud" not in kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("we lost our baby last week and I need to cancel the nursery order", "bereavement"),
+        ("I'm in serious debt and the interest keeps growing", "financial_hardship"),
+        ("we're using food banks now and the bill is due", "financial_hardship"),
+        ("my dad collapsed at home and is in hospital now", "medical_emergency"),
+    ],
+)
+def test_hard_times_in_new_words_are_sensitive(esc: Escalator, text: str, kind: str) -> None:
+    action, _, kinds = decide(esc, text)
+    assert action is not Action.CONTINUE
+    assert kind in kinds
