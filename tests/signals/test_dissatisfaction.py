@@ -151,3 +151,21 @@ def test_thanks_naming_the_answer_are_meant_even_after_a_repeat(esc: Escalator) 
         ("user", "oh great, thanks for the info"),
     ]
     assert _level(esc, turns) == 0.0
+
+
+def test_praise_of_the_service_is_hollow_only_right_after_a_failure(esc: Escalator) -> None:
+    reply = "Orders can be tracked in My Orders."
+    failed = [
+        ("user", "my order was cancelled and nobody told me"),
+        ("bot", reply),
+        ("user", "it's cancelled, there is nothing to track"),
+        ("bot", reply),
+        ("user", "great service you have"),
+    ]
+    assert _level(esc, failed) >= 0.55
+    helped = [
+        ("user", "my order was cancelled and nobody told me"),
+        ("bot", "Sorry about that. I've refunded it in full and added a 10% voucher."),
+        ("user", "great service you have"),
+    ]
+    assert _level(esc, helped) == 0.0

@@ -150,3 +150,16 @@ def test_every_way_tried_during_a_step_is_a_dead_end(esc: Escalator) -> None:
     # With no security step open, trying everything on a menu is no dead end.
     (menu,) = run_conversation(esc, [("user", "I've tried everything on the menu, what's new?")])
     assert menu.action is Action.CONTINUE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the promo code expired yesterday, can you extend it?",
+        "my discount code is invalid at checkout",
+        "I typed my PIN wrong three times and now it's blocked",
+    ],
+)
+def test_codes_that_guard_nothing_are_no_security_step(esc: Escalator, text: str) -> None:
+    (decision,) = run_conversation(esc, [("user", text)])
+    assert ReasonCode.SECURITY_DEAD_END not in decision.reason_codes

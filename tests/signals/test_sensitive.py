@@ -171,3 +171,26 @@ def test_hard_times_in_new_words_are_sensitive(esc: Escalator, text: str, kind: 
     action, _, kinds = decide(esc, text)
     assert action is not Action.CONTINUE
     assert kind in kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "action"),
+    [
+        (
+            "a man called claiming to be from your bank and I moved my money to a safe account",
+            "fraud",
+            Action.HANDOFF,
+        ),
+        (
+            "I'm a full time carer for my mum so I can't come into the branch",
+            "vulnerability",
+            Action.OFFER_HUMAN,
+        ),
+    ],
+)
+def test_scams_and_carers_are_sensitive(
+    esc: Escalator, text: str, kind: str, action: Action
+) -> None:
+    decided, _, kinds = decide(esc, text)
+    assert decided is action
+    assert kind in kinds

@@ -93,6 +93,7 @@ class DissatisfactionDetector:
         # The strongest counts whole, the rest a quarter.
         pushback = [m for m in own if m.family in _PUSHBACK]
         if memory.bot_failed and not any(m.family == "earnest_thanks" for m in own):
+            pushback.extend(m for m in own if m.family == "hollow_praise")
             pushback.extend(m for m in lexicon_matches(turn, "stress") if m.family in _SARCASM)
         pushback.sort(key=lambda m: -m.score)
         rejections = [m for m in own if m.family == "rejection"]
