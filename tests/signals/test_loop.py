@@ -143,3 +143,28 @@ def test_a_detail_the_bot_took_up_is_no_loop(esc: Escalator) -> None:
         ("user", "great, the 9th works"),
     ]
     assert user_decisions(run_conversation(esc, turns))[-1].signals["loop"] < 0.6
+
+
+def test_a_short_question_asked_again_is_a_repeat(esc: Escalator) -> None:
+    turns = [
+        ("user", "where is my sofa"),
+        ("bot", "Your sofa is with our delivery partner."),
+        ("user", "but where exactly is my sofa?"),
+        ("bot", "It is being handled by the courier."),
+        ("user", "WHERE IS MY SOFA"),
+    ]
+    last = user_decisions(run_conversation(esc, turns))[-1]
+    assert ReasonCode.CONVERSATION_LOOP in last.reason_codes
+    kinds = {e.kind for r in last.reasons for e in r.evidence}
+    assert "user_repeat" in kinds
+
+
+def test_a_short_question_about_something_else_is_no_repeat(esc: Escalator) -> None:
+    turns = [
+        ("user", "where is my sofa"),
+        ("bot", "It arrives on Monday."),
+        ("user", "what about the cushions?"),
+        ("bot", "They come separately on Tuesday."),
+        ("user", "and the footstool?"),
+    ]
+    assert user_decisions(run_conversation(esc, turns))[-1].signals["loop"] == 0.0

@@ -194,3 +194,17 @@ def test_scams_and_carers_are_sensitive(
     decided, _, kinds = decide(esc, text)
     assert decided is action
     assert kind in kinds
+
+
+def test_a_card_kept_on_the_customer_disowns_the_withdrawal(esc: Escalator) -> None:
+    action, _, kinds = decide(
+        esc, "200 was taken out at a cash machine and I had my card in my wallet all the time"
+    )
+    assert action is Action.HANDOFF
+    assert "fraud" in kinds
+
+
+def test_asking_whether_someone_else_may_pay_is_no_fraud(esc: Escalator) -> None:
+    action, _, kinds = decide(esc, "can my dad pay for my order with his card?")
+    assert action is Action.CONTINUE
+    assert "fraud" not in kinds

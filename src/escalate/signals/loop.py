@@ -61,6 +61,26 @@ def _repeats(content: str, earlier: tuple[str, ...], cutoff: float) -> bool:
     )
 
 
+_QUESTION_WORDS: Final = frozenset({"where", "when", "why", "what", "how", "who", "which"})
+_SHORT_QUESTION_WORDS: Final = 2
+
+
+def _asks_again(turn: TurnContext, content: str, earlier: tuple[str, ...]) -> bool:
+    """Whether a short question asks about the one thing an earlier turn asked about.
+
+    "where is my parcel" has a single content word, too few for ``_repeats``; a question of
+    at most two content words that holds it ("WHERE IS MY PARCEL", "but where exactly is my
+    parcel?") asks it again.
+    """
+    words = content.split()
+    if not words or len(words) > _SHORT_QUESTION_WORDS:
+        return False
+    tokens = turn.text.tokens
+    if "?" not in turn.text.raw and _QUESTION_WORDS.isdisjoint(tokens[:2]):
+        return False
+    return any(" " not in text and text in words for text in earlier)
+
+
 def _restates_detail(content: str, earlier: tuple[str, ...], bot_reply: str) -> bool:
     """Whether ``content`` restates a detail the bot's repeated reply still leaves out.
 
@@ -134,7 +154,9 @@ class LoopDetector:
         insists = [m for m in matches if m.family == "insistence"]
         corrects = [m for m in matches if m.family == "correction"]
         content = content_words(turn.text.tokens)[:TEXT_KEPT]
-        repeated = _repeats(content, memory.user_texts, USER_REPEAT_SIMILARITY)
+        repeated = _repeats(content, memory.user_texts, USER_REPEAT_SIMILARITY) or (
+            _asks_again(turn, content, memory.user_texts)
+        )
         if not repeated and memory.bot_repeats and memory.bot_repeats[-1]:
             repeated = _restates_detail(content, memory.user_texts, memory.bot_texts[-1])
         if repeated:
