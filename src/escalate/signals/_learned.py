@@ -67,13 +67,32 @@ class Push(NamedTuple):
     weight: float
 
 
-class TurnScore(NamedTuple):
+class TurnScore:
     """The scorer's verdict on one text."""
 
-    probability: float
-    """Probability that the text is negative, 0..1."""
-    pushes: tuple[Push, ...]
-    """The words that pushed the probability up most, strongest first."""
+    __slots__ = ("_folded", "_pushing", "_raw", "probability")
+
+    def __init__(
+        self,
+        probability: float,
+        pushing: tuple[tuple[float, str], ...] = (),
+        raw: str = "",
+        folded: str = "",
+    ) -> None:
+        self.probability = probability
+        """Probability that the text is negative, 0..1."""
+        self._pushing = pushing
+        self._raw = raw
+        self._folded = folded
+
+    @property
+    def pushes(self) -> tuple[Push, ...]:
+        """The words that pushed the probability up most, strongest first.
+
+        Found in the text only when asked: most turns score too low for their words to be
+        quoted, and finding each word's span is a regex search per word.
+        """
+        return _quote(self._raw, self._folded, self._pushing) if self._pushing else ()
 
 
 def text_features(folded: str) -> dict[str, tuple[int, int]]:
@@ -262,8 +281,8 @@ class LinearModel:
             dense = dense_features(raw, compound, shares, valences)
             terms.extend(self._dense.get(name, 0.0) * value for name, value in dense.items())
         logit = math.fsum(terms)
-        pushes = _quote(raw, folded, sorted(pushing, reverse=True)[:top]) if pushing else ()
-        return TurnScore(_sigmoid(logit), pushes)
+        strongest = tuple(sorted(pushing, reverse=True)[:top])
+        return TurnScore(_sigmoid(logit), strongest, raw, folded)
 
 
 @lru_cache(maxsize=_TOKENISED_KEPT)
@@ -275,7 +294,7 @@ def _tokens(folded: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-def _quote(raw: str, folded: str, pushing: list[tuple[float, str]]) -> tuple[Push, ...]:
+def _quote(raw: str, folded: str, pushing: tuple[tuple[float, str], ...]) -> tuple[Push, ...]:
     """The pushing words and pairs with the span of their first occurrence in ``raw``."""
     found = []
     spans: dict[str, tuple[int, int]] | None = None
