@@ -38,6 +38,9 @@ class TestExplicitRequests:
         "let me talk to a human being",
         "I'd like to speak to an agent please",
         "connect me to a human",
+        "can i have an agnet",
+        "could we get someone from your team",
+        "I'd like to escalate this please",
         "transfer me to an agent",
         "put me through to customer service",
         "could I chat with a live agent",
@@ -322,7 +325,7 @@ class TestAnswersToAnOffer:
             run_conversation(
                 esc,
                 [
-                    ("user", "this is frustrating"),
+                    ("user", "this is so frustrating"),
                     ("bot", "I'm sorry. " + self.OFFER),
                     ("user", "no thanks, I'll stay with the bot"),
                     ("bot", "Alright. Let's try resetting the app."),

@@ -165,6 +165,8 @@ def test_routine_payment_questions_are_no_fraud(esc: Escalator, text: str) -> No
         ("I'm in serious debt and the interest keeps growing", "financial_hardship"),
         ("we're using food banks now and the bill is due", "financial_hardship"),
         ("my dad collapsed at home and is in hospital now", "medical_emergency"),
+        ("the doctors say my cancer is now terminal", "medical_emergency"),
+        ("three card payments went out overnight while I was asleep", "fraud"),
     ],
 )
 def test_hard_times_in_new_words_are_sensitive(esc: Escalator, text: str, kind: str) -> None:

@@ -297,3 +297,10 @@ def test_mild_swearing_alone_is_no_offer_but_with_anger_it_is(esc: Escalator) ->
         esc, "damn, I left my gloves on the bus, is there a lost property office?"
     ) is (Action.CONTINUE)
     assert action_of(esc, "damn it, this useless app crashed again") is not Action.CONTINUE
+
+
+def test_frustrating_is_mild_unless_intensified(esc: Escalator) -> None:
+    assert action_of(esc, "it's a bit frustrating that the app logs me out") is Action.CONTINUE
+    assert stress_of(esc, "it's so frustrating, the app keeps logging me out") > stress_of(
+        esc, "it's frustrating, the app keeps logging me out"
+    )

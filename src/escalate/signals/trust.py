@@ -56,6 +56,7 @@ _BORROWED: Final[Mapping[str, tuple[str, float]]] = {
     "mild_annoyance": ("irritation", 0.5),
     "frustration": ("irritation", 0.55),
     "anger": ("irritation", 0.6),
+    "frustrating": ("irritation", 0.5),
     "insult": ("irritation", 0.55),
     "sarcasm": ("irritation", 0.45),
     "sarcasm_cue": ("irritation", 0.45),
