@@ -304,3 +304,15 @@ def test_frustrating_is_mild_unless_intensified(esc: Escalator) -> None:
     assert stress_of(esc, "it's so frustrating, the app keeps logging me out") > stress_of(
         esc, "it's frustrating, the app keeps logging me out"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "you lied to me, the refund never came",
+        "I'm ready to walk away after ten years with you",
+        "you keep lying about the delivery date",
+    ],
+)
+def test_broken_trust_in_new_words_is_offered_a_person(esc: Escalator, text: str) -> None:
+    assert action_of(esc, text) is not Action.CONTINUE
