@@ -163,3 +163,22 @@ def test_every_way_tried_during_a_step_is_a_dead_end(esc: Escalator) -> None:
 def test_codes_that_guard_nothing_are_no_security_step(esc: Escalator, text: str) -> None:
     (decision,) = run_conversation(esc, [("user", text)])
     assert ReasonCode.SECURITY_DEAD_END not in decision.reason_codes
+
+
+def test_a_link_that_leads_nowhere_fails_the_step(esc: Escalator) -> None:
+    link = "Please open the confirmation link we emailed you."
+    decisions = user_decisions(
+        run_conversation(
+            esc,
+            [
+                ("user", "I need to confirm my new email"),
+                ("bot", link),
+                ("user", "the link opens an empty page"),
+                ("bot", link),
+                ("user", "still a white screen"),
+            ],
+        )
+    )
+    assert decisions[1].action is Action.OFFER_HUMAN
+    assert decisions[2].action is Action.HANDOFF
+    assert decisions[2].reason_codes[0] is ReasonCode.SECURITY_DEAD_END
