@@ -119,11 +119,20 @@ def test_the_learned_fraud_level_stays_below_a_handoff_and_fades(esc: Escalator)
 @pytest.mark.parametrize(
     "text",
     [
+        # An alibi: the customer was somewhere else, or had the card.
         "There is a payment on my card from a shop I have never been to",
         "my card was charged in Rome last night but I was at home asleep",
+        "200 was taken out at a cash machine and I had my card in my wallet all the time",
+        # Paid to somewhere the customer does not know.
+        "I've been charged by a merchant I don't know",
+        "there's a payment to an online store I never visited",
+        "who is this payment to? I never bought anything there",
+        "my card was used at a shop I've never been to",
+        # A call posing as the bank.
+        "a man called claiming to be from your bank and I moved my money to a safe account",
     ],
 )
-def test_an_alibi_disowns_a_payment(esc: Escalator, text: str) -> None:
+def test_fraud_reports_in_new_words_are_handed_off(esc: Escalator, text: str) -> None:
     action, codes, kinds = decide(esc, text)
     assert action is Action.HANDOFF
     assert ReasonCode.SENSITIVE_TOPIC in codes
@@ -133,28 +142,15 @@ def test_an_alibi_disowns_a_payment(esc: Escalator, text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "I've been charged by a merchant I don't know",
-        "there's a payment to an online store I never visited",
-        "who is this payment to? I never bought anything there",
-        "my card was used at a shop I've never been to",
-    ],
-)
-def test_a_payment_to_somewhere_unknown_is_disowned(esc: Escalator, text: str) -> None:
-    action, _, kinds = decide(esc, text)
-    assert action is Action.HANDOFF
-    assert "fraud" in kinds
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         "can I pay at a shop I've never been to before with contactless?",
         "how do I check my recent card payments?",
         "I was charged twice for the same purchase",
+        "can my dad pay for my order with his card?",
     ],
 )
 def test_routine_payment_questions_are_no_fraud(esc: Escalator, text: str) -> None:
-    _, _, kinds = decide(esc, text)
+    action, _, kinds = decide(esc, text)
+    assert action is Action.CONTINUE
     assert "fraud" not in kinds
 
 
@@ -175,38 +171,9 @@ def test_hard_times_in_new_words_are_sensitive(esc: Escalator, text: str, kind: 
     assert kind in kinds
 
 
-@pytest.mark.parametrize(
-    ("text", "kind", "action"),
-    [
-        (
-            "a man called claiming to be from your bank and I moved my money to a safe account",
-            "fraud",
-            Action.HANDOFF,
-        ),
-        (
-            "I'm a full time carer for my mum so I can't come into the branch",
-            "vulnerability",
-            Action.OFFER_HUMAN,
-        ),
-    ],
-)
-def test_scams_and_carers_are_sensitive(
-    esc: Escalator, text: str, kind: str, action: Action
-) -> None:
-    decided, _, kinds = decide(esc, text)
-    assert decided is action
-    assert kind in kinds
-
-
-def test_a_card_kept_on_the_customer_disowns_the_withdrawal(esc: Escalator) -> None:
+def test_a_carer_is_a_vulnerability_offered_a_person(esc: Escalator) -> None:
     action, _, kinds = decide(
-        esc, "200 was taken out at a cash machine and I had my card in my wallet all the time"
+        esc, "I'm a full time carer for my mum so I can't come into the branch"
     )
-    assert action is Action.HANDOFF
-    assert "fraud" in kinds
-
-
-def test_asking_whether_someone_else_may_pay_is_no_fraud(esc: Escalator) -> None:
-    action, _, kinds = decide(esc, "can my dad pay for my order with his card?")
-    assert action is Action.CONTINUE
-    assert "fraud" not in kinds
+    assert action is Action.OFFER_HUMAN
+    assert "vulnerability" in kinds
